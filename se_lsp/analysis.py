@@ -1,0 +1,107 @@
+"""Scheduling the built-in analyzer for open documents: debounce, off-loop, never stale.
+
+Parsing and rule checks run in a small thread pool of their own (not pygls's,
+which also reads stdin), so a 10,000-line file never delays a hover. A result is
+kept only if the document is still at the version it was computed for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from se_lsp.config import Settings
+from se_lsp.documents import Document
+from se_lsp.findings import Finding, Severity
+from se_lsp.guard import Excluder
+from se_lsp.positions import LineIndex
+from se_lsp.rules import RuleInfo, analyze
+
+log = logging.getLogger(__name__)
+
+
+def run_rules(text: str, language: str, settings: Settings, index: LineIndex) -> list[Finding]:
+    """One full analysis with the user's rule choices applied (runs on a worker thread)."""
+
+    def enabled(info: RuleInfo) -> bool:
+        return settings.rule_enabled(info.id, info.language)
+
+    def severity_of(info: RuleInfo) -> Severity:
+        return settings.severity(info.id, info.severity)
+
+    return analyze(text, language, index=index, enabled=enabled, severity_of=severity_of).findings
+
+
+class Analyzer:
+    """Runs the built-in rules for documents and hands fresh results to `publish`."""
+
+    def __init__(self, publish: Callable[[Document], None], workers: int = 2) -> None:
+        self._publish = publish
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="se-lsp-rules")
+        self._pending: dict[str, asyncio.Task[None]] = {}
+        self.settings = Settings()
+        self.root: Path | None = None
+        self._excluder: Excluder | None = None
+
+    def configure(self, settings: Settings, root: Path | None) -> None:
+        self.settings = settings
+        self.root = root
+        self._excluder = Excluder(root, settings.exclude)
+
+    def excluded(self, doc: Document) -> str | None:
+        from pygls.uris import to_fs_path
+
+        if self._excluder is None or not self._excluder.patterns:
+            return None
+        path = to_fs_path(doc.uri)
+        return self._excluder.excluded(Path(path)) if path else None
+
+    def schedule(self, doc: Document, delay: float = 0.0) -> None:
+        """Analyse `doc` after `delay` seconds, replacing any analysis already waiting."""
+        if doc.language is None:
+            return
+        old = self._pending.pop(doc.uri, None)
+        if old is not None and not old.done():
+            old.cancel()
+        task = asyncio.get_running_loop().create_task(self._run(doc, delay))
+        self._pending[doc.uri] = task
+        task.add_done_callback(functools.partial(self._done, doc.uri))
+
+    def _done(self, uri: str, task: asyncio.Task[None]) -> None:
+        if self._pending.get(uri) is task:
+            del self._pending[uri]
+        if not task.cancelled() and task.exception() is not None:
+            log.error("analysis of %s failed", uri, exc_info=task.exception())
+
+    def cancel(self, uri: str) -> None:
+        task = self._pending.pop(uri, None)
+        if task is not None:
+            task.cancel()
+
+    async def _run(self, doc: Document, delay: float) -> None:
+        if delay > 0:
+            await asyncio.sleep(delay)
+        language = doc.language
+        if language is None:
+            return
+        if self.excluded(doc) is not None or not self.settings.language_enabled(language):
+            findings: list[Finding] = []
+        else:
+            version, text, index = doc.version, doc.text, doc.index
+            loop = asyncio.get_running_loop()
+            findings = await loop.run_in_executor(
+                self._pool, run_rules, text, language, self.settings, index
+            )
+            if doc.version != version or doc.text is not text:
+                return  # a newer analysis is already scheduled for the new text
+        doc.builtin = findings
+        self._publish(doc)
+
+    def shutdown(self) -> None:
+        for task in self._pending.values():
+            task.cancel()
+        self._pool.shutdown(wait=False, cancel_futures=True)

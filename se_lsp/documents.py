@@ -1,0 +1,141 @@
+"""Open documents: text, version, line index and the findings published for them.
+
+The server keeps its own copy of each document instead of pygls's workspace so
+that every edit goes through the one position converter in positions.py, and
+so the line index is built once per version, not once per request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from lsprotocol import types
+
+from se_lsp.findings import Finding
+from se_lsp.languages import language_for
+from se_lsp.positions import LineIndex, Pos, Span
+
+
+@dataclass
+class Document:
+    uri: str
+    language_id: str
+    version: int
+    text: str
+    language: str | None
+    builtin: list[Finding] = field(default_factory=list)
+    agent: list[Finding] = field(default_factory=list)
+    summaries: list[tuple[Span, str, str]] = field(default_factory=list)
+    _index: LineIndex | None = field(default=None, repr=False)
+
+    @property
+    def index(self) -> LineIndex:
+        if self._index is None or self._index.text is not self.text:
+            self._index = LineIndex(self.text)
+        return self._index
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [*self.builtin, *self.agent]
+
+    def apply(self, change: types.TextDocumentContentChangeEvent, encoding: str) -> None:
+        """Apply one content change (full or incremental) from the client."""
+        if isinstance(change, types.TextDocumentContentChangePartial):
+            index = self.index
+            start = index.from_client(
+                change.range.start.line, change.range.start.character, encoding
+            )
+            end = index.from_client(change.range.end.line, change.range.end.character, encoding)
+            if end < start:
+                start, end = end, start
+            a, b = index.offset(start), index.offset(end)
+            old_lines = end.line - start.line
+            new_lines = _count_newlines(change.text)
+            self.text = self.text[:a] + change.text + self.text[b:]
+            self._track_agent_findings(start, end, old_lines, new_lines)
+        else:
+            self.text = change.text
+            self.agent = []
+            self.summaries = []
+
+    def _track_agent_findings(self, start: Pos, end: Pos, old_lines: int, new_lines: int) -> None:
+        """Keep agent findings on their code: shift below the edit, drop where it touched them."""
+        delta = new_lines - old_lines
+        kept: list[Finding] = []
+        for f in self.agent:
+            if f.span.end.line < start.line:
+                kept.append(f)
+            elif f.span.start.line > end.line:
+                kept.append(f.shifted(delta) if delta else f)
+            # else: the edit touched the finding's own lines; it no longer describes them.
+        self.agent = kept
+        summaries = []
+        for span, text, source in self.summaries:
+            if span.end.line < start.line:
+                summaries.append((span, text, source))
+            elif span.start.line > end.line:
+                moved = Span(
+                    Pos(span.start.line + delta, 0), Pos(span.end.line + delta, span.end.col)
+                )
+                summaries.append((moved, text, source))
+        self.summaries = summaries
+
+    def findings_at(self, pos: Pos) -> list[Finding]:
+        return [f for f in self.findings if f.span.contains(pos)]
+
+    def find(self, key: str) -> Finding | None:
+        for f in self.findings:
+            if f.key == key:
+                return f
+        return None
+
+
+def _count_newlines(text: str) -> int:
+    return len(LineIndex(text).lines) - 1
+
+
+class DocumentStore:
+    def __init__(self) -> None:
+        self._docs: dict[str, Document] = {}
+
+    def open(self, item: types.TextDocumentItem) -> Document:
+        doc = Document(
+            uri=item.uri,
+            language_id=item.language_id,
+            version=item.version,
+            text=item.text,
+            language=language_for(item.uri, item.language_id),
+        )
+        self._docs[item.uri] = doc
+        return doc
+
+    def change(self, params: types.DidChangeTextDocumentParams, encoding: str) -> Document | None:
+        doc = self._docs.get(params.text_document.uri)
+        if doc is None:
+            return None
+        for change in params.content_changes:
+            doc.apply(change, encoding)
+        doc.version = params.text_document.version
+        return doc
+
+    def close(self, uri: str) -> Document | None:
+        return self._docs.pop(uri, None)
+
+    def get(self, uri: str) -> Document | None:
+        return self._docs.get(uri)
+
+    def all(self) -> list[Document]:
+        return list(self._docs.values())
+
+
+def drop_stale(doc: Document, findings: list[Finding]) -> list[Finding]:
+    """Findings whose anchor line no longer holds the text it was made for are dropped."""
+    index = doc.index
+    out = []
+    for f in findings:
+        if not f.anchor or index.line(f.span.start.line) == f.anchor:
+            out.append(f)
+    return out
+
+
+__all__ = ["Document", "DocumentStore", "drop_stale", "replace"]

@@ -1,0 +1,101 @@
+"""The Finding model every backend produces and every LSP feature consumes.
+
+Ranges are in code points (see positions.py); they become LSP ranges only when
+published, in the encoding negotiated with that client.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+from se_lsp.positions import LineIndex, Pos, Span
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+    HINT = "hint"
+
+
+CATEGORIES = (
+    "allocation",
+    "copy",
+    "cache",
+    "concurrency",
+    "algorithm",
+    "io",
+    "simd",
+    "branching",
+    "memory",
+    "other",
+)
+
+BUILTIN_SOURCE = "se-lsp"
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """A mechanical edit: replace `span` with `new_text`."""
+
+    span: Span
+    new_text: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    span: Span
+    code: str
+    title: str
+    severity: Severity = Severity.WARNING
+    category: str = "other"
+    explanation: str = ""
+    fix: Fix | None = None
+    impact: str = ""
+    measure: str = ""
+    confidence: float = 1.0
+    source: str = BUILTIN_SOURCE
+    anchor: str = ""
+    # Free-form extras a backend wants to keep (e.g. the agent run's id).
+    extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def key(self) -> str:
+        """A stable id for this finding, used to find it again from a code action."""
+        raw = f"{self.source}|{self.code}|{self.span.start.line}:{self.span.start.col}|"
+        raw += f"{self.span.end.line}:{self.span.end.col}|{self.title}"
+        return hashlib.sha1(raw.encode("utf-8")).hexdigest()[:16]
+
+    def with_anchor(self, index: LineIndex) -> Finding:
+        """Record the text of the first flagged line so the finding can be re-found after edits."""
+        return replace(self, anchor=index.line(self.span.start.line))
+
+    def shifted(self, delta: int) -> Finding:
+        """The same finding moved by `delta` lines (used when lines are inserted above)."""
+
+        def mv(p: Pos) -> Pos:
+            return Pos(p.line + delta, p.col)
+
+        fix = self.fix
+        if fix is not None:
+            fix = replace(fix, span=Span(mv(fix.span.start), mv(fix.span.end)))
+        return replace(self, span=Span(mv(self.span.start), mv(self.span.end)), fix=fix)
+
+
+def hover_markdown(finding: Finding) -> str:
+    """The hover text for one finding: title, why, fix, impact and how to measure."""
+    parts = [f"**{finding.title}** `{finding.code}`"]
+    if finding.explanation:
+        parts.append(finding.explanation)
+    if finding.fix is not None:
+        parts.append(f"**Fix:** {finding.fix.description}")
+    if finding.impact:
+        parts.append(f"**Impact:** {finding.impact}")
+    if finding.measure:
+        parts.append(f"**Measure:** {finding.measure}")
+    if finding.source != BUILTIN_SOURCE:
+        parts.append(f"*{finding.source}, confidence {finding.confidence:.0%}*")
+    return "\n\n".join(parts)

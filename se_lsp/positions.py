@@ -1,0 +1,172 @@
+"""Line index and LSP position conversion in utf-8, utf-16 and utf-32.
+
+Inside the server every position is (line, column) with the column counted in
+Unicode code points, i.e. an index into the Python string of that line. LSP
+columns are counted in the negotiated encoding's code units; this module is the
+only place that converts between the two, so no other code indexes a Python
+string with an LSP column. pygls's own codec has known edge-case bugs (past the
+end of the last line, astral characters before an empty last line), so the
+server keeps its own.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+
+UTF8 = "utf-8"
+UTF16 = "utf-16"
+UTF32 = "utf-32"
+ENCODINGS = (UTF8, UTF16, UTF32)
+
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Pos:
+    """A position in code points: line and column, both 0-based."""
+
+    line: int
+    col: int
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A half-open range of code-point positions."""
+
+    start: Pos
+    end: Pos
+
+    def contains(self, pos: Pos) -> bool:
+        return self.start <= pos <= self.end
+
+    def overlaps(self, other: Span) -> bool:
+        return self.start <= other.end and other.start <= self.end
+
+
+def split_lines(text: str) -> list[str]:
+    """Split on the three LSP line endings (not on \\f, \\v or U+2028 as str.splitlines does)."""
+    return _NEWLINE.split(text)
+
+
+def units(text: str, encoding: str) -> int:
+    """Number of code units `text` takes in `encoding`."""
+    if encoding == UTF32 or text.isascii():
+        return len(text)
+    if encoding == UTF16:
+        return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def col_to_units(line: str, col: int, encoding: str) -> int:
+    """Code-point column on `line` to code units in `encoding` (clamped to the line)."""
+    col = max(0, min(col, len(line)))
+    if encoding == UTF32 or line.isascii():
+        return col
+    return units(line[:col], encoding)
+
+
+def units_to_col(line: str, character: int, encoding: str) -> int:
+    """Code units in `encoding` to a code-point column, clamped to the line length.
+
+    A column that falls inside a character (half a surrogate pair, the middle of
+    a UTF-8 sequence) rounds down to the start of that character.
+    """
+    if character <= 0:
+        return 0
+    if encoding == UTF32 or line.isascii():
+        return min(character, len(line))
+    seen = 0
+    for i, ch in enumerate(line):
+        width = (
+            (2 if ord(ch) > 0xFFFF else 1)
+            if encoding == UTF16
+            else len(ch.encode("utf-8", "surrogatepass"))
+        )
+        if seen + width > character:
+            return i
+        seen += width
+    return len(line)
+
+
+class LineIndex:
+    """The lines of one text and the code-point offset where each begins."""
+
+    __slots__ = ("_byte_starts", "line_starts", "lines", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lines: list[str] = split_lines(text)
+        starts = [0]
+        for m in _NEWLINE.finditer(text):
+            starts.append(m.end())
+        self.line_starts: list[int] = starts
+        self._byte_starts: list[int] | None = None
+
+    @property
+    def line_count(self) -> int:
+        return len(self.lines)
+
+    def line(self, n: int) -> str:
+        return self.lines[n] if 0 <= n < len(self.lines) else ""
+
+    def clamp(self, pos: Pos) -> Pos:
+        """The nearest valid position: past the end goes to the end of the text."""
+        if pos.line < 0:
+            return Pos(0, 0)
+        if pos.line >= len(self.lines):
+            last = len(self.lines) - 1
+            return Pos(last, len(self.lines[last]))
+        return Pos(pos.line, max(0, min(pos.col, len(self.lines[pos.line]))))
+
+    def offset(self, pos: Pos) -> int:
+        """Code-point offset into `text` of a (clamped) position."""
+        p = self.clamp(pos)
+        return self.line_starts[p.line] + p.col
+
+    def pos_at(self, offset: int) -> Pos:
+        """The position of a code-point offset into `text`."""
+        offset = max(0, min(offset, len(self.text)))
+        line = bisect_right(self.line_starts, offset) - 1
+        col = offset - self.line_starts[line]
+        # An offset inside a CRLF pair belongs to the end of the line.
+        return Pos(line, min(col, len(self.lines[line])))
+
+    def pos_at_byte(self, byte_offset: int) -> Pos:
+        """The position of a UTF-8 byte offset (as tree-sitter reports them)."""
+        if self._byte_starts is None:
+            self._byte_starts = self._compute_byte_starts()
+        line = bisect_right(self._byte_starts, byte_offset) - 1
+        line = max(0, min(line, len(self.lines) - 1))
+        rel = byte_offset - self._byte_starts[line]
+        text = self.lines[line]
+        if text.isascii():
+            return Pos(line, min(rel, len(text)))
+        col = len(text.encode("utf-8", "surrogatepass")[:rel].decode("utf-8", "ignore"))
+        return Pos(line, col)
+
+    def _compute_byte_starts(self) -> list[int]:
+        if self.text.isascii():
+            return self.line_starts
+        starts = [0]
+        for i, text in enumerate(self.lines[:-1]):
+            newline = self.line_starts[i + 1] - self.line_starts[i] - len(text)
+            starts.append(starts[-1] + len(text.encode("utf-8", "surrogatepass")) + newline)
+        return starts
+
+    # -- LSP conversion -------------------------------------------------
+
+    def to_client(self, pos: Pos, encoding: str) -> tuple[int, int]:
+        """(line, character) in the client's encoding for a code-point position."""
+        p = self.clamp(pos)
+        return p.line, col_to_units(self.lines[p.line], p.col, encoding)
+
+    def from_client(self, line: int, character: int, encoding: str) -> Pos:
+        """A code-point position for an LSP (line, character), clamped into the text."""
+        if line < 0:
+            return Pos(0, 0)
+        if line >= len(self.lines):
+            last = len(self.lines) - 1
+            return Pos(last, len(self.lines[last]))
+        return Pos(line, units_to_col(self.lines[line], character, encoding))

@@ -1,0 +1,77 @@
+"""SARIF 2.1.0 output for `se-lsp check --format sarif` (code-scanning uploads, IDE viewers)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from se_lsp import __version__
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+_LEVEL = {"error": "error", "warning": "warning", "info": "note", "hint": "note"}
+
+
+def to_sarif(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """One SARIF log with one run holding every finding of `se-lsp check`."""
+    from se_lsp.rules import all_rules
+
+    rules = all_rules()
+    rule_index = {r.info.id: i for i, r in enumerate(rules)}
+    results = []
+    for rec in records:
+        result: dict[str, Any] = {
+            "ruleId": rec["code"],
+            "level": _LEVEL.get(rec["severity"], "warning"),
+            "message": {"text": rec["title"]},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": Path(rec["path"]).as_posix()},
+                        "region": {
+                            "startLine": rec["line"],
+                            "startColumn": rec["column"],
+                            "endLine": rec["end_line"],
+                            "endColumn": rec["end_column"],
+                        },
+                    }
+                }
+            ],
+        }
+        if rec["code"] in rule_index:
+            result["ruleIndex"] = rule_index[rec["code"]]
+        results.append(result)
+    return {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "se-lsp",
+                        "version": __version__,
+                        "informationUri": "https://github.com/se-lsp/se-lsp",
+                        "rules": [
+                            {
+                                "id": r.info.id,
+                                "name": r.info.id.split("/", 1)[1],
+                                "shortDescription": {"text": r.info.title},
+                                "fullDescription": {"text": r.info.explanation},
+                                "help": {"text": f"{r.info.explanation}\n\nFix: {r.info.fix}"},
+                                "defaultConfiguration": {
+                                    "level": _LEVEL.get(r.info.severity.value, "warning")
+                                },
+                                "properties": {
+                                    "category": r.info.category,
+                                    "mirrors": list(r.info.mirrors),
+                                },
+                            }
+                            for r in rules
+                        ],
+                    }
+                },
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }
+        ],
+    }

@@ -1,0 +1,237 @@
+"""pygls wiring: thin handlers that call the modules that do the work."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.capabilities import get_capability
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol, lsp_method
+from pygls.uris import to_fs_path
+
+from se_lsp import __version__, actions
+from se_lsp.analysis import Analyzer
+from se_lsp.config import Settings, resolve
+from se_lsp.convert import diagnostic, pos_of, span_of
+from se_lsp.documents import Document, DocumentStore
+from se_lsp.findings import hover_markdown
+
+log = logging.getLogger(__name__)
+
+
+class SeLspProtocol(LanguageServerProtocol):
+    """Keeps documents in our own store; survives late replies to cancelled requests."""
+
+    _server: SeLspServer
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams) -> Any:
+        self._server.documents.open(params.text_document)
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_OPEN)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Any:
+        self._server.documents.change(params, self._server.encoding)
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(self, params: types.DidCloseTextDocumentParams) -> Any:
+        self._server.documents.close(params.text_document.uri)
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
+            yield handler, (params,), None
+
+    def _handle_response(self, msg_id: Any, result: Any = None, error: Any = None) -> None:
+        # pygls 2.1.1 raises InvalidStateError when a reply arrives for a request whose
+        # waiting task was cancelled (pygls#621); such a reply is simply not needed any more.
+        fut = self._request_futures.get(msg_id)
+        if fut is not None and fut.cancelled():
+            self._request_futures.pop(msg_id, None)
+            return
+        super()._handle_response(msg_id, result, error)
+
+
+class SeLspServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__(
+            "se-lsp",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=SeLspProtocol,
+        )
+        self.documents = DocumentStore()
+        self.analyzer = Analyzer(self.publish)
+        self.settings = Settings()
+        self.root: Path | None = None
+        self.init_options: Any = None
+
+    @property
+    def encoding(self) -> str:
+        try:
+            enc = self.workspace.position_encoding
+        except RuntimeError:
+            return "utf-16"
+        return str(getattr(enc, "value", enc))
+
+    def client_supports(self, field: str) -> bool:
+        return bool(get_capability(self.client_capabilities, field, False))
+
+    def apply_settings(self, raw: Any) -> None:
+        self.settings = resolve(raw, self.root)
+        self.analyzer.configure(self.settings, self.root)
+        for problem in self.settings.problems:
+            self.window_show_message(
+                types.ShowMessageParams(
+                    type=types.MessageType.Warning, message=f"se-lsp: {problem}"
+                )
+            )
+
+    def publish(self, doc: Document) -> None:
+        """Send the document's current findings (built-in and agent) with its version."""
+        if self.documents.get(doc.uri) is not doc:
+            return
+        enc = self.encoding
+        index = doc.index
+        diags = [diagnostic(f, index, enc, doc.uri) for f in doc.findings]
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=doc.uri, version=doc.version, diagnostics=diags)
+        )
+
+    def analyze_soon(self, doc: Document | None, delay: float = 0.0) -> None:
+        if doc is not None:
+            self.analyzer.schedule(doc, delay)
+
+
+server = SeLspServer()
+
+
+@server.feature(types.INITIALIZE)
+def on_initialize(ls: SeLspServer, params: types.InitializeParams) -> None:
+    root = params.root_uri
+    if params.workspace_folders:
+        root = params.workspace_folders[0].uri
+    path = to_fs_path(root) if root else None
+    ls.root = Path(path) if path else None
+    ls.init_options = params.initialization_options
+    ls.apply_settings(ls.init_options)
+
+
+@server.feature(types.INITIALIZED)
+async def on_initialized(ls: SeLspServer, params: types.InitializedParams) -> None:
+    if ls.client_supports("workspace.configuration"):
+        await refresh_configuration(ls)
+
+
+async def refresh_configuration(ls: SeLspServer) -> None:
+    try:
+        result = await asyncio.wait_for(
+            ls.workspace_configuration_async(
+                types.ConfigurationParams(items=[types.ConfigurationItem(section="seLsp")])
+            ),
+            timeout=10,
+        )
+    except Exception as err:  # a client that cannot answer keeps the settings it gave at start
+        log.warning("workspace/configuration failed: %s", err)
+        return
+    raw = result[0] if result else None
+    if raw is not None:
+        ls.apply_settings(raw)
+        for doc in ls.documents.all():
+            ls.analyze_soon(doc)
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+async def on_configuration(ls: SeLspServer, params: types.DidChangeConfigurationParams) -> None:
+    if ls.client_supports("workspace.configuration"):
+        await refresh_configuration(ls)
+        return
+    ls.apply_settings(params.settings)
+    for doc in ls.documents.all():
+        ls.analyze_soon(doc)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+def did_open(ls: SeLspServer, params: types.DidOpenTextDocumentParams) -> None:
+    ls.analyze_soon(ls.documents.get(params.text_document.uri))
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+def did_change(ls: SeLspServer, params: types.DidChangeTextDocumentParams) -> None:
+    doc = ls.documents.get(params.text_document.uri)
+    if doc is not None and doc.agent:
+        ls.publish(doc)  # agent findings moved with the edit: show them where they are now
+    ls.analyze_soon(doc, ls.settings.editor.builtin.debounce_ms / 1000)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+def did_save(ls: SeLspServer, params: types.DidSaveTextDocumentParams) -> None:
+    ls.analyze_soon(ls.documents.get(params.text_document.uri))
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+def did_close(ls: SeLspServer, params: types.DidCloseTextDocumentParams) -> None:
+    ls.analyzer.cancel(params.text_document.uri)
+    ls.text_document_publish_diagnostics(
+        types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
+    )
+
+
+@server.feature(types.TEXT_DOCUMENT_HOVER)
+def hover(ls: SeLspServer, params: types.HoverParams) -> types.Hover | None:
+    doc = ls.documents.get(params.text_document.uri)
+    if doc is None:
+        return None
+    pos = pos_of(doc.index, params.position, ls.encoding)
+    parts = [hover_markdown(f) for f in doc.findings_at(pos)]
+    parts += [text for span, text, _ in doc.summaries if span.contains(pos)]
+    if not parts:
+        return None
+    return types.Hover(
+        contents=types.MarkupContent(
+            kind=types.MarkupKind.Markdown, value="\n\n---\n\n".join(parts)
+        )
+    )
+
+
+@server.feature(
+    types.TEXT_DOCUMENT_CODE_ACTION,
+    types.CodeActionOptions(
+        code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.RefactorRewrite],
+        resolve_provider=True,
+    ),
+)
+def code_action(ls: SeLspServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
+    doc = ls.documents.get(params.text_document.uri)
+    if doc is None or doc.language is None:
+        return None
+    span = span_of(doc.index, params.range, ls.encoding)
+    return actions.actions_for(
+        doc,
+        span,
+        list(params.context.diagnostics),
+        ls.encoding,
+        resolve_support=ls.client_supports("text_document.code_action.resolve_support"),
+        document_changes=ls.client_supports("workspace.workspace_edit.document_changes"),
+    )
+
+
+@server.feature(types.CODE_ACTION_RESOLVE)
+def code_action_resolve(ls: SeLspServer, action: types.CodeAction) -> types.CodeAction:
+    data = action.data if isinstance(action.data, dict) else {}
+    doc = ls.documents.get(str(data.get("uri", "")))
+    return actions.resolve(
+        action,
+        doc,
+        ls.encoding,
+        ls.client_supports("workspace.workspace_edit.document_changes"),
+    )
+
+
+@server.feature(types.SHUTDOWN)
+def on_shutdown(ls: SeLspServer, params: None) -> None:
+    ls.analyzer.shutdown()

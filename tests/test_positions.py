@@ -1,0 +1,69 @@
+"""Position conversion against a reference built from Python's own codecs."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from se_lsp.positions import ENCODINGS, LineIndex, Pos, col_to_units, units_to_col
+
+ALPHABET = st.sampled_from([*list("ab \t;{}é"), "́", "😀", "𝄞", "中", "\r\n", "\n", "\r"])
+TEXT = st.lists(ALPHABET, max_size=40).map("".join)
+
+
+def reference_units(s: str, encoding: str) -> int:
+    if encoding == "utf-8":
+        return len(s.encode("utf-8"))
+    if encoding == "utf-16":
+        return len(s.encode("utf-16-le")) // 2
+    return len(s)
+
+
+@given(TEXT, st.sampled_from(ENCODINGS), st.data())
+def test_round_trip(text, encoding, data):
+    index = LineIndex(text)
+    line = data.draw(st.integers(0, index.line_count - 1))
+    col = data.draw(st.integers(0, len(index.lines[line])))
+    lsp_line, character = index.to_client(Pos(line, col), encoding)
+    assert character == reference_units(index.lines[line][:col], encoding)
+    assert index.from_client(lsp_line, character, encoding) == Pos(line, col)
+
+
+@given(TEXT, st.sampled_from(ENCODINGS), st.integers(-3, 60), st.integers(-3, 200))
+def test_any_client_position_lands_inside_the_text(text, encoding, line, character):
+    index = LineIndex(text)
+    pos = index.from_client(line, character, encoding)
+    assert 0 <= pos.line < index.line_count
+    assert 0 <= pos.col <= len(index.lines[pos.line])
+    assert 0 <= index.offset(pos) <= len(text)
+
+
+@given(TEXT)
+def test_byte_offsets_map_to_code_points(text):
+    index = LineIndex(text)
+    data = text.encode("utf-8")
+    for cp_offset in range(len(text) + 1):
+        byte_offset = len(text[:cp_offset].encode("utf-8"))
+        assert index.offset(index.pos_at_byte(byte_offset)) == index.offset(index.pos_at(cp_offset))
+    assert index.pos_at_byte(len(data)) == index.pos_at(len(text))
+
+
+def test_lines_split_only_on_lsp_newlines():
+    index = LineIndex("a\fb\u2028c\r\nd\re\nf")
+    assert index.lines == ["a\fb\u2028c", "d", "e", "f"]
+
+
+def test_middle_of_a_surrogate_pair_rounds_down():
+    assert units_to_col("😀x", 1, "utf-16") == 0
+    assert units_to_col("😀x", 2, "utf-16") == 1
+    assert units_to_col("é", 1, "utf-8") == 0
+    assert col_to_units("😀x", 2, "utf-8") == 5
+
+
+def test_past_end_of_last_line_clamps_to_its_length():
+    index = LineIndex("let x = 1;")
+    assert index.from_client(0, 99, "utf-16") == Pos(0, 10)
+    assert index.from_client(5, 0, "utf-16") == Pos(0, 10)
+    # pygls 2.1.1 maps this to an offset past the end of the document.
+    astral = LineIndex("fn main() {} // 😋\n")
+    assert astral.offset(astral.from_client(1, 0, "utf-16")) == len(astral.text)

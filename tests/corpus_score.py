@@ -1,0 +1,79 @@
+"""Precision and recall of the built-in rules on the labelled corpus in tests/corpus/.
+
+A corpus file marks each line where a finding is expected with a trailing comment
+`// expect: <rule-id>` (several ids separated by commas). Every other finding is a
+false positive. Run `python -m tests.corpus_score` to print the figures per language.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from se_lsp.languages import language_for
+from se_lsp.rules import analyze
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+_EXPECT = re.compile(r"//\s*expect:\s*([\w/,\s-]+)$")
+
+
+@dataclass
+class Score:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    misses: list[str] = field(default_factory=list)
+    false_alarms: list[str] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+
+def expected(text: str) -> set[tuple[int, str]]:
+    out = set()
+    for n, line in enumerate(text.splitlines()):
+        m = _EXPECT.search(line)
+        if m:
+            out |= {(n, rid.strip()) for rid in m.group(1).split(",") if rid.strip()}
+    return out
+
+
+def score(language: str) -> Score:
+    s = Score()
+    for path in sorted((CORPUS / language).glob("*")):
+        if language_for(str(path)) != language:
+            continue
+        text = path.read_text(encoding="utf-8")
+        want = expected(text)
+        got = {(f.span.start.line, f.code) for f in analyze(text, language).findings}
+        s.tp += len(want & got)
+        for line, rid in sorted(got - want):
+            s.fp += 1
+            s.false_alarms.append(f"{path.name}:{line + 1}: {rid}")
+        for line, rid in sorted(want - got):
+            s.fn += 1
+            s.misses.append(f"{path.name}:{line + 1}: {rid}")
+    return s
+
+
+def main() -> None:
+    for language in ("rust", "cpp", "go"):
+        s = score(language)
+        print(
+            f"{language:5} expected {s.tp + s.fn:4}  found {s.tp + s.fp:4}  "
+            f"precision {s.precision:.3f}  recall {s.recall:.3f}"
+        )
+        for m in s.misses:
+            print(f"    missed      {m}")
+        for m in s.false_alarms:
+            print(f"    false alarm {m}")
+
+
+if __name__ == "__main__":
+    main()

@@ -7,7 +7,11 @@ is in this one module so it can be reviewed in one place.
 
 from __future__ import annotations
 
+import functools
+import math
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import pathspec
@@ -69,3 +73,124 @@ class Excluder:
             index = result.index
             return self.patterns[index] if index is not None else "an exclusion pattern"
         return None
+
+
+# -- secret redaction ---------------------------------------------------------------
+#
+# Patterns follow the public shapes of the providers' tokens (as documented by the
+# providers and catalogued by secret scanners). A match is replaced by a placeholder on
+# the same line, so the line numbers shown to the model stay true.
+
+_SECRET_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "private-key",
+        re.compile(
+            r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----"
+            r"[\s\S]*?-----END[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----"
+        ),
+    ),
+    ("aws-access-key", re.compile(r"\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b")),
+    ("github-token", re.compile(r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,255}\b")),
+    ("github-token", re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,255}\b")),
+    ("gitlab-token", re.compile(r"\bgl(?:pat|dt|rt|cbt|imt|ptt|agent|oas)-[A-Za-z0-9_\-]{20,}")),
+    ("slack-token", re.compile(r"\bxox[abposre]-[A-Za-z0-9-]{10,}")),
+    (
+        "slack-webhook",
+        re.compile(r"hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/_-]+"),
+    ),
+    ("stripe-key", re.compile(r"\b(?:sk|rk)_(?:test|live|prod)_[A-Za-z0-9]{10,99}\b")),
+    ("google-api-key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}\b")),
+    ("anthropic-key", re.compile(r"\bsk-ant-[A-Za-z0-9_\-]{20,}")),
+    ("openai-key", re.compile(r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}")),
+    ("huggingface-token", re.compile(r"\bhf_[A-Za-z0-9]{30,}\b")),
+    ("npm-token", re.compile(r"\bnpm_[A-Za-z0-9]{36}\b")),
+    ("pypi-token", re.compile(r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}")),
+    (
+        "jwt",
+        re.compile(r"\beyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}"),
+    ),
+    # user:password@ in a URL: keep the user, hide the password.
+    ("url-password", re.compile(r"(?<=://)[^\s/:@'\"]+:([^\s/@'\"]{3,})(?=@)")),
+]
+
+# `password = "..."`, `api_key: '...'`, `let token = "..."` with a value that looks random.
+_ASSIGNMENT = re.compile(
+    r"""(?ix)
+    (?P<name>[a-z0-9_.\-]*(?:passw(?:or)?d|pwd|secret|token|api[_-]?key|apikey|access[_-]?key
+        |auth[_-]?key|private[_-]?key|client[_-]?secret|credentials?)[a-z0-9_]*)
+    ["']?\s*(?::=|=|:|=>)\s*(?:&?\w+(?:::\w+)*\()?\s*[rb]?
+    (?P<quote>["'`])(?P<value>[^"'`\r\n]{8,})(?P=quote)
+    """
+)
+
+
+def _entropy(value: str) -> float:
+    counts: dict[str, int] = {}
+    for ch in value:
+        counts[ch] = counts.get(ch, 0) + 1
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+def _looks_secret(value: str) -> bool:
+    if " " in value or value.startswith(("<", "$", "{", "%")):
+        return False  # prose, placeholders and format strings
+    classes = sum(
+        (
+            any(c.islower() for c in value),
+            any(c.isupper() for c in value),
+            any(c.isdigit() for c in value),
+            any(not c.isalnum() for c in value),
+        )
+    )
+    return _entropy(value) >= 3.0 and classes >= 2
+
+
+@dataclass(frozen=True, slots=True)
+class Redaction:
+    """Text with secrets replaced, and what was replaced (kinds only, never the values)."""
+
+    text: str
+    count: int
+    kinds: tuple[str, ...]
+
+
+PLACEHOLDER_PREFIX = "<REDACTED:"
+
+
+def redact(text: str) -> Redaction:
+    """Replace secrets in `text` with placeholders, keeping every line break in place."""
+    kinds: list[str] = []
+
+    def placeholder(kind: str, secret: str) -> str:
+        kinds.append(kind)
+        # A multi-line secret (a key block) keeps its line breaks so line numbers hold.
+        breaks = "\n" * secret.count("\n")
+        return f"{PLACEHOLDER_PREFIX}{kind}#{len(kinds)}>{breaks}"
+
+    def replace(kind: str, m: re.Match[str]) -> str:
+        # Patterns with a group hide only that group (the password, not the user name).
+        group = 1 if m.re.groups else 0
+        head = m.group(0)[: m.start(group) - m.start(0)]
+        tail = m.group(0)[m.end(group) - m.start(0) :]
+        return head + placeholder(kind, m.group(group)) + tail
+
+    for kind, pattern in _SECRET_PATTERNS:
+        text = pattern.sub(functools.partial(replace, kind), text)
+
+    def assignment(m: re.Match[str]) -> str:
+        value = m.group("value")
+        if PLACEHOLDER_PREFIX in value or not _looks_secret(value):
+            return m.group(0)
+        start = m.start("value") - m.start(0)
+        end = m.end("value") - m.start(0)
+        whole = m.group(0)
+        return whole[:start] + placeholder("assigned-secret", value) + whole[end:]
+
+    text = _ASSIGNMENT.sub(assignment, text)
+    return Redaction(text, len(kinds), tuple(kinds))
+
+
+def contains_placeholder(text: str) -> bool:
+    """True when text (e.g. a model's replacement) carries a redaction placeholder."""
+    return PLACEHOLDER_PREFIX in text

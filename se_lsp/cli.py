@@ -74,7 +74,9 @@ def _serve(tcp: str | None) -> int:
             raise UsageError(f"--tcp expects HOST:PORT, got '{tcp}'")
         server.start_tcp(host, int(port))
     else:
-        server.start_io()
+        from se_lsp.stdio import serve_stdio
+
+        serve_stdio(server)
     return EXIT_CLEAN
 
 

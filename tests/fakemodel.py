@@ -1,0 +1,273 @@
+"""A scripted chat-completions server on 127.0.0.1, for tests of the agent path.
+
+It speaks enough of the OpenAI HTTP API for the SDK (JSON and SSE streaming),
+runs on its own thread and event loop so any test can use it, and records every
+request it receives and every client that went away mid-stream. Each test queues
+`Script`s: the reply text, how it is chunked and paced, and the faults to inject.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import math
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Script:
+    """One scripted answer."""
+
+    content: str = '{"summary": "", "findings": []}'
+    chunk: int = 16  # characters per streamed event
+    delay: float = 0.0  # seconds between events
+    finish_reason: str | None = "stop"
+    done: bool = True  # send `data: [DONE]`
+    usage: bool = True
+    status: int = 200
+    error: dict[str, Any] | None = None  # body for a non-200 status
+    reject_formats: tuple[str, ...] = ()  # response_format types answered with a 400
+    pause_at: int | None = None  # character offset after which to pause...
+    pause: float = 0.0  # ...for this long (seconds)
+    hang_after: int | None = None  # events sent before hanging until the client leaves
+
+
+@dataclass
+class Request:
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+    at: float
+
+    @property
+    def response_format(self) -> str | None:
+        rf = self.body.get("response_format")
+        return rf.get("type") if isinstance(rf, dict) else None
+
+
+@dataclass
+class FakeModel:
+    """Start with `with FakeModel() as fake:`; `fake.base_url` is the `/v1` URL."""
+
+    scripts: list[Script] = field(default_factory=list)
+    requests: list[Request] = field(default_factory=list)
+    rejected: list[Request] = field(default_factory=list)
+    disconnects: int = 0
+    sent_at: dict[int, float] = field(default_factory=dict)  # char offset -> perf_counter
+    port: int = 0
+
+    def __post_init__(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._server: asyncio.Server | None = None
+        self._lock = threading.Lock()
+
+    # -- lifecycle ------------------------------------------------------------------
+
+    def __enter__(self) -> FakeModel:
+        self._thread.start()
+        self._ready.wait(5)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(5)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+
+    async def _shutdown(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        current = asyncio.current_task()
+        tasks = [t for t in asyncio.all_tasks() if t is not current]
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+
+        async def start() -> None:
+            self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+            self.port = self._server.sockets[0].getsockname()[1]
+
+        self._loop.run_until_complete(start())
+        self._ready.set()
+        self._loop.run_forever()
+
+    def push(self, *scripts: Script) -> None:
+        with self._lock:
+            self.scripts.extend(scripts)
+
+    def wait_for(self, predicate: Any, timeout: float = 10.0) -> bool:
+        """Poll until `predicate()` holds (for events that happen on the server thread)."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if predicate():
+                return True
+            time.sleep(0.02)
+        return bool(predicate())
+
+    # -- HTTP -----------------------------------------------------------------------
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while await self._one(reader, writer):
+                pass
+        except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
+            pass
+        finally:
+            writer.close()
+
+    async def _one(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        head = await reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        method, path, _ = lines[0].split(" ", 2)
+        headers = {}
+        for line in lines[1:]:
+            if ":" in line:
+                k, v = line.split(":", 1)
+                headers[k.strip().lower()] = v.strip()
+        raw = await reader.readexactly(int(headers.get("content-length", "0")))
+        body = json.loads(raw) if raw else {}
+        req = Request(path, headers, body, time.perf_counter())
+        if method != "POST" or not path.endswith("/chat/completions"):
+            await self._json(writer, 404, {"error": {"message": "not found", "type": "x"}})
+            return True
+        with self._lock:
+            script = self.scripts[0] if self.scripts else None
+            if script is not None and req.response_format in script.reject_formats:
+                self.rejected.append(req)
+                script = None
+                rejected = True
+            else:
+                rejected = False
+                if self.scripts:
+                    self.scripts.pop(0)
+                self.requests.append(req)
+        if rejected:
+            await self._json(
+                writer,
+                400,
+                {
+                    "error": {
+                        "message": f"response_format type {req.response_format} is not supported",
+                        "type": "invalid_request_error",
+                        "param": "response_format",
+                        "code": None,
+                    }
+                },
+            )
+            return True
+        if script is None:
+            await self._json(writer, 500, {"error": {"message": "no script", "type": "x"}})
+            return True
+        if script.status != 200:
+            await self._json(writer, script.status, script.error or {"error": {"message": "x"}})
+            return True
+        usage = _usage(body, script.content) if script.usage else None
+        if not body.get("stream"):
+            await self._json(writer, 200, _completion(script, usage))
+            return True
+        await self._stream(reader, writer, script, usage)
+        return False
+
+    async def _json(self, writer: asyncio.StreamWriter, status: int, obj: Any) -> None:
+        data = json.dumps(obj).encode()
+        writer.write(
+            f"HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n"
+            f"content-length: {len(data)}\r\n\r\n".encode()
+            + data
+        )
+        await writer.drain()
+
+    async def _stream(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        script: Script,
+        usage: dict[str, int] | None,
+    ) -> None:
+        writer.write(
+            b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+            b"cache-control: no-cache\r\nconnection: close\r\n\r\n"
+        )
+        sent = 0
+        for n, (offset, piece) in enumerate(_pieces(script)):
+            if script.hang_after is not None and n >= script.hang_after:
+                await writer.drain()
+                if await reader.read(1) == b"":
+                    self.disconnects += 1
+                return
+            event = {"id": "c1", "object": "chat.completion.chunk", "created": 0, "model": "fake"}
+            event["choices"] = [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]
+            writer.write(f"data: {json.dumps(event)}\n\n".encode())
+            try:
+                await writer.drain()
+            except ConnectionError:
+                self.disconnects += 1
+                return
+            sent = offset + len(piece)
+            self.sent_at[sent] = time.perf_counter()
+            if script.pause_at is not None and offset < script.pause_at <= sent:
+                await asyncio.sleep(script.pause)
+            elif script.delay:
+                await asyncio.sleep(script.delay)
+        if script.finish_reason is not None:
+            event = {"id": "c1", "object": "chat.completion.chunk", "created": 0, "model": "fake"}
+            event["choices"] = [{"index": 0, "delta": {}, "finish_reason": script.finish_reason}]
+            writer.write(f"data: {json.dumps(event)}\n\n".encode())
+            if usage is not None:
+                tail = {"id": "c1", "object": "chat.completion.chunk", "created": 0}
+                tail.update({"model": "fake", "choices": [], "usage": usage})
+                writer.write(f"data: {json.dumps(tail)}\n\n".encode())
+        if script.done:
+            writer.write(b"data: [DONE]\n\n")
+        await writer.drain()
+
+
+def _pieces(script: Script) -> Iterator[tuple[int, str]]:
+    text, size = script.content, max(1, script.chunk)
+    cuts = set(range(0, len(text), size))
+    if script.pause_at is not None:
+        cuts.add(script.pause_at)  # so the pause falls exactly after that character
+    edges = [*sorted(c for c in cuts if c < len(text)), len(text)]
+    for a, b in itertools.pairwise(edges):
+        yield a, text[a:b]
+
+
+def estimate_tokens(text: str) -> int:
+    """The 4-characters-per-token estimate the fake reports as usage."""
+    return math.ceil(len(text) / 4)
+
+
+def _usage(body: dict[str, Any], content: str) -> dict[str, int]:
+    prompt = sum(estimate_tokens(str(m.get("content", ""))) for m in body.get("messages", []))
+    out = estimate_tokens(content)
+    return {"prompt_tokens": prompt, "completion_tokens": out, "total_tokens": prompt + out}
+
+
+def _completion(script: Script, usage: dict[str, int] | None) -> dict[str, Any]:
+    return {
+        "id": "c1",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "fake",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": script.content},
+                "finish_reason": script.finish_reason,
+            }
+        ],
+        "usage": usage,
+    }

@@ -1,0 +1,163 @@
+"""The model client against the scripted fake server on 127.0.0.1 (no SDK patching)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from se_lsp.agent.client import (
+    AgentError,
+    Endpoint,
+    ModelClient,
+    NotConfigured,
+    check_local_only,
+    endpoint_from,
+)
+from se_lsp.agent.reply import response_schema
+from se_lsp.config import AgentSettings
+from tests.fakemodel import FakeModel, Script
+
+REPLY = json.dumps({"summary": "s", "findings": []})
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeModel]:
+    with FakeModel() as f:
+        yield f
+
+
+def ep(fake: FakeModel, **kw: object) -> Endpoint:
+    base: dict[str, object] = {
+        "base_url": fake.base_url,
+        "model": "fake",
+        "api_key": "k",
+        "key_source": "FAKE_KEY",
+        "timeout": 10.0,
+    }
+    base.update(kw)
+    return Endpoint(**base)  # type: ignore[arg-type]
+
+
+async def run(client: ModelClient, endpoint: Endpoint) -> tuple[str, list[str]]:
+    pieces: list[str] = []
+    result = await client.complete(endpoint, "SYS", "USER", response_schema(), pieces.append)
+    return result.text, pieces
+
+
+async def test_streams_text_and_counts_usage(fake: FakeModel) -> None:
+    fake.push(Script(content=REPLY, chunk=5))
+    client = ModelClient()
+    text, pieces = await run(client, ep(fake))
+    assert text == REPLY and len(pieces) > 3
+    body = fake.requests[0].body
+    assert body["messages"][0] == {"role": "system", "content": "SYS"}
+    assert body["stream"] is True and body["stream_options"] == {"include_usage": True}
+    assert body["response_format"]["type"] == "json_schema"
+    assert client.stats.tokens_in > 0 and client.stats.requests == 1
+    assert fake.requests[0].headers["authorization"] == "Bearer k"
+
+
+async def test_falls_back_from_rejected_response_format_and_remembers(fake: FakeModel) -> None:
+    fake.push(Script(content=REPLY, reject_formats=("json_schema",)))
+    fake.push(Script(content=REPLY, reject_formats=("json_schema",)))
+    client = ModelClient()
+    await run(client, ep(fake))
+    assert [r.response_format for r in fake.rejected] == ["json_schema"]
+    assert fake.requests[0].response_format == "json_object"
+    await run(client, ep(fake))
+    assert len(fake.rejected) == 1, "the endpoint's answer was remembered"
+    assert fake.requests[1].response_format == "json_object"
+
+
+async def test_no_response_format_at_all_when_both_rejected(fake: FakeModel) -> None:
+    fake.push(Script(content=REPLY, reject_formats=("json_schema", "json_object")))
+    client = ModelClient()
+    await run(client, ep(fake))
+    assert fake.requests[0].response_format is None
+    assert client.formats[fake.base_url] == "none"
+
+
+async def test_truncated_stream_is_an_error(fake: FakeModel) -> None:
+    fake.push(Script(content=REPLY[:10], finish_reason=None, done=False))
+    with pytest.raises(AgentError) as err:
+        await run(ModelClient(), ep(fake))
+    assert "finish_reason" in str(err.value) and fake.base_url in str(err.value)
+
+
+async def test_length_finish_is_an_error_with_a_hint(fake: FakeModel) -> None:
+    fake.push(Script(content=REPLY, finish_reason="length"))
+    with pytest.raises(AgentError) as err:
+        await run(ModelClient(), ep(fake))
+    assert "maxOutputTokens" in str(err.value)
+
+
+async def test_cancel_mid_stream_closes_the_connection(fake: FakeModel) -> None:
+    fake.push(Script(content=REPLY * 20, chunk=4, hang_after=3))
+    task = asyncio.create_task(run(ModelClient(), ep(fake)))
+    assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.requests) == 1)
+    await asyncio.sleep(0.2)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await asyncio.to_thread(fake.wait_for, lambda: fake.disconnects == 1)
+
+
+async def test_overall_deadline_bounds_a_dripping_stream(fake: FakeModel) -> None:
+    fake.push(Script(content=REPLY, chunk=1, delay=0.2))
+    with pytest.raises(AgentError) as err:
+        await run(ModelClient(), ep(fake, timeout=0.5))
+    assert "did not answer within 0.5 s" in str(err.value)
+
+
+async def test_http_errors_are_classified(fake: FakeModel) -> None:
+    fake.push(Script(status=404, error={"error": {"message": "model fake not found"}}))
+    with pytest.raises(AgentError) as err:
+        await run(ModelClient(), ep(fake))
+    assert "has no model 'fake'" in str(err.value)
+    fake.push(Script(status=401, error={"error": {"message": "bad key"}}))
+    with pytest.raises(AgentError) as err:
+        await run(ModelClient(), ep(fake))
+    assert "FAKE_KEY" in str(err.value)
+
+
+async def test_connection_refused_names_the_endpoint() -> None:
+    with FakeModel() as f:
+        url = f.base_url
+    endpoint = Endpoint(base_url=url, model="m", api_key="k", key_source="K", timeout=5)
+    with pytest.raises(AgentError) as err:
+        await run(ModelClient(), endpoint)
+    assert url in str(err.value)
+
+
+async def test_local_only_refuses_remote_hosts_before_connecting() -> None:
+    await check_local_only("http://127.0.0.1:1/v1")
+    await check_local_only("http://[::1]:1/v1")
+    with pytest.raises(AgentError):
+        await check_local_only("http://10.1.2.3/v1")
+    endpoint = Endpoint(
+        base_url="http://192.0.2.1:9/v1", model="m", api_key="k", key_source="K", local_only=True
+    )
+    with pytest.raises(AgentError) as err:
+        await run(ModelClient(), endpoint)
+    assert "local-only" in str(err.value)
+
+
+def test_endpoint_comes_from_settings_and_environment_only() -> None:
+    with pytest.raises(NotConfigured) as err:
+        endpoint_from(AgentSettings(), {})
+    assert "seLsp.agent.baseUrl" in str(err.value)
+    s = AgentSettings.model_validate(
+        {"baseUrl": "http://127.0.0.1:8080/v1/", "model": "m", "apiKeyEnv": "MY_KEY"}
+    )
+    e = endpoint_from(s, {"MY_KEY": "abc"})
+    assert (e.base_url, e.api_key, e.key_source) == ("http://127.0.0.1:8080/v1", "abc", "MY_KEY")
+    e = endpoint_from(
+        AgentSettings(), {"OPENAI_BASE_URL": "http://127.0.0.1:1/v1", "SE_LSP_MODEL": "q"}
+    )
+    assert e.model == "q" and e.api_key == "no-key"
+    with pytest.raises(NotConfigured) as err:
+        endpoint_from(AgentSettings(base_url="https://example.com/v1", model="m"), {})
+    assert "OPENAI_API_KEY" in str(err.value)

@@ -1039,6 +1039,7 @@ def prealloc(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             found[0]
             for s in statements(loop.child_by_field_name("body"))
             if (found := append_to_self(ctx, s)) is not None
+            and not any(a.type == "variadic_argument" for a in args(found[1]))
         }
         if not appended:
             continue
@@ -1363,13 +1364,16 @@ def string_concat_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
         if ctx.text(op) == "+=":
             pass
         elif ctx.text(op) == "=" and right.named_child_count == 1:
+            # `s = s + a + b` parses as ((s + a) + b): follow the left operands of `+`.
             rhs = right.named_children[0]
-            lhs_of_plus = (
-                rhs.child_by_field_name("left") if rhs.type == "binary_expression" else None
-            )
-            if lhs_of_plus is None or ctx.text(lhs_of_plus) != name:
-                continue
-            if ctx.text(rhs.child_by_field_name("operator")) != "+":
+            while (
+                rhs.type == "binary_expression"
+                and ctx.text(rhs.child_by_field_name("operator")) == "+"
+            ):
+                rhs = rhs.child_by_field_name("left") or rhs
+                if rhs.type != "binary_expression":
+                    break
+            if rhs == right.named_children[0] or ctx.text(rhs) != name:
                 continue
         else:
             continue

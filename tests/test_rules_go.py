@@ -689,3 +689,31 @@ def test_all_rules_quiet_on_idiomatic_code():
         }
     """)
     assert analyze(src, "go").findings == []
+
+
+def test_append_combine_across_trailing_comment_has_no_fix():
+    src = go("""
+        h = append(h, "a") // the first header
+        h = append(h, "b")
+        h = append(h, "c")
+    """)
+    (f,) = found(src, "go/append-combine")
+    assert f.fix is None  # the fix would delete the comment
+    assert f.span.end.line == line_of(src, '"c"')
+
+
+def test_copy_loop_sees_through_a_reslice_of_a_known_slice():
+    src = go("""
+        func f(buf []byte, s string, n int) {
+            dst := make([]byte, n)
+            src := buf[8 : 8+n]
+            for i, b := range src {
+                dst[i] = b
+            }
+            sub := s[1:]
+            for i, r := range sub {
+                dst[i] = r
+            }
+        }
+    """)
+    assert lines(src, "go/copy-loop") == [line_of(src, "range src")]

@@ -129,6 +129,10 @@ def _value_type(ctx: Context, value: Node) -> str:
             return "*" + _squash(ctx.text(inner.child_by_field_name("type")))
     if t == "type_conversion_expression":
         return _squash(ctx.text(value.child_by_field_name("type")))
+    if t == "slice_expression":
+        operand = value.child_by_field_name("operand")
+        if operand is not None and operand.type == "identifier":
+            return _SLICE_OF + ctx.text(operand)
     if t == "call_expression":
         fn = value.child_by_field_name("function")
         name = _squash(ctx.text(fn))
@@ -141,6 +145,9 @@ def _value_type(ctx: Context, value: Node) -> str:
             return "string"
         return _CONSTRUCTORS.get(name, "")
     return ""
+
+
+_SLICE_OF = "slice-of:"
 
 
 def _squash(text: str) -> str:
@@ -196,6 +203,17 @@ def declarations(ctx: Context, func: Node) -> dict[str, tuple[str, int]]:
                 out[ctx.text(name)] = ("", n.start_byte)
         if t != "func_literal" or n == func:
             stack.extend(n.named_children)
+    for key, (ty, where) in list(out.items()):
+        if ty.startswith(_SLICE_OF):
+            # x[a:b] is a slice of a slice or array, a substring of a string.
+            base = out.get(ty[len(_SLICE_OF) :], ("", 0))[0]
+            if base.startswith("[]"):
+                ty = base
+            elif base.startswith("[") and "]" in base:
+                ty = "[]" + base.split("]", 1)[1]
+            else:
+                ty = "string" if base == "string" else ""
+            out[key] = (ty, where)
     facts.decls[func.id] = out
     return out
 
@@ -850,8 +868,21 @@ def _combinable(ctx: Context, stmt: Node) -> tuple[str, list[Node]] | None:
 
 
 def _next_statement(node: Node) -> Node | None:
+    """The next statement, stepping over a comment that trails `node` on its own line."""
     nxt = node.next_named_sibling
+    if nxt is not None and nxt.type == "comment" and nxt.start_point[0] == node.end_point[0]:
+        nxt = nxt.next_named_sibling
     return nxt
+
+
+def _prev_statement(node: Node) -> Node | None:
+    """The previous statement, stepping over a comment that trails it on the same line."""
+    prev = node.prev_named_sibling
+    if prev is not None and prev.type == "comment":
+        before = prev.prev_named_sibling
+        if before is not None and before.end_point[0] == prev.start_point[0]:
+            return before
+    return prev
 
 
 @rule(
@@ -887,7 +918,7 @@ def append_combine(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
         first = _combinable(ctx, stmt)
         if first is None:
             continue
-        prev = stmt.prev_named_sibling
+        prev = _prev_statement(stmt)
         if prev is not None and prev.type != "comment":
             p = _combinable(ctx, prev)
             if p is not None and p[0] == first[0]:
@@ -906,11 +937,17 @@ def append_combine(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             continue
         target = ctx.text(stmt.child_by_field_name("left"))
         joined = ", ".join(ctx.text(v) for v in values)
-        fix = ctx.fix(
-            ctx.span_between(run[0], run[-1]),
-            f"{target} = append({target}, {joined})",
-            "Combine the appends",
-        )
+        fix = None
+        if not any(
+            a.next_named_sibling is not None and a.next_named_sibling.type == "comment"
+            for a in run[:-1]
+        ):
+            # No comment inside the run, so replacing it loses nothing.
+            fix = ctx.fix(
+                ctx.span_between(run[0], run[-1]),
+                f"{target} = append({target}, {joined})",
+                "Combine the appends",
+            )
         yield ctx.finding(info, ctx.span_between(run[0], run[-1]), fix=fix)
 
 

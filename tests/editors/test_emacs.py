@@ -1,0 +1,153 @@
+"""se-lsp inside a real Emacs 28 + eglot 1.9 (Debian emacs-nox, elpa-eglot), driven in batch.
+
+eglot 1.9 negotiates no position encoding, so the server speaks UTF-16; Emacs turns that
+into buffer positions, and the driver reports columns in characters: a wrong unit shows.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from se_lsp.rules import rule_info
+from tests.editors.conftest import (
+    EDITORS,
+    SAMPLES,
+    SERVER_CMD,
+    expected_range,
+    isolated_env,
+    write_workspace,
+)
+
+DRIVER = Path(__file__).with_name("emacs_driver.el")
+EMACS = shutil.which("emacs")
+pytestmark = pytest.mark.skipif(
+    EMACS is None, reason="emacs not installed (tests/editors/install.sh installs it)"
+)
+
+SETTINGS_EL = '(:builtin (:debounceMs 20 :rules (:go/regexp-in-loop "error")))'
+
+
+def run_emacs(tmp: Path, files: list[dict[str, Any]], cmd: list[str], timeout_s: float = 10):
+    """Run the batch driver; return its JSON record plus its stderr for failure messages."""
+    assert EMACS is not None
+    env = isolated_env(tmp / "home")
+    plan = {
+        "editors": str(EDITORS),
+        "cmd": cmd,
+        "settings_el": SETTINGS_EL,
+        "files": files,
+        "timeout_ms": int(timeout_s * 1000),
+        "out": str(tmp / "result.json"),
+    }
+    (tmp / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
+    env["SE_LSP_EMACS_PLAN"] = str(tmp / "plan.json")
+    # No -Q: Debian activates the elpa packages (eglot, markdown-mode) from site-start.
+    proc = subprocess.run(
+        [EMACS, "--batch", "-l", str(DRIVER)],
+        cwd=tmp,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    out = tmp / "result.json"
+    logs = f"emacs exit {proc.returncode}\nstderr:\n{proc.stderr[-4000:]}"
+    assert out.exists(), f"the driver wrote no result\n{logs}"
+    result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    result["_logs"] = logs + "\n" + str(result.get("log", ""))[-6000:]
+    return result
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    tmp = tmp_path_factory.mktemp("emacs")
+    root = tmp / "project"
+    root.mkdir()
+    (root / ".git").mkdir()  # eglot finds the project through project.el (VC root)
+    paths = write_workspace(root)
+    files = [
+        {"name": "rust", "path": str(paths["rust"])},
+        {
+            "name": "cpp",
+            "path": str(paths["cpp"]),
+            "hover": True,
+            "fix": True,
+            "code": "cpp/avoid-endl",
+        },
+        {"name": "go", "path": str(paths["go"])},
+    ]
+    result = run_emacs(tmp, files, SERVER_CMD)
+    result["_root"] = str(root)
+    return result
+
+
+def _check(result: dict[str, Any], cond: bool, what: str) -> None:
+    assert cond, (
+        f"{what}\ndriver error: {result.get('error')}\nevents: {result.get('events')}\n"
+        + result["_logs"]
+    )
+
+
+@pytest.mark.parametrize("name", list(SAMPLES))
+def test_builtin_diagnostics_in_flymake(session: dict[str, Any], name: str) -> None:
+    _check(session, "error" not in session, "the driver failed")
+    rec = session[name]
+    _, _, code, _ = SAMPLES[name]
+    _check(session, bool(rec.get("diagnostics")), f"{name}: no diagnostics reached flymake")
+    ours = [d for d in rec["diagnostics"] if f"[{code}]" in d["text"]]
+    assert len(ours) == 1, rec["diagnostics"]
+    line, start, end = expected_range(name, "utf-32")  # characters, as Emacs counts them
+    d = ours[0]
+    assert (d["line"], d["col"], d["end_line"], d["end_col"]) == (line, start, line, end)
+    assert d["text"].startswith(f"se-lsp [{code}]: ")
+    expected_type = "eglot-error" if name == "go" else "eglot-warning"  # settings reached it
+    assert d["type"] == expected_type
+    print(f"emacs {name} ({rec['mode']}): {code} at {line}:{start}-{end} (chars), {d['type']}")
+
+
+def test_one_server_for_the_project(session: dict[str, Any]) -> None:
+    pids = {session[name].get("server_pid") for name in SAMPLES}
+    _check(session, len(pids) == 1 and None not in pids, f"server pids {pids}")
+    assert Path(session["cpp"]["project_root"]) == Path(session["_root"])
+    print("emacs: one se-lsp process serves rust, c++ and go buffers")
+
+
+def test_hover_shows_the_explanation(session: dict[str, Any]) -> None:
+    rec = session["cpp"]
+    hover = rec.get("hover")
+    _check(session, bool(hover), "no hover text")
+    assert rec["hover_kind"] == "markdown"
+    info = rule_info("cpp/avoid-endl")
+    flat = " ".join(hover.split())
+    assert info.title in flat, hover
+    assert "writes a newline" in flat and "flushes" in flat, hover
+    print(f"emacs hover: markdown rendered, {len(hover)} chars with title and explanation")
+
+
+def test_quick_fix_through_eglot_code_actions(session: dict[str, Any]) -> None:
+    rec = session["cpp"]
+    offered = rec.get("actions_offered") or []
+    _check(session, any(t.startswith("Fix: ") for t in offered), f"offered {offered}")
+    _, text, _, _ = SAMPLES["cpp"]
+    assert rec["after_fix"] == text.replace("std::endl", "'\\n'")
+    assert not [d for d in rec["diagnostics_after_fix"] or [] if "cpp/avoid-endl" in d["text"]]
+    print(f"emacs code actions: offered {offered}; fix applied, finding gone after didChange")
+
+
+def test_broken_server_yields_no_diagnostics(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    root.mkdir()
+    paths = write_workspace(root)
+    broken = [sys.executable, "-c", "import sys; sys.exit(3)"]
+    result = run_emacs(tmp_path, [{"name": "cpp", "path": str(paths["cpp"])}], broken, 1.5)
+    rec = result.get("cpp", {})
+    assert not rec.get("diagnostics")
+    assert "error" in result or "cpp: no diagnostics within timeout" in " ".join(result["events"])
+    print("emacs: a server that exits at once gives no diagnostics, so the checks above fail")

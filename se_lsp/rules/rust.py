@@ -169,11 +169,21 @@ def mentions(ctx: Context, node: Node, name: str) -> bool:
 
 
 def next_statements(node: Node) -> Iterator[Node]:
-    """The statements after `node` in its block, stopping at a comment."""
-    sib = node.next_named_sibling
-    while sib is not None and sib.type not in ("line_comment", "block_comment"):
-        yield sib
-        sib = sib.next_named_sibling
+    """The statements after `node` in its block, past trailing comments, up to a comment line."""
+    prev, sib = node, node.next_named_sibling
+    while sib is not None:
+        if sib.type in ("line_comment", "block_comment"):
+            if sib.start_point.row != prev.end_point.row:
+                return
+        else:
+            yield sib
+        prev, sib = sib, sib.next_named_sibling
+
+
+def has_comment(ctx: Context, first: Node, last: Node) -> bool:
+    """Whether replacing `first..last` could delete a comment (then no fix is offered)."""
+    text = ctx.source[first.start_byte : last.end_byte]
+    return b"//" in text or b"/*" in text
 
 
 def method_statement(ctx: Context, stmt: Node, receiver: str, name: str) -> MethodCall | None:
@@ -1349,11 +1359,13 @@ def vec_init_then_push(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
         if len(pushes) < 2:
             continue
         items = ", ".join(ctx.text(arg) for _, arg in pushes)
-        fix = ctx.fix(
-            Span(ctx.span(value).start, ctx.span(pushes[-1][0]).end),
-            f"vec![{items}];",
-            "Build the vector with `vec![..]`",
-        )
+        fix = None
+        if not has_comment(ctx, value, pushes[-1][0]):
+            fix = ctx.fix(
+                Span(ctx.span(value).start, ctx.span(pushes[-1][0]).end),
+                f"vec![{items}];",
+                "Build the vector with `vec![..]`",
+            )
         yield ctx.finding(info, ctx.span_between(let, pushes[-1][0]), fix=fix)
 
 
@@ -1400,7 +1412,7 @@ def slow_vector_initialization(ctx: Context, info: RuleInfo) -> Iterator[Finding
             wanted = None
         else:
             continue
-        stmt = let.next_named_sibling
+        stmt = next(next_statements(let), None)
         mc = method_statement(ctx, stmt, name, "resize") if stmt is not None else None
         if stmt is None or mc is None or len(mc.args) != 2:
             continue
@@ -1409,11 +1421,13 @@ def slow_vector_initialization(ctx: Context, info: RuleInfo) -> Iterator[Finding
             continue
         if not _ZEROS.fullmatch(fill) or mentions(ctx, mc.args[0], name):
             continue
-        fix = ctx.fix(
-            Span(ctx.span(value).start, ctx.span(stmt).end),
-            f"vec![{fill}; {length}];",
-            "Allocate zeroed memory with `vec![0; n]`",
-        )
+        fix = None
+        if not has_comment(ctx, value, stmt):
+            fix = ctx.fix(
+                Span(ctx.span(value).start, ctx.span(stmt).end),
+                f"vec![{fill}; {length}];",
+                "Allocate zeroed memory with `vec![0; n]`",
+            )
         yield ctx.finding(info, ctx.span_between(let, stmt), fix=fix)
 
 

@@ -12,10 +12,12 @@ import re
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 
-from tree_sitter import Node
+from tree_sitter import Node, Query, QueryCursor
 
 from se_lsp.findings import Finding, Severity
+from se_lsp.languages import grammar
 from se_lsp.rules.engine import Context, RuleInfo, rule
 
 LOOPS = ("for_statement",)
@@ -38,6 +40,19 @@ class _Facts:
     # function node id -> {name: (type text, byte where it was declared)}
     decls: dict[int, dict[str, tuple[str, int]]] = field(default_factory=dict)
     imports: set[str] | None = None
+    self_appends: dict[int, tuple[str, Node]] | None = None
+    range_loops: list[RangeLoop] | None = None
+
+
+@dataclass(frozen=True)
+class RangeLoop:
+    """A `for k, v := range src { .. }` loop, taken apart once for all rules."""
+
+    loop: Node
+    names: list[str]
+    src: Node
+    body: Node | None
+    stmts: list[Node]
 
 
 _FACTS: weakref.WeakKeyDictionary[Context, _Facts] = weakref.WeakKeyDictionary()
@@ -154,6 +169,20 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+_DECLARING = (
+    "parameter_declaration",
+    "variadic_parameter_declaration",
+    "var_spec",
+    "short_var_declaration",
+    "range_clause",
+)
+
+
+@cache
+def _decl_query() -> Query:
+    return Query(grammar("go"), "\n".join(f"({t}) @{t}" for t in _DECLARING))
+
+
 def declarations(ctx: Context, func: Node) -> dict[str, tuple[str, int]]:
     """Names declared in `func` with their visible type text and declaration offset.
 
@@ -165,9 +194,12 @@ def declarations(ctx: Context, func: Node) -> dict[str, tuple[str, int]]:
     if known is not None:
         return known
     out: dict[str, tuple[str, int]] = {}
-    stack = [func]
-    while stack:
-        n = stack.pop()
+    # A query restricted to the function's bytes walks the tree in C, not in Python.
+    cursor = QueryCursor(_decl_query())
+    cursor.set_byte_range(func.start_byte, func.end_byte)
+    found = [n for nodes in cursor.captures(func).values() for n in nodes]
+    found.sort(key=lambda n: n.start_byte)
+    for n in found:
         t = n.type
         if t in ("parameter_declaration", "variadic_parameter_declaration", "var_spec"):
             typ = n.child_by_field_name("type")
@@ -201,8 +233,6 @@ def declarations(ctx: Context, func: Node) -> dict[str, tuple[str, int]]:
             left = n.child_by_field_name("left")
             for name in left.named_children if left is not None else []:
                 out[ctx.text(name)] = ("", n.start_byte)
-        if t != "func_literal" or n == func:
-            stack.extend(n.named_children)
     for key, (ty, where) in list(out.items()):
         if ty.startswith(_SLICE_OF):
             # x[a:b] is a slice of a slice or array, a substring of a string.
@@ -294,6 +324,39 @@ def range_parts(ctx: Context, loop: Node) -> tuple[list[str], Node] | None:
     left = clause.child_by_field_name("left")
     names = [ctx.text(n) for n in left.named_children] if left is not None else []
     return names, right
+
+
+def self_appends(ctx: Context) -> dict[int, tuple[str, Node]]:
+    """Every `x = append(x, ..)` statement by node id, found from the append calls."""
+    facts = _facts(ctx)
+    if facts.self_appends is None:
+        out: dict[int, tuple[str, Node]] = {}
+        for call in calls(ctx, "append"):
+            exprs = call.parent
+            stmt = exprs.parent if exprs is not None else None
+            if stmt is not None and stmt.type == "assignment_statement":
+                if append_to_self(ctx, stmt) is not None:
+                    out[stmt.id] = (ctx.text(stmt.child_by_field_name("left")), stmt)
+        facts.self_appends = out
+    return facts.self_appends
+
+
+def range_loops(ctx: Context) -> list[RangeLoop]:
+    """All range loops of the document (needs `range_clause` among the rule's node types)."""
+    facts = _facts(ctx)
+    if facts.range_loops is None:
+        loops = []
+        for clause in ctx.nodes("range_clause"):
+            loop = clause.parent
+            right = clause.child_by_field_name("right")
+            if loop is None or right is None:
+                continue
+            left = clause.child_by_field_name("left")
+            names = [ctx.text(n) for n in left.named_children] if left is not None else []
+            body = loop.child_by_field_name("body")
+            loops.append(RangeLoop(loop, names, right, body, statements(body)))
+        facts.range_loops = loops
+    return facts.range_loops
 
 
 def is_string_literal(node: Node) -> bool:
@@ -487,22 +550,20 @@ func merge(dst []string, src map[string]bool) []string {
 	return dst
 }
 """,
-    node_types=["for_statement"],
+    node_types=["range_clause", "call_expression"],
     body_examples=False,
     has_fix=True,
 )
 def append_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
-    if not calls(ctx, "append"):
+    appends = self_appends(ctx)
+    if not appends:
         return
-    for loop in ctx.nodes("for_statement"):
-        parts = range_parts(ctx, loop)
-        if parts is None or len(parts[0]) != 2 or parts[0][0] != "_":
+    for rl in range_loops(ctx):
+        if len(rl.names) != 2 or rl.names[0] != "_" or len(rl.stmts) != 1:
             continue
-        value, src = parts[0][1], parts[1]
-        body = loop.child_by_field_name("body")
-        stmts = statements(body)
-        if len(stmts) != 1:
+        if rl.stmts[0].id not in appends:
             continue
+        loop, value, src, body, stmts = rl.loop, rl.names[1], rl.src, rl.body, rl.stmts
         found = append_to_self(ctx, stmts[0])
         if found is None:
             continue
@@ -556,19 +617,14 @@ func index(src []string) map[int]string {
 	return dst
 }
 """,
-    node_types=["for_statement"],
+    node_types=["range_clause"],
     body_examples=False,
     has_fix=True,
 )
 def copy_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
-    for loop in ctx.nodes("for_statement"):
-        parts = range_parts(ctx, loop)
-        if parts is None or not parts[0]:
-            continue
-        names, src = parts
-        body = loop.child_by_field_name("body")
-        stmts = statements(body)
-        if len(stmts) != 1 or stmts[0].type != "assignment_statement":
+    for rl in range_loops(ctx):
+        loop, names, src, body, stmts = rl.loop, rl.names, rl.src, rl.body, rl.stmts
+        if not names or len(stmts) != 1 or stmts[0].type != "assignment_statement":
             continue
         stmt = stmts[0]
         op = stmt.child_by_field_name("operator")
@@ -908,13 +964,11 @@ if verbose {
     args = append(args, "-v")
 }
 """,
-    node_types=["assignment_statement"],
+    node_types=["call_expression"],
     has_fix=True,
 )
 def append_combine(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
-    if not calls(ctx, "append"):
-        return
-    for stmt in ctx.nodes("assignment_statement"):
+    for _, stmt in sorted(self_appends(ctx).values(), key=lambda e: e[1].start_byte):
         first = _combinable(ctx, stmt)
         if first is None:
             continue
@@ -1062,20 +1116,19 @@ for _, u := range users {
     }
 }
 """,
-    node_types=["for_statement"],
+    node_types=["range_clause", "call_expression"],
 )
 def prealloc(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
-    if not calls(ctx, "append"):
+    appends = self_appends(ctx)
+    if not appends:
         return
-    for loop in ctx.nodes("for_statement"):
-        parts = range_parts(ctx, loop)
-        if parts is None:
-            continue
-        src = parts[1]
+    for rl in range_loops(ctx):
+        loop, src = rl.loop, rl.src
         appended = {
             found[0]
-            for s in statements(loop.child_by_field_name("body"))
-            if (found := append_to_self(ctx, s)) is not None
+            for s in rl.stmts
+            if s.id in appends
+            and (found := append_to_self(ctx, s)) is not None
             and not any(a.type == "variadic_argument" for a in args(found[1]))
         }
         if not appended:
@@ -1270,13 +1323,13 @@ for i := 0; i < len(counts); i++ {
     counts[i] = -1
 }
 """,
-    node_types=["for_statement"],
+    node_types=["for_clause"],
     has_fix=True,
 )
 def slice_clear(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
-    for loop in ctx.nodes("for_statement"):
-        clause = next((c for c in loop.named_children if c.type == "for_clause"), None)
-        if clause is None:
+    for clause in ctx.nodes("for_clause"):
+        loop = clause.parent
+        if loop is None:
             continue
         init = clause.child_by_field_name("initializer")
         cond = clause.child_by_field_name("condition")

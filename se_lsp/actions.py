@@ -26,8 +26,17 @@ def _data(doc: Document, finding: Finding, kind: str) -> dict[str, Any]:
 
 
 def _still_valid(doc: Document, finding: Finding) -> bool:
-    """The finding's first line still holds the text it was made for."""
-    return not finding.anchor or doc.index.line(finding.span.start.line) == finding.anchor
+    """The finding's lines still hold the text it was made for (all of them, when known)."""
+    index = doc.index
+    if finding.anchor and index.line(finding.span.start.line) != finding.anchor:
+        return False
+    lines = finding.extra.get("lines")
+    if lines is not None:
+        start, end = finding.span.start.line, finding.span.end.line
+        if end >= index.line_count:
+            return False
+        return "\n".join(index.line(n) for n in range(start, end + 1)) == lines
+    return True
 
 
 def actions_for(

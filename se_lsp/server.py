@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from pygls.protocol import LanguageServerProtocol, lsp_method
 from pygls.uris import to_fs_path
 
 from se_lsp import __version__, actions
+from se_lsp.agent.reply import replacement_markdown
+from se_lsp.agent.runner import CLEAR_CACHE, DISMISS, OPTIMIZE, SHOW_STATS, AgentRunner
 from se_lsp.analysis import Analyzer
 from se_lsp.config import Settings, resolve
 from se_lsp.convert import diagnostic, pos_of, span_of
@@ -21,6 +24,11 @@ from se_lsp.documents import Document, DocumentStore
 from se_lsp.findings import hover_markdown
 
 log = logging.getLogger(__name__)
+
+# The workDoneToken of the executeCommand request being dispatched (commands only get arguments).
+WORK_DONE_TOKEN: contextvars.ContextVar[Any] = contextvars.ContextVar(
+    "work_done_token", default=None
+)
 
 
 class SeLspProtocol(LanguageServerProtocol):
@@ -46,6 +54,11 @@ class SeLspProtocol(LanguageServerProtocol):
         if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
             yield handler, (params,), None
 
+    @lsp_method(types.WORKSPACE_EXECUTE_COMMAND)
+    def lsp_workspace__execute_command(self, params: types.ExecuteCommandParams) -> Any:
+        WORK_DONE_TOKEN.set(params.work_done_token)
+        return (yield from super().lsp_workspace__execute_command(params))
+
     def _handle_response(self, msg_id: Any, result: Any = None, error: Any = None) -> None:
         # pygls 2.1.1 raises InvalidStateError when a reply arrives for a request whose
         # waiting task was cancelled (pygls#621); such a reply is simply not needed any more.
@@ -69,6 +82,7 @@ class SeLspServer(LanguageServer):
         self.settings = Settings()
         self.root: Path | None = None
         self.init_options: Any = None
+        self.agent = AgentRunner(self)
 
     @property
     def encoding(self) -> str:
@@ -90,6 +104,12 @@ class SeLspServer(LanguageServer):
                     type=types.MessageType.Warning, message=f"se-lsp: {problem}"
                 )
             )
+
+    def notify_user(self, message: str, level: types.MessageType) -> None:
+        self.window_show_message(types.ShowMessageParams(type=level, message=message))
+
+    def progress_api(self) -> Any:
+        return self.work_done_progress
 
     def publish(self, doc: Document) -> None:
         """Send the document's current findings (built-in and agent) with its version."""
@@ -187,7 +207,12 @@ def hover(ls: SeLspServer, params: types.HoverParams) -> types.Hover | None:
     if doc is None:
         return None
     pos = pos_of(doc.index, params.position, ls.encoding)
-    parts = [hover_markdown(f) for f in doc.findings_at(pos)]
+    parts = []
+    for f in doc.findings_at(pos):
+        text = hover_markdown(f)
+        if f.source != "se-lsp" and f.fix is not None:
+            text += "\n\n" + replacement_markdown(f, doc.language or "")
+        parts.append(text)
     parts += [text for span, text, _ in doc.summaries if span.contains(pos)]
     if not parts:
         return None
@@ -210,7 +235,7 @@ def code_action(ls: SeLspServer, params: types.CodeActionParams) -> list[types.C
     if doc is None or doc.language is None:
         return None
     span = span_of(doc.index, params.range, ls.encoding)
-    return actions.actions_for(
+    out = actions.actions_for(
         doc,
         span,
         list(params.context.diagnostics),
@@ -218,6 +243,32 @@ def code_action(ls: SeLspServer, params: types.CodeActionParams) -> list[types.C
         resolve_support=ls.client_supports("text_document.code_action.resolve_support"),
         document_changes=ls.client_supports("workspace.workspace_edit.document_changes"),
     )
+    out += ls.agent.finding_actions(doc, span)
+    out += ls.agent.actions(doc, params.range, span)
+    only = params.context.only
+    if only:
+        out = [a for a in out if a.kind is not None and any(a.kind.startswith(k) for k in only)]
+    return out
+
+
+@server.command(OPTIMIZE)
+async def optimize(ls: SeLspServer, *args: Any) -> Any:
+    return await ls.agent.optimize(args[0] if args else None, WORK_DONE_TOKEN.get())
+
+
+@server.command(DISMISS)
+def dismiss(ls: SeLspServer, *args: Any) -> bool:
+    return ls.agent.dismiss(args[0] if args else None)
+
+
+@server.command(CLEAR_CACHE)
+async def clear_cache(ls: SeLspServer, *args: Any) -> None:
+    await ls.agent.clear_cache()
+
+
+@server.command(SHOW_STATS)
+def show_stats(ls: SeLspServer, *args: Any) -> str:
+    return ls.agent.show_stats()
 
 
 @server.feature(types.CODE_ACTION_RESOLVE)
@@ -233,5 +284,6 @@ def code_action_resolve(ls: SeLspServer, action: types.CodeAction) -> types.Code
 
 
 @server.feature(types.SHUTDOWN)
-def on_shutdown(ls: SeLspServer, params: None) -> None:
+async def on_shutdown(ls: SeLspServer, params: None) -> None:
     ls.analyzer.shutdown()
+    await ls.agent.shutdown()

@@ -45,11 +45,17 @@ class Prompt:
     last_line: int  # 0-based, inclusive
     lines: tuple[str, ...]  # the snippet's lines as sent (redacted)
     redactions: int
+    context: str = ""  # the enclosing function's header, as sent
 
     @property
     def normalized(self) -> str:
-        """The snippet with trailing spaces and indentation-insensitive blank lines folded."""
+        """The snippet without trailing spaces or surrounding blank lines (for the cache key)."""
         return "\n".join(line.rstrip() for line in self.lines).strip("\n")
+
+    @property
+    def cache_text(self) -> str:
+        """What the answer depends on, without line numbers, so moved code still hits."""
+        return f"{self.language}\n{self.context}\n{self.normalized}"
 
     def digest(self) -> str:
         return hashlib.sha256(self.user.encode("utf-8")).hexdigest()
@@ -126,10 +132,12 @@ def build_prompt(
     numbered = "\n".join(f"{n:>{width}}| {line}" for n, line in enumerate(lines, first + 1))
     parts = [f"Language: {LANGUAGE_NAMES.get(language, language)}"]
     redactions = redaction.count
+    context = ""
     header = enclosing_header(text, language, first)
     if header is not None and header[0] < first:
         h = redact(header[1])
         redactions += h.count
+        context = h.text
         parts.append(
             f"The selection is inside this function (line {header[0] + 1}):\n```\n{h.text}\n```"
         )
@@ -154,4 +162,5 @@ def build_prompt(
         last_line=last,
         lines=lines,
         redactions=redactions,
+        context=context,
     )

@@ -123,9 +123,11 @@ class _Facts:
     """Per-document caches shared by the rules of one analysis."""
 
     using_std: bool
-    scopes: dict[int, dict[str, list[Decl]]] = field(default_factory=dict)
+    scopes: dict[tuple[int, str], list[Decl]] = field(default_factory=dict)
+    candidates: dict[int, list[tuple[Node, str, int]]] = field(default_factory=dict)
     fields: dict[str, list[Decl]] | None = None
     calls: dict[str, list[Node]] | None = None
+    value_params: list[tuple[Node, Node, Node]] | None = None
 
 
 _FACTS: weakref.WeakKeyDictionary[Context, _Facts] = weakref.WeakKeyDictionary()
@@ -148,10 +150,10 @@ def _norm_type(ctx: Context, node: Node | None) -> str:
     return text
 
 
-def _declared(ctx: Context, node: Node, kind: str) -> Iterator[Decl]:
-    """The names a declaration, parameter or field introduces."""
-    typ = _norm_type(ctx, node.child_by_field_name("type"))
-    const = any(c.type == "type_qualifier" and ctx.text(c) == "const" for c in node.children)
+def _declared(ctx: Context, node: Node, kind: str, only: str | None = None) -> Iterator[Decl]:
+    """The names a declaration, parameter or field introduces (just `only`, when given)."""
+    typ: str | None = None
+    const = False
     for d in node.children_by_field_name("declarator"):
         indirect = False
         cur: Node | None = d
@@ -165,17 +167,28 @@ def _declared(ctx: Context, node: Node, kind: str) -> Iterator[Decl]:
                 cur = cur.child_by_field_name("declarator")
             else:
                 cur = next((c for c in cur.named_children if c.type != "type_qualifier"), None)
-        if cur is not None:
-            yield Decl(ctx.text(cur), typ, const, indirect, node, node.end_byte, kind)
+        if cur is None:
+            continue
+        name = ctx.text(cur)
+        if only is not None and name != only:
+            continue
+        if typ is None:
+            typ = _norm_type(ctx, node.child_by_field_name("type"))
+            const = _const_qualified(ctx, node)
+        yield Decl(name, typ, const, indirect, node, node.end_byte, kind)
 
 
-def _scope_table(ctx: Context, scope: Node) -> dict[str, list[Decl]]:
-    """Names declared directly in `scope` (statements of a block, a function's parameters)."""
+_DECLARING = frozenset(
+    {"declaration", "parameter_declaration", "for_range_loop", "optional_parameter_declaration"}
+)
+
+
+def _scope_candidates(ctx: Context, scope: Node) -> list[tuple[Node, str, int]]:
+    """The nodes that may declare names directly in `scope`, with their kind and name-region end."""
     facts = _facts(ctx)
-    table = facts.scopes.get(scope.id)
-    if table is not None:
-        return table
-    table = {}
+    found = facts.candidates.get(scope.id)
+    if found is not None:
+        return found
     children: list[tuple[Node, str]] = []
     if scope.type in _FUNCTIONS:
         decl = scope.child_by_field_name("declarator")
@@ -187,29 +200,47 @@ def _scope_table(ctx: Context, scope: Node) -> dict[str, list[Decl]]:
         params = decl.child_by_field_name("parameters") if decl is not None else None
         if params is not None:
             children = [(p, "param") for p in params.named_children]
+    elif scope.type == "for_statement":
+        init = scope.child_by_field_name("initializer")
+        children = [(init, "local")] if init is not None else []
+    elif scope.type == "for_range_loop":
+        children = [(scope, "local")]
+    elif scope.type == "condition_clause":
+        children = [(c, "local") for c in scope.children_by_field_name("initializer")]
+        children += [(c, "local") for c in scope.children_by_field_name("value")]
     else:
         kind = "global" if scope.type in ("translation_unit", "declaration_list") else "local"
         children = [(c, kind) for c in scope.named_children]
-        if scope.type == "for_statement":
-            init = scope.child_by_field_name("initializer")
-            children = [(init, "local")] if init is not None else []
-        elif scope.type == "for_range_loop":
-            children = [(scope, "local")]
-        elif scope.type == "condition_clause":
-            children = [(c, "local") for c in scope.children_by_field_name("initializer")]
-            children += [(c, "local") for c in scope.children_by_field_name("value")]
+    found = []
     for child, kind in children:
-        if child.type in (
-            "declaration",
-            "parameter_declaration",
-            "for_range_loop",
-            "optional_parameter_declaration",
-        ):
-            for d in _declared(ctx, child, kind):
-                if child.type == "for_range_loop":
-                    d = Decl(d.name, d.type, d.const, d.indirect, child, child.start_byte, kind)
-                table.setdefault(d.name, []).append(d)
-    facts.scopes[scope.id] = table
+        if child.type not in _DECLARING:
+            continue
+        end = child.end_byte
+        if child.type == "for_range_loop":
+            right = child.child_by_field_name("right")
+            end = right.start_byte if right is not None else end
+        found.append((child, kind, end))
+    facts.candidates[scope.id] = found
+    return found
+
+
+def _scope_decls(ctx: Context, scope: Node, name: str) -> list[Decl]:
+    """Declarations of `name` directly in `scope` (a block, a loop header, a parameter list)."""
+    facts = _facts(ctx)
+    key = (scope.id, name)
+    table = facts.scopes.get(key)
+    if table is not None:
+        return table
+    table = []
+    word = name.encode()
+    for child, kind, end in _scope_candidates(ctx, scope):
+        if word not in ctx.source[child.start_byte : end]:
+            continue
+        for d in _declared(ctx, child, kind, name):
+            if child.type == "for_range_loop":
+                d = Decl(d.name, d.type, d.const, d.indirect, child, child.start_byte, kind)
+            table.append(d)
+    facts.scopes[key] = table
     return table
 
 
@@ -230,7 +261,7 @@ def lookup(ctx: Context, name: str, at: Node) -> Decl | None:
         if cur.type in _SCOPES:
             found = [
                 d
-                for d in _scope_table(ctx, cur).get(name, ())
+                for d in _scope_decls(ctx, cur, name)
                 if d.kind == "param" or d.start <= at.start_byte
             ]
             if found:
@@ -326,30 +357,44 @@ _MOVERS = frozenset(
 )
 
 
+_TEXTUAL = frozenset(
+    {
+        "string_content",
+        "comment",
+        "raw_string_content",
+        "character",
+        "preproc_arg",
+        "escape_sequence",
+    }
+)
+
+
 def _only_read(ctx: Context, name: str, body: Node) -> bool:
     """True when `name` is only read inside `body`: never assigned, moved, mutated or escaped.
 
     Any use the check does not understand counts as a write, so the answer errs
     towards "not only read" and the rules using it stay quiet.
     """
-    src = name.encode()
-    if src not in ctx.source[body.start_byte : body.end_byte]:
-        return True
-    stack = [body]
-    while stack:
-        node = stack.pop()
-        t = node.type
-        if t == "identifier":
-            if ctx.source[node.start_byte : node.end_byte] == src and not _read_use(ctx, node):
-                return False
+    word = re.compile(rb"(?<![\w$])" + re.escape(name.encode()) + rb"(?![\w$])")
+    for m in word.finditer(ctx.source, body.start_byte, body.end_byte):
+        node = body.descendant_for_byte_range(m.start(), m.end())
+        if node is None or node.type in _TEXTUAL:
             continue
-        if t == "lambda_capture_specifier" and src in ctx.source[node.start_byte : node.end_byte]:
+        if node.type != "identifier":
+            # A capture list names it (`[&name]`), or a field or type shares the spelling.
+            if node.type in ("field_identifier", "type_identifier", "namespace_identifier"):
+                continue
             return False
-        if t == "lambda_default_capture" and ctx.text(node) == "&":
+        if not _read_use(ctx, node):
             return False
-        if node.child_count:
-            stack.extend(node.children)
-    return True
+    return not _captures_all_by_reference(ctx, body)
+
+
+def _captures_all_by_reference(ctx: Context, body: Node) -> bool:
+    return (
+        b"[&" in ctx.source[body.start_byte : body.end_byte]
+        and re.search(rb"\[\s*&\s*[\],]", ctx.source[body.start_byte : body.end_byte]) is not None
+    )
 
 
 def _read_use(ctx: Context, ident: Node) -> bool:
@@ -473,6 +518,9 @@ def _const_qualified(ctx: Context, node: Node) -> bool:
 _CALL_TYPES = ["call_expression", "field_declaration"]
 
 
+_ENDL = re.compile(rb"\bstd\s*::\s*endl\b")
+
+
 @rule(
     "cpp/avoid-endl",
     title="std::endl flushes the stream",
@@ -496,12 +544,15 @@ for (const auto& row : rows) {
     out << row << '\\n';
 }
 """,
-    node_types=["qualified_identifier"],
+    node_types=[],
     has_fix=True,
 )
 def avoid_endl(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
-    for node in ctx.nodes("qualified_identifier"):
-        if ctx.text(node).replace(" ", "") != "std::endl":
+    # `endl` is rare, so finding it by bytes and asking the tree for the node at that spot
+    # is much cheaper than capturing every qualified name in the query.
+    for m in _ENDL.finditer(ctx.source):
+        node = ctx.root.named_descendant_for_byte_range(m.start(), m.end())
+        if node is None or node.type != "qualified_identifier":
             continue
         parent = node.parent
         if parent is None or parent.type != "binary_expression":
@@ -666,6 +717,27 @@ def _function_params(fn: Node) -> list[Node]:
     return list(params.named_children) if params is not None else []
 
 
+def _value_params(ctx: Context) -> list[tuple[Node, Node, Node]]:
+    """(function, body, parameter) for each by-value named parameter of a defined function."""
+    facts = _facts(ctx)
+    if facts.value_params is None:
+        facts.value_params = []
+        for fn in ctx.nodes("function_definition"):
+            body = fn.child_by_field_name("body")
+            if body is None or body.type != "compound_statement":
+                continue
+            for param in _function_params(fn):
+                if param.type != "parameter_declaration":
+                    continue
+                decl = param.child_by_field_name("declarator")
+                if decl is not None and decl.type == "identifier":
+                    facts.value_params.append((fn, body, param))
+    return facts.value_params
+
+
+_EXPENSIVE_HINT = re.compile(rb"string|vector|map|set|list|deque|function")
+
+
 def _is_override(ctx: Context, fn: Node) -> bool:
     """Virtual functions and overrides keep their signature: changing it breaks the hierarchy."""
     if any(c.type == "virtual" or ctx.text(c) == "virtual" for c in fn.children):
@@ -713,29 +785,27 @@ std::string with_suffix(std::string text) {
     body_examples=False,
 )
 def unnecessary_value_param(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
-    for fn in ctx.nodes("function_definition"):
-        body = fn.child_by_field_name("body")
-        if body is None or body.type != "compound_statement" or _is_override(ctx, fn):
+    for fn, body, param in _value_params(ctx):
+        if not _EXPENSIVE_HINT.search(ctx.source[param.start_byte : param.end_byte]):
+            continue
+        if _is_override(ctx, fn):
             continue
         inits = next((c for c in fn.children if c.type == "field_initializer_list"), None)
-        for param in _function_params(fn):
-            if param.type != "parameter_declaration":
+        for d in _declared(ctx, param, "param"):
+            if d.indirect or not d.is_expensive:
                 continue
-            for d in _declared(ctx, param, "param"):
-                if d.indirect or not d.is_expensive:
-                    continue
-                if inits is not None and _has_word(
-                    ctx.source[inits.start_byte : inits.end_byte], d.name
-                ):
-                    continue  # a sink parameter that a member is built from
-                if not _only_read(ctx, d.name, body):
-                    continue
-                yield ctx.finding(
-                    info,
-                    param,
-                    title=f"`{d.name}` is copied on every call but only read; "
-                    "take it by const reference",
-                )
+            if inits is not None and _has_word(
+                ctx.source[inits.start_byte : inits.end_byte], d.name
+            ):
+                continue  # a sink parameter that a member is built from
+            if not _only_read(ctx, d.name, body):
+                continue
+            yield ctx.finding(
+                info,
+                param,
+                title=f"`{d.name}` is copied on every call but only read; "
+                "take it by const reference",
+            )
 
 
 _SHARED = ("std::shared_ptr",)
@@ -817,18 +887,16 @@ void remember(std::shared_ptr<Shape> shape) {
     body_examples=False,
 )
 def shared_ptr_by_value(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
-    for fn in ctx.nodes("function_definition"):
-        body = fn.child_by_field_name("body")
-        if body is None or body.type != "compound_statement" or _is_override(ctx, fn):
+    for fn, body, param in _value_params(ctx):
+        if b"shared_ptr" not in ctx.source[param.start_byte : param.end_byte]:
             continue
-        for param in _function_params(fn):
-            if param.type != "parameter_declaration":
+        if _is_override(ctx, fn):
+            continue
+        for d in _declared(ctx, param, "param"):
+            if d.indirect or d.base not in _SHARED:
                 continue
-            for d in _declared(ctx, param, "param"):
-                if d.indirect or d.base not in _SHARED:
-                    continue
-                if _only_dereferenced(ctx, d.name, body):
-                    yield ctx.finding(info, param)
+            if _only_dereferenced(ctx, d.name, body):
+                yield ctx.finding(info, param)
 
 
 def _plus_chain(node: Node) -> list[Node] | None:
@@ -1013,10 +1081,17 @@ def inefficient_vector_operation(ctx: Context, info: RuleInfo) -> Iterator[Findi
                 continue
             if loop.child_by_field_name("body") not in (block, stmt):
                 continue
+            outer = loop.parent
+            if outer is None:
+                continue
+            # The declaration must be the one mention of the name in the block before the loop.
+            word = re.compile(rb"(?<![\w$])" + re.escape(mc[0].text or b"") + rb"(?![\w$])")
+            if len(word.findall(ctx.source, outer.start_byte, loop.start_byte)) != 1:
+                continue
             decl = _decl_of(ctx, mc[0])
             if decl is None or decl.kind != "local" or decl.base != "std::vector":
                 continue
-            if decl.node.parent is None or decl.node.parent != loop.parent:
+            if decl.node.parent is None or decl.node.parent != outer:
                 continue
             if (
                 decl.node.start_byte > loop.start_byte
@@ -1477,10 +1552,9 @@ def type_promotion_in_math_fn(ctx: Context, info: RuleInfo) -> Iterator[Finding]
             if callee != f"::{name}" and (callee != name or using_std):
                 continue
             args = _args(call)
-            if (
-                not args
-                or (not any(_is_float(ctx, a) for a in args)
-                and not (args[0].type == "binary_expression" and _float_expression(ctx, args[0])))
+            if not args or (
+                not any(_is_float(ctx, a) for a in args)
+                and not (args[0].type == "binary_expression" and _float_expression(ctx, args[0]))
             ):
                 continue
             fn = call.child_by_field_name("function")
@@ -1551,13 +1625,19 @@ def no_automatic_move(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
         values = [c for c in ret.named_children if c.type != "comment"]
         if len(values) != 1 or values[0].type != "identifier":
             continue
-        decl = lookup(ctx, ctx.text(values[0]), ret)
+        fn = _enclosing_function(ret)
+        name = ctx.text(values[0])
+        if fn is None or not re.search(
+            rb"\bconst\b[^;{}()]*\b" + re.escape(name.encode()) + rb"\s*[=;({]",
+            ctx.source[fn.start_byte : ret.start_byte],
+        ):
+            continue
+        decl = lookup(ctx, name, ret)
         if decl is None or decl.kind != "local" or not decl.const or decl.indirect:
             continue
         if not decl.is_expensive or decl.node.type != "declaration":
             continue
-        fn = _enclosing_function(ret)
-        if fn is None or fn.type != "function_definition" or _return_type(ctx, fn) != decl.type:
+        if fn.type != "function_definition" or _return_type(ctx, fn) != decl.type:
             continue
         quals = [
             c for c in decl.node.children if c.type == "type_qualifier" and ctx.text(c) == "const"

@@ -1,0 +1,369 @@
+/**
+ * VS Code client for se-lsp: starts the server, passes settings and the stored API key,
+ * contributes the commands and the status bar item. Decisions live in logic.ts.
+ */
+
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import * as vscode from "vscode";
+import {
+  ExecuteCommandRequest,
+  LanguageClient,
+  LanguageClientOptions,
+  ServerOptions,
+  State,
+} from "vscode-languageclient/node";
+
+import {
+  AgentState,
+  ProgressTracker,
+  ServerCommand,
+  cannotStartMessage,
+  optimizeArgument,
+  resolveServerCommand,
+  serverEnvironment,
+  statusText,
+  toServerSettings,
+} from "./logic";
+import { runSelfTest } from "./selftest";
+
+const SECRET_ID = "seLsp.apiKey";
+const LANGUAGES = ["rust", "cpp", "cuda-cpp", "go"];
+
+let client: LanguageClient | undefined;
+let output: vscode.OutputChannel;
+let status: vscode.StatusBarItem;
+let state: AgentState = "idle";
+let stateDetail: string | undefined;
+const progress = new ProgressTracker();
+let ctx: vscode.ExtensionContext;
+let hasSecret = false;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  ctx = context;
+  output = vscode.window.createOutputChannel("se-lsp");
+  status = vscode.window.createStatusBarItem("seLsp.status", vscode.StatusBarAlignment.Right, 50);
+  status.name = "se-lsp";
+  status.command = "seLsp.showOutput";
+  context.subscriptions.push(output, status);
+
+  const reg = (id: string, fn: (...args: unknown[]) => unknown) =>
+    context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+  reg("seLsp.optimizeSelection", optimizeSelection);
+  reg("seLsp.clearCache", () => serverCommand("se-lsp.clearCache", [], "Agent cache cleared"));
+  reg("seLsp.showStats", showStats);
+  reg("seLsp.restartServer", restart);
+  reg("seLsp.showOutput", () => output.show(true));
+  reg("seLsp.setApiKey", setApiKey);
+  reg("seLsp.clearApiKey", clearApiKey);
+
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration(async (e) => {
+      if (e.affectsConfiguration("seLsp.server")) {
+        await restart();
+      } else if (e.affectsConfiguration("seLsp")) {
+        refreshStatus();
+      }
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(async () => {
+      output.appendLine("Workspace trusted: restarting se-lsp with the agent allowed.");
+      await restart();
+    }),
+    context.secrets.onDidChange(async (e) => {
+      if (e.key === SECRET_ID) {
+        await restart();
+      }
+    }),
+  );
+
+  await start();
+
+  const testOut = process.env.SE_LSP_VSCODE_TEST_OUTPUT;
+  if (testOut) {
+    void runSelfTest(testOut, process.env.SE_LSP_VSCODE_TEST_FILE, () => client, output);
+  }
+}
+
+export async function deactivate(): Promise<void> {
+  await stop();
+}
+
+function config(): vscode.WorkspaceConfiguration {
+  return vscode.workspace.getConfiguration("seLsp");
+}
+
+function setState(next: AgentState, detail?: string): void {
+  state = next;
+  stateDetail = detail;
+  refreshStatus();
+}
+
+function refreshStatus(): void {
+  const shown: AgentState = !vscode.workspace.isTrusted && state === "idle" ? "restricted" : state;
+  const { text, tooltip } = statusText(shown, config().get<string | null>("agent.model"), stateDetail);
+  status.text = text;
+  status.tooltip = tooltip;
+  status.backgroundColor =
+    shown === "error" ? new vscode.ThemeColor("statusBarItem.errorBackground") : undefined;
+  status.show();
+}
+
+/** The interpreter chosen in the Python extension, when it is installed. */
+async function selectedPython(): Promise<string | undefined> {
+  const ext = vscode.extensions.getExtension("ms-python.python");
+  if (!ext) {
+    return undefined;
+  }
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const api: any = ext.isActive ? ext.exports : await ext.activate();
+    const resource = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const envPath = api?.environments?.getActiveEnvironmentPath?.(resource);
+    if (envPath) {
+      const env = await api.environments.resolveEnvironment?.(envPath);
+      const exe: string | undefined = env?.executable?.uri?.fsPath ?? envPath.path;
+      if (exe) {
+        return exe;
+      }
+    }
+    const details = api?.settings?.getExecutionDetails?.(resource);
+    return details?.execCommand?.[0];
+  } catch (err) {
+    output.appendLine(`Python extension did not give an interpreter: ${String(err)}`);
+    return undefined;
+  }
+}
+
+function which(program: string): string | undefined {
+  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+    if (!dir) {
+      continue;
+    }
+    const candidate = path.join(dir, program);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      if (fs.statSync(candidate).isFile()) {
+        return candidate;
+      }
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+function hasSeLsp(python: string): boolean {
+  const r = spawnSync(python, ["-c", "import se_lsp"], { timeout: 15000, stdio: "ignore" });
+  return r.status === 0;
+}
+
+async function findServer(): Promise<ServerCommand | undefined> {
+  const cfg = config();
+  return resolveServerCommand({
+    configuredPath: cfg.get<string>("server.path") ?? "",
+    configuredArgs: cfg.get<string[]>("server.args") ?? [],
+    pythonInterpreter: await selectedPython(),
+    hasSeLsp,
+    which,
+  });
+}
+
+function settingsForServer(raw: unknown): unknown {
+  return toServerSettings(raw, { trusted: vscode.workspace.isTrusted, hasSecretKey: hasSecret });
+}
+
+async function start(): Promise<void> {
+  const secret = await ctx.secrets.get(SECRET_ID);
+  hasSecret = Boolean(secret);
+  const cmd = await findServer();
+  if (!cmd) {
+    const msg = cannotStartMessage("no se-lsp found");
+    output.appendLine(msg);
+    setState("error", msg);
+    void notifyCannotStart(msg);
+    return;
+  }
+  output.appendLine(`Starting ${cmd.command} ${cmd.args.join(" ")} (from ${cmd.source})`);
+
+  const serverOptions: ServerOptions = {
+    command: cmd.command,
+    args: cmd.args,
+    // No `transport`: stdio without the `--stdio` flag, which `se-lsp` has only under `serve`.
+    options: { env: serverEnvironment(process.env, secret, vscode.workspace.isTrusted) },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: LANGUAGES.flatMap((language) => [
+      { scheme: "file", language },
+      { scheme: "untitled", language },
+    ]),
+    outputChannel: output,
+    initializationOptions: settingsForServer(vscode.workspace.getConfiguration().get("seLsp")),
+    synchronize: { configurationSection: "seLsp" },
+    middleware: {
+      workspace: {
+        configuration: async (params, token, next) => {
+          const result = await next(params, token);
+          if (!Array.isArray(result)) {
+            return result;
+          }
+          return result.map((value, i) =>
+            params.items[i]?.section === "seLsp" ? settingsForServer(value) : value,
+          );
+        },
+      },
+      handleWorkDoneProgress: (token, params, next) => {
+        const busy = progress.update(token, params.kind);
+        if (busy && state !== "analyzing") {
+          setState("analyzing");
+        } else if (!busy && state === "analyzing") {
+          setState("idle");
+        }
+        next(token, params);
+      },
+    },
+  };
+
+  const c = new LanguageClient("seLsp", "se-lsp", serverOptions, clientOptions);
+  client = c;
+  c.onDidChangeState((e) => {
+    if (e.newState === State.Stopped && client === c) {
+      progress.clear();
+      setState("stopped", "The server is not running (se-lsp: Restart Server).");
+    } else if (e.newState === State.Running) {
+      setState("idle");
+    }
+  });
+  try {
+    await c.start();
+    setState("idle");
+  } catch (err) {
+    const msg = cannotStartMessage(String(err instanceof Error ? err.message : err));
+    output.appendLine(msg);
+    setState("error", msg);
+    void notifyCannotStart(msg);
+  }
+}
+
+async function notifyCannotStart(message: string): Promise<void> {
+  const pick = await vscode.window.showErrorMessage(message, "Open Settings", "Show Output");
+  if (pick === "Open Settings") {
+    await vscode.commands.executeCommand("workbench.action.openSettings", "seLsp.server");
+  } else if (pick === "Show Output") {
+    output.show(true);
+  }
+}
+
+async function stop(): Promise<void> {
+  const c = client;
+  client = undefined;
+  progress.clear();
+  if (c) {
+    try {
+      await c.stop(5000);
+    } catch (err) {
+      output.appendLine(`Stopping the server failed: ${String(err)}`);
+    }
+  }
+}
+
+async function restart(): Promise<void> {
+  output.appendLine("Restarting se-lsp.");
+  await stop();
+  await start();
+}
+
+function runningClient(): LanguageClient | undefined {
+  if (client && client.state === State.Running) {
+    return client;
+  }
+  void vscode.window.showErrorMessage(
+    "se-lsp is not running. Run 'se-lsp: Restart Server' or see 'se-lsp: Show Output'.",
+  );
+  return undefined;
+}
+
+async function serverCommand(
+  command: string,
+  args: unknown[],
+  doneMessage?: string,
+): Promise<unknown> {
+  const c = runningClient();
+  if (!c) {
+    return undefined;
+  }
+  try {
+    const result = await c.sendRequest(ExecuteCommandRequest.type, { command, arguments: args });
+    if (doneMessage) {
+      void vscode.window.showInformationMessage(`se-lsp: ${doneMessage}`);
+    }
+    return result;
+  } catch (err) {
+    const msg = `se-lsp: ${command} failed: ${err instanceof Error ? err.message : String(err)}`;
+    output.appendLine(msg);
+    setState("error", msg);
+    void vscode.window.showErrorMessage(msg);
+    return undefined;
+  }
+}
+
+async function optimizeSelection(): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor || !LANGUAGES.includes(editor.document.languageId)) {
+    void vscode.window.showWarningMessage("se-lsp: open a Rust, C++ or Go file and select code.");
+    return;
+  }
+  if (!vscode.workspace.isTrusted) {
+    void vscode.window.showWarningMessage(
+      "se-lsp: the LLM agent is off in a restricted workspace. Trust the workspace to use it.",
+    );
+    return;
+  }
+  const c = runningClient();
+  if (!c) {
+    return;
+  }
+  const sel = editor.selection;
+  const range = sel.isEmpty ? editor.document.lineAt(sel.active.line).range : sel;
+  const arg = optimizeArgument(
+    c.code2ProtocolConverter.asUri(editor.document.uri),
+    c.code2ProtocolConverter.asRange(range),
+  );
+  if (state === "error") {
+    setState("idle");
+  }
+  await serverCommand("se-lsp.optimize", [arg]);
+}
+
+async function showStats(): Promise<void> {
+  const result = await serverCommand("se-lsp.showStats", []);
+  if (result === undefined) {
+    return;
+  }
+  output.appendLine("se-lsp stats:");
+  output.appendLine(JSON.stringify(result, null, 2));
+  output.show(true);
+}
+
+async function setApiKey(): Promise<void> {
+  const key = await vscode.window.showInputBox({
+    title: "se-lsp: API key for the model endpoint",
+    prompt: "Stored in VS Code's secret storage and given to the server as SE_LSP_API_KEY.",
+    password: true,
+    ignoreFocusOut: true,
+  });
+  if (key === undefined) {
+    return;
+  }
+  if (key.trim() === "") {
+    await clearApiKey();
+    return;
+  }
+  await ctx.secrets.store(SECRET_ID, key.trim());
+  void vscode.window.showInformationMessage("se-lsp: API key stored; the server restarts.");
+}
+
+async function clearApiKey(): Promise<void> {
+  await ctx.secrets.delete(SECRET_ID);
+  void vscode.window.showInformationMessage("se-lsp: API key removed.");
+}

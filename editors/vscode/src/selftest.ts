@@ -1,0 +1,161 @@
+/**
+ * Test mode for the end-to-end run in a real VS Code: when SE_LSP_VSCODE_TEST_OUTPUT names
+ * a file, open a C++ file and check diagnostics, hover and the quick fix through the public
+ * API, then write what was seen as JSON. The checks read the editor's state, so a broken
+ * client or server shows up as a failed check rather than a hang.
+ */
+
+import * as fs from "fs";
+import * as vscode from "vscode";
+import type { LanguageClient } from "vscode-languageclient/node";
+import { State } from "vscode-languageclient/node";
+
+const RULE = "cpp/avoid-endl";
+const WAIT_MS = 90_000;
+
+interface Check {
+  ok: boolean;
+  detail: unknown;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function until<T>(what: () => T | undefined | Promise<T | undefined>, ms: number) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await what();
+    if (v !== undefined) {
+      return v;
+    }
+    if (Date.now() > deadline) {
+      return undefined;
+    }
+    await sleep(250);
+  }
+}
+
+function codeOf(d: vscode.Diagnostic): string | undefined {
+  const c = d.code;
+  if (c === undefined) {
+    return undefined;
+  }
+  return typeof c === "object" ? String(c.value) : String(c);
+}
+
+function rangeJson(r: vscode.Range) {
+  return {
+    start: { line: r.start.line, character: r.start.character },
+    end: { line: r.end.line, character: r.end.character },
+  };
+}
+
+function hoverText(hovers: vscode.Hover[]): string {
+  const parts: string[] = [];
+  for (const h of hovers) {
+    for (const c of h.contents) {
+      parts.push(typeof c === "string" ? c : "value" in c ? c.value : String(c));
+    }
+  }
+  return parts.join("\n");
+}
+
+export async function runSelfTest(
+  outFile: string,
+  filePath: string | undefined,
+  getClient: () => LanguageClient | undefined,
+  log: vscode.OutputChannel,
+): Promise<void> {
+  const checks: Record<string, Check> = {};
+  const result: Record<string, unknown> = { checks, vscodeVersion: vscode.version };
+  try {
+    const running = await until(
+      () => (getClient()?.state === State.Running ? true : undefined),
+      WAIT_MS,
+    );
+    checks.serverRunning = { ok: running === true, detail: getClient()?.state ?? "no client" };
+
+    const target = filePath
+      ? vscode.Uri.file(filePath)
+      : (await vscode.workspace.findFiles("**/*.cpp", undefined, 1))[0];
+    if (!target) {
+      throw new Error("no C++ file to open");
+    }
+    const doc = await vscode.workspace.openTextDocument(target);
+    await vscode.window.showTextDocument(doc);
+    result.languageId = doc.languageId;
+
+    // Where the finding must be, computed from the text in UTF-16 units as VS Code counts.
+    const line = doc
+      .getText()
+      .split("\n")
+      .findIndex((l) => l.includes("std::endl"));
+    const col = doc.lineAt(line).text.indexOf("std::endl");
+    const expected = new vscode.Range(line, col, line, col + "std::endl".length);
+    result.expectedRange = rangeJson(expected);
+
+    const diag = await until(
+      () => vscode.languages.getDiagnostics(doc.uri).find((d) => codeOf(d) === RULE),
+      WAIT_MS,
+    );
+    checks.diagnostic = {
+      ok: diag !== undefined && diag.range.isEqual(expected),
+      detail: diag
+        ? {
+            code: codeOf(diag),
+            message: diag.message,
+            source: diag.source,
+            severity: diag.severity,
+            range: rangeJson(diag.range),
+          }
+        : vscode.languages.getDiagnostics(doc.uri).map((d) => codeOf(d)),
+    };
+    if (!diag) {
+      throw new Error(`no ${RULE} diagnostic`);
+    }
+
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      "vscode.executeHoverProvider",
+      doc.uri,
+      diag.range.start.translate(0, 2),
+    );
+    const text = hoverText(hovers ?? []);
+    checks.hover = { ok: text.includes(RULE) && text.includes("flushes"), detail: text };
+
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      "vscode.executeCodeActionProvider",
+      doc.uri,
+      diag.range,
+      vscode.CodeActionKind.QuickFix.value,
+      10,
+    );
+    const titles = (actions ?? []).map((a) => a.title);
+    const fix = (actions ?? []).find((a) => a.title.startsWith("Fix: "));
+    checks.codeAction = { ok: fix?.edit !== undefined, detail: titles };
+    if (!fix?.edit) {
+      throw new Error(`no 'Fix: ...' action with an edit among ${JSON.stringify(titles)}`);
+    }
+
+    const before = doc.lineAt(line).text;
+    const applied = await vscode.workspace.applyEdit(fix.edit);
+    const after = doc.lineAt(line).text;
+    const wanted = before.replace("std::endl", "'\\n'");
+    checks.applyFix = { ok: applied && after === wanted, detail: { applied, before, after } };
+
+    // The server re-analyses the edited text: the finding must go away.
+    const cleared = await until(
+      () =>
+        vscode.languages.getDiagnostics(doc.uri).some((d) => codeOf(d) === RULE) ? undefined : true,
+      WAIT_MS,
+    );
+    checks.diagnosticCleared = { ok: cleared === true, detail: null };
+  } catch (err) {
+    result.error = err instanceof Error ? `${err.message}\n${err.stack ?? ""}` : String(err);
+  }
+  result.ok = result.error === undefined && Object.values(checks).every((c) => c.ok);
+  log.appendLine(`self-test: ${JSON.stringify(result)}`);
+  // Write to a temporary name first so the driver never reads a half-written file.
+  fs.writeFileSync(`${outFile}.tmp`, JSON.stringify(result, null, 2));
+  fs.renameSync(`${outFile}.tmp`, outFile);
+}

@@ -30,8 +30,10 @@
   :type '(repeat string))
 
 (defcustom se-lsp-settings nil
-  "The `seLsp' settings as a plist, e.g. (:builtin (:debounceMs 200) :agent (:model \"m\")).
-Sent as initializationOptions and returned for the workspace/configuration section `seLsp'."
+  "The `seLsp' settings as a plist.
+For example (:builtin (:debounceMs 200) :agent (:model \"m\")).  Sent as
+initializationOptions and returned for the workspace/configuration
+section `seLsp'."
   :type 'plist)
 
 (defcustom se-lsp-agent "systems-engineer"
@@ -40,24 +42,27 @@ Sent as initializationOptions and returned for the workspace/configuration secti
 
 (defcustom se-lsp-major-modes
   '(rust-mode rust-ts-mode c-mode c-ts-mode c++-mode c++-ts-mode go-mode go-ts-mode)
-  "Major modes whose buffers se-lsp serves (one server per project for all of them)."
+  "Major modes whose buffers se-lsp serves.
+One server per project serves all of them."
   :type '(repeat symbol))
 
 (defun se-lsp--contact (&optional _interactive)
-  "The eglot contact: the program plus initializationOptions computed at connect time."
+  "The eglot contact: the program plus initializationOptions.
+The options are computed when eglot connects, so they follow `se-lsp-settings'."
   (append se-lsp-program
           (list :initializationOptions
                 (lambda (_server) (list :seLsp (or se-lsp-settings eglot--{}))))))
 
 (defun se-lsp--with-section (config)
-  "CONFIG (eglot's workspace configuration plist) with our `:seLsp' section added."
+  "CONFIG, eglot's workspace configuration plist, with a `:seLsp' section."
   (if (plist-member config :seLsp)
       config
     (append config (list :seLsp (or se-lsp-settings eglot--{})))))
 
 (defun se-lsp-workspace-configuration (server)
-  "Value for `eglot-workspace-configuration': the user's own sections plus `:seLsp'.
-Kept as a function so later changes to `se-lsp-settings' are seen by the server."
+  "Value for `eglot-workspace-configuration' with a `:seLsp' section.
+The user's own sections for SERVER are kept.  A function, so later
+changes to `se-lsp-settings' are seen by the server."
   (let ((previous (get 'se-lsp-workspace-configuration 'se-lsp-previous)))
     (se-lsp--with-section
      (if (functionp previous) (funcall previous server) previous))))

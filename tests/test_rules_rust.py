@@ -339,3 +339,12 @@ def test_finding_lines_for_multi_statement_rules() -> None:
     src = in_fn("let mut v = Vec::new();\nv.push(1);\nv.push(2);")
     (hit,) = found(src, "rust/vec-init-then-push")
     assert (hit.span.start, hit.span.end) == (Pos(1, 4), Pos(3, 14))
+
+
+def test_trailing_comment_is_kept_by_withholding_the_fix() -> None:
+    body = "let mut v = Vec::new(); // the usual flags\nv.push(1);\nv.push(2);"
+    (hit,) = found(in_fn(body), "rust/vec-init-then-push")
+    assert hit.fix is None
+    body = "let mut b = Vec::with_capacity(n); // scratch\nb.resize(n, 0);"
+    (hit,) = found(in_fn(body), "rust/slow-vector-initialization")
+    assert hit.fix is None

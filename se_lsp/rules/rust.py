@@ -43,10 +43,13 @@ class MethodCall:
 
 @dataclass(slots=True)
 class _Index:
-    methods: dict[str, list[MethodCall]] = field(default_factory=dict)
+    # Method name -> the calls; taken apart into a MethodCall only when a rule asks.
+    methods: dict[str, list[Node]] = field(default_factory=dict)
     # Keyed by the last path segment (`new` for `Vec::new`), holding (call, full path text).
     paths: dict[str, list[tuple[Node, str]]] = field(default_factory=dict)
-    by_call: dict[int, MethodCall] = field(default_factory=dict)
+    by_call: dict[int, MethodCall | None] = field(default_factory=dict)
+    vec_lets: list[VecLet] | None = None
+    format_calls: list[tuple[Node, list[FormatArg]]] | None = None
 
 
 _INDEXES: weakref.WeakKeyDictionary[Context, _Index] = weakref.WeakKeyDictionary()
@@ -64,50 +67,61 @@ def _index(ctx: Context) -> _Index:
     if idx is not None:
         return idx
     idx = _Index()
+    methods, paths = idx.methods, idx.paths
     for call in ctx.nodes("call_expression"):
         fn = call.child_by_field_name("function")
         if fn is None:
             continue
-        turbofish = None
-        if fn.type == "generic_function":
-            turbofish = fn.child_by_field_name("type_arguments")
-            inner = fn.child_by_field_name("function")
-            if inner is None:
+        kind = fn.type
+        if kind == "generic_function":
+            fn = fn.child_by_field_name("function")
+            if fn is None:
                 continue
-            fn = inner
-        if fn.type == "field_expression":
-            value = fn.child_by_field_name("value")
+            kind = fn.type
+        if kind == "field_expression":
             name = fn.child_by_field_name("field")
-            if value is None or name is None:
-                continue
-            mc = MethodCall(
-                call, value, name, _args(call.child_by_field_name("arguments")), turbofish
-            )
-            idx.methods.setdefault(ctx.text(name), []).append(mc)
-            idx.by_call[call.id] = mc
-        elif fn.type in ("scoped_identifier", "identifier"):
+            if name is not None:
+                methods.setdefault(ctx.text(name), []).append(call)
+        elif kind in ("scoped_identifier", "identifier"):
             path = ctx.text(fn)
-            idx.paths.setdefault(path.rsplit("::", 1)[-1], []).append((call, path))
+            paths.setdefault(path.rsplit("::", 1)[-1], []).append((call, path))
     _INDEXES[ctx] = idx
     return idx
+
+
+def _take_apart(call: Node) -> MethodCall | None:
+    fn = call.child_by_field_name("function")
+    turbofish = None
+    if fn is not None and fn.type == "generic_function":
+        turbofish = fn.child_by_field_name("type_arguments")
+        fn = fn.child_by_field_name("function")
+    if fn is None or fn.type != "field_expression":
+        return None
+    value = fn.child_by_field_name("value")
+    name = fn.child_by_field_name("field")
+    if value is None or name is None:
+        return None
+    return MethodCall(call, value, name, _args(call.child_by_field_name("arguments")), turbofish)
 
 
 def methods(ctx: Context, *names: str) -> Iterator[MethodCall]:
     idx = _index(ctx)
     for name in names:
-        yield from idx.methods.get(name, ())
+        for call in idx.methods.get(name, ()):
+            mc = as_method(ctx, call)
+            if mc is not None:
+                yield mc
 
 
 def as_method(ctx: Context, node: Node | None) -> MethodCall | None:
-    """The method call `node` is, if it is one (looked up in the index)."""
+    """`node` taken apart as a method call, if it is one (cached per document)."""
     if node is None or node.type != "call_expression":
         return None
-    return _index(ctx).by_call.get(node.id)
-
-
-def method_name(ctx: Context, node: Node | None) -> str:
-    mc = as_method(ctx, node)
-    return ctx.text(mc.name) if mc is not None else ""
+    cache = _index(ctx).by_call
+    key = node.id
+    if key not in cache:
+        cache[key] = _take_apart(node)
+    return cache[key]
 
 
 def path_calls(ctx: Context, *paths: str) -> Iterator[tuple[Node, str]]:
@@ -347,7 +361,15 @@ def displayed(arg: FormatArg) -> bool:
     return bool(arg.specs) and all(not s or s[-1] not in _TRAIT_LETTERS for s in arg.specs)
 
 
-def format_macro_calls(ctx: Context) -> Iterator[tuple[Node, list[FormatArg]]]:
+def format_macro_calls(ctx: Context) -> list[tuple[Node, list[FormatArg]]]:
+    """Every formatting macro with its arguments (parsed once per document)."""
+    idx = _index(ctx)
+    if idx.format_calls is None:
+        idx.format_calls = list(_format_macro_calls(ctx))
+    return idx.format_calls
+
+
+def _format_macro_calls(ctx: Context) -> Iterator[tuple[Node, list[FormatArg]]]:
     """Every formatting macro with its arguments, including `format!` nested in another."""
     for mac in ctx.nodes("macro_invocation"):
         name = macro_name(ctx, mac)
@@ -1307,14 +1329,45 @@ def _source_method(ctx: Context, node: Node) -> str:
 # -- vector construction ------------------------------------------------------------
 
 
-def _new_vec(ctx: Context, value: Node | None) -> bool:
-    if value is None:
-        return False
-    if value.type == "macro_invocation":
-        return ctx.text(value).replace(" ", "") in ("vec![]", "vec!()")
-    if is_path_call(ctx, value, "Vec::new"):
-        return not _args(value.child_by_field_name("arguments"))
-    return False
+@dataclass(frozen=True, slots=True)
+class VecLet:
+    """`let [mut] name = Vec::new() | vec![] | Vec::with_capacity(cap);`"""
+
+    let: Node
+    name: str
+    value: Node
+    capacity: Node | None  # None for an empty `Vec::new()` / `vec![]`
+
+
+def vec_lets(ctx: Context) -> list[VecLet]:
+    """The document's vector-creating `let`s, found from the calls, not by scanning every let."""
+    idx = _index(ctx)
+    if idx.vec_lets is not None:
+        return idx.vec_lets
+    found: list[VecLet] = []
+    for call, _path in path_calls(ctx, "Vec::new", "Vec::with_capacity"):
+        let = call.parent
+        if let is None or let.type != "let_declaration":
+            continue
+        args = _args(call.child_by_field_name("arguments"))
+        is_new = ctx.text(call.child_by_field_name("function")).endswith("new")
+        if (is_new and args) or (not is_new and len(args) != 1):
+            continue
+        _add_vec_let(ctx, found, let, call, None if is_new else args[0])
+    for mac in ctx.nodes("macro_invocation"):
+        let = mac.parent
+        if let is not None and let.type == "let_declaration":
+            if ctx.text(mac).replace(" ", "") in ("vec![]", "vec!()"):
+                _add_vec_let(ctx, found, let, mac, None)
+    found.sort(key=lambda v: v.let.start_byte)
+    idx.vec_lets = found
+    return found
+
+
+def _add_vec_let(ctx: Context, out: list[VecLet], let: Node, value: Node, cap: Node | None) -> None:
+    name = let_name(ctx, let)
+    if name and let.child_by_field_name("value") == value:
+        out.append(VecLet(let, name, value, cap))
 
 
 @rule(
@@ -1345,11 +1398,10 @@ if verbose { other.push("-v"); }
     has_fix=True,
 )
 def vec_init_then_push(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
-    for let in ctx.nodes("let_declaration"):
-        value = let.child_by_field_name("value")
-        name = let_name(ctx, let)
-        if not name or not _new_vec(ctx, value) or value is None:
+    for vl in vec_lets(ctx):
+        if vl.capacity is not None:
             continue
+        let, name, value = vl.let, vl.name, vl.value
         pushes = []
         for stmt in next_statements(let):
             mc = method_statement(ctx, stmt, name, "push")
@@ -1398,20 +1450,9 @@ pad.resize(len, b' ');
     has_fix=True,
 )
 def slow_vector_initialization(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
-    for let in ctx.nodes("let_declaration"):
-        value = let.child_by_field_name("value")
-        name = let_name(ctx, let)
-        if value is None or not name:
-            continue
-        if is_path_call(ctx, value, "Vec::with_capacity"):
-            cap = _args(value.child_by_field_name("arguments"))
-            if len(cap) != 1:
-                continue
-            wanted: str | None = ctx.text(cap[0])
-        elif _new_vec(ctx, value):
-            wanted = None
-        else:
-            continue
+    for vl in vec_lets(ctx):
+        let, name, value = vl.let, vl.name, vl.value
+        wanted = ctx.text(vl.capacity) if vl.capacity is not None else None
         stmt = next(next_statements(let), None)
         mc = method_statement(ctx, stmt, name, "resize") if stmt is not None else None
         if stmt is None or mc is None or len(mc.args) != 2:
@@ -1502,35 +1543,36 @@ for user in &users {
     confidence=0.75,
 )
 def push_without_capacity(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
-    for loop in ctx.nodes("for_expression"):
-        body = loop.child_by_field_name("body")
-        stmt = loop.parent
-        if body is None or stmt is None or stmt.type != "expression_statement":
+    for vl in vec_lets(ctx):
+        if vl.capacity is not None:
             continue
-        if not _known_length(ctx, loop.child_by_field_name("value")):
-            continue
-        pushed = set()
-        for s in body.named_children:
-            if s.type == "expression_statement" and s.named_child_count == 1:
-                mc = as_method(ctx, s.named_children[0])
-                if (
-                    mc is not None
-                    and ctx.text(mc.name) == "push"
-                    and mc.receiver.type == "identifier"
-                ):
-                    pushed.add(ctx.text(mc.receiver))
-        if not pushed or _exits_early(body):
-            continue
-        prev = stmt.prev_named_sibling
-        while prev is not None and pushed:
-            if prev.type == "let_declaration" and let_name(ctx, prev) in pushed:
-                name = let_name(ctx, prev)
-                pushed.discard(name)
-                if _new_vec(ctx, prev.child_by_field_name("value")):
+        for stmt in _following(vl.let):
+            if stmt.type in ("line_comment", "block_comment") or not mentions(ctx, stmt, vl.name):
+                continue
+            # The first statement that touches the vector must be the filling loop.
+            loop = stmt.named_children[0] if stmt.type == "expression_statement" else None
+            if loop is not None and loop.type == "for_expression":
+                if _fills_once_per_item(ctx, loop, vl.name):
                     header = loop.child_by_field_name("value") or loop
                     yield ctx.finding(info, ctx.span_between(loop, header))
-                    break
-            elif any(mentions(ctx, prev, n) for n in pushed):
-                # Used or reserved between its creation and the loop: leave it alone.
-                pushed = {n for n in pushed if not mentions(ctx, prev, n)}
-            prev = prev.prev_named_sibling
+            break
+
+
+def _following(node: Node) -> Iterator[Node]:
+    sib = node.next_named_sibling
+    while sib is not None:
+        yield sib
+        sib = sib.next_named_sibling
+
+
+def _fills_once_per_item(ctx: Context, loop: Node, name: str) -> bool:
+    """One unconditional `name.push(..)` per iteration over something of known length."""
+    body = loop.child_by_field_name("body")
+    if body is None or not _known_length(ctx, loop.child_by_field_name("value")):
+        return False
+    for s in body.named_children:
+        if s.type == "expression_statement" and s.named_child_count == 1:
+            mc = as_method(ctx, s.named_children[0])
+            if mc is not None and ctx.text(mc.name) == "push" and ctx.text(mc.receiver) == name:
+                return not _exits_early(body)
+    return False

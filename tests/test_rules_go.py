@@ -717,3 +717,14 @@ def test_copy_loop_sees_through_a_reslice_of_a_known_slice():
         }
     """)
     assert lines(src, "go/copy-loop") == [line_of(src, "range src")]
+
+
+def test_rules_survive_half_typed_code():
+    """Editors send every keystroke: truncated or damaged files must not crash a rule."""
+    from pathlib import Path
+
+    src = (Path(__file__).parent / "corpus" / "go" / "notify.go").read_text(encoding="utf-8")
+    step = max(1, len(src) // 60)
+    for cut in range(0, len(src), step):
+        analyze(src[:cut], "go")
+        analyze(src[:cut] + src[cut + 25 :], "go")

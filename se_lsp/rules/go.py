@@ -12,7 +12,7 @@ import re
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 
 from tree_sitter import Node, Query, QueryCursor
 
@@ -44,7 +44,7 @@ class _Facts:
     range_loops: list[RangeLoop] | None = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class RangeLoop:
     """A `for k, v := range src { .. }` loop, taken apart once for all rules."""
 
@@ -52,7 +52,10 @@ class RangeLoop:
     names: list[str]
     src: Node
     body: Node | None
-    stmts: list[Node]
+
+    @cached_property
+    def stmts(self) -> list[Node]:
+        return statements(self.body)
 
 
 _FACTS: weakref.WeakKeyDictionary[Context, _Facts] = weakref.WeakKeyDictionary()
@@ -69,7 +72,9 @@ def _facts(ctx: Context) -> _Facts:
             if fn.type == "identifier":
                 name = ctx.text(fn)
             elif fn.type == "selector_expression":
-                name = ctx.text(fn).replace(" ", "").replace("\n", "").replace("\t", "")
+                name = ctx.text(fn)
+                if not name.isidentifier() and ("\n" in name or " " in name or "\t" in name):
+                    name = _squash(name)
             else:
                 continue
             facts.calls.setdefault(name, []).append(call)
@@ -354,7 +359,7 @@ def range_loops(ctx: Context) -> list[RangeLoop]:
             left = clause.child_by_field_name("left")
             names = [ctx.text(n) for n in left.named_children] if left is not None else []
             body = loop.child_by_field_name("body")
-            loops.append(RangeLoop(loop, names, right, body, statements(body)))
+            loops.append(RangeLoop(loop, names, right, body))
         facts.range_loops = loops
     return facts.range_loops
 
@@ -1122,7 +1127,17 @@ def prealloc(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     appends = self_appends(ctx)
     if not appends:
         return
+    # Only loops whose body holds one of the appends directly.
+    holders = {
+        stmt.parent.parent.parent.id
+        for _, stmt in appends.values()
+        if stmt.parent is not None
+        and stmt.parent.parent is not None
+        and stmt.parent.parent.parent is not None
+    }
     for rl in range_loops(ctx):
+        if rl.loop.id not in holders:
+            continue
         loop, src = rl.loop, rl.src
         appended = {
             found[0]
@@ -1444,16 +1459,24 @@ out := b.String()
 def string_concat_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     for stmt in ctx.nodes("assignment_statement"):
         op = stmt.child_by_field_name("operator")
-        left, right = stmt.child_by_field_name("left"), stmt.child_by_field_name("right")
-        if op is None or left is None or right is None or left.named_child_count != 1:
+        if op is None or op.type not in ("+=", "="):
+            continue
+        right = stmt.child_by_field_name("right")
+        first = right.named_child(0) if right is not None else None
+        if right is None or first is None:
+            continue
+        if op.type == "=" and first.type != "binary_expression":
+            continue
+        left = stmt.child_by_field_name("left")
+        if left is None or left.named_child_count != 1:
             continue
         target = left.named_children[0]
         if target.type != "identifier":
             continue
         name = ctx.text(target)
-        if ctx.text(op) == "+=":
+        if op.type == "+=":
             pass
-        elif ctx.text(op) == "=" and right.named_child_count == 1:
+        elif op.type == "=" and right.named_child_count == 1:
             # `s = s + a + b` parses as ((s + a) + b): follow the left operands of `+`.
             rhs = right.named_children[0]
             while (

@@ -335,11 +335,21 @@ def _args(call: Node) -> list[Node]:
 
 # Methods that leave a string or container unchanged.
 _CONST_METHODS = frozenset(
-    """size length empty c_str data begin end cbegin cend rbegin rend crbegin crend find rfind
-    find_first_of find_last_of find_first_not_of find_last_not_of substr compare starts_with
-    ends_with contains count at front back capacity max_size get_allocator lower_bound
-    upper_bound equal_range key_comp value_comp hash_function bucket_count load_factor
+    """size length empty c_str cbegin cend crbegin crend rfind find_first_of find_last_of
+    find_first_not_of find_last_not_of substr compare starts_with ends_with contains count
+    capacity max_size get_allocator key_comp value_comp hash_function bucket_count load_factor
     str""".split()
+)
+# Methods that hand out access to the elements: a read only when their result is only read.
+_ELEMENT_METHODS = frozenset(
+    "data begin end rbegin rend at front back find lower_bound upper_bound equal_range".split()
+)
+# Standard algorithms that write through the iterators they are given.
+_MUTATING_ALGORITHMS = frozenset(
+    """sort stable_sort partial_sort nth_element reverse rotate shuffle fill fill_n generate
+    generate_n iota transform copy copy_n copy_if copy_backward move move_backward remove
+    remove_if unique replace replace_if partition stable_partition make_heap push_heap pop_heap
+    sort_heap next_permutation prev_permutation inplace_merge swap_ranges iter_swap""".split()
 )
 _MOVERS = frozenset(
     {
@@ -397,7 +407,8 @@ def _captures_all_by_reference(ctx: Context, body: Node) -> bool:
     )
 
 
-def _read_use(ctx: Context, ident: Node) -> bool:
+def _read_use(ctx: Context, ident: Node, whole: bool = True) -> bool:
+    """Whether this use of a value (the variable itself when `whole`) leaves it unchanged."""
     parent = ident.parent
     if parent is None:
         return False
@@ -431,7 +442,9 @@ def _read_use(ctx: Context, ident: Node) -> bool:
                 and grand.child_by_field_name("function") == parent
             ):
                 method = ctx.text(parent.child_by_field_name("field"))
-                return method in _CONST_METHODS and top == ident
+                if method in _CONST_METHODS:
+                    return True
+                return method in _ELEMENT_METHODS and _read_use(ctx, grand, whole=False)
         top = parent
         parent = parent.parent
     if parent is None:
@@ -463,13 +476,21 @@ def _read_use(ctx: Context, ident: Node) -> bool:
         return const or inner is None or inner.type != "reference_declarator"
     if pt == "return_statement":
         # Returning a by-value object moves it out; a reference would force a copy.
-        return False
+        return not whole
+    if pt == "call_expression" and parent.child_by_field_name("function") == top:
+        return True  # calling it, as a std::function: operator() is const
+    if pt == "conditional_expression":
+        if parent.child_by_field_name("condition") == top:
+            return True
+        return _read_use(ctx, parent, whole)
+    if pt == "parenthesized_expression":
+        return _read_use(ctx, parent, whole)
     if pt == "argument_list":
         call = parent.parent
         if call is None or call.type != "call_expression":
             return False
         callee = _callee(ctx, call)
-        if callee in _MOVERS:
+        if callee in _MOVERS or callee.rsplit("::", 1)[-1] in _MUTATING_ALGORITHMS:
             return False
         fn = call.child_by_field_name("function")
         # A free function might take a non-const reference; a std:: function or a method of
@@ -837,6 +858,11 @@ def _only_dereferenced(ctx: Context, name: str, body: Node) -> bool:
                 continue
             if parent.type in ("condition_clause", "unary_expression"):
                 continue
+            if (
+                parent.type == "conditional_expression"
+                and parent.child_by_field_name("condition") == node
+            ):
+                continue
             if parent.type == "binary_expression":
                 op = parent.child_by_field_name("operator")
                 if op is not None and op.type in ("==", "!=", "&&", "||"):
@@ -1174,7 +1200,7 @@ def move_const_arg(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
         decl = lookup(ctx, ctx.text(args[0]), call)
         if decl is None:
             continue
-        if decl.const and not decl.type.startswith("auto"):
+        if decl.const:
             title = f"`{decl.name}` is const: std::move makes a copy"
         elif decl.type in _TRIVIAL and not decl.indirect:
             title = f"`{decl.name}` is trivially copyable: std::move has no effect"

@@ -51,11 +51,14 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def run_nvim(tmp: Path, plan: dict[str, Any], timeout: float = 60) -> dict[str, Any]:
+def run_nvim(
+    tmp: Path, plan: dict[str, Any], timeout: float = 60, env: dict[str, str] | None = None
+) -> dict[str, Any]:
     """Run the driver with `plan`; return its JSON record plus the editor's logs."""
     assert NVIM is not None
     home = tmp / "home"
-    env = isolated_env(home)
+    extra = env or {}
+    env = isolated_env(home) | extra
     plan = {"plugin": str(PLUGIN), "out": str(tmp / "result.json"), **plan}
     plan_file = tmp / "plan.json"
     plan_file.write_text(json.dumps(plan), encoding="utf-8")
@@ -319,3 +322,73 @@ def test_broken_server_yields_no_diagnostics(tmp_path: Path) -> None:
     assert rec["diagnostics"] == []
     assert "cpp: no diagnostics within timeout" in " ".join(result["events"])
     print("nvim: a server that exits at once leaves the record empty, so the checks above fail")
+
+
+# -- :SeLspOptimize against a loopback model server ------------------------------------------
+
+
+def test_optimize_reaches_the_agent_and_its_finding_shows(tmp_path: Path) -> None:
+    """Visual selection → :SeLspOptimize → fake model on 127.0.0.1 → agent diagnostic in Neovim."""
+    from tests.fakemodel import FakeModel, Script
+
+    root = tmp_path / "project"
+    root.mkdir()
+    paths = write_workspace(root)
+    _, text, _, _ = SAMPLES["rust"]
+    line_no, line = locate(text, "é✓😀")
+    finding = {
+        "line_start": line_no + 1,  # the model sees 1-based line numbers
+        "line_end": line_no + 1,
+        "anchor": line.strip(),
+        "severity": "warning",
+        "category": "algorithm",
+        "title": "Pattern compiled per line; hoist it out of the loop",
+        "explanation": "The regex never changes but is rebuilt for each line.",
+        "replacement": None,
+        "impact": "one compile instead of one per line",
+        "measure": "cargo bench",
+        "confidence": 0.9,
+    }
+    reply = json.dumps({"findings": [finding], "summary": "Hoist the regex."}, ensure_ascii=False)
+    with FakeModel() as fake:
+        fake.push(Script(content=reply))
+        setup = {
+            "cmd": SERVER_CMD,
+            "settings": {
+                "builtin": {"debounceMs": 20},
+                "agent": {"baseUrl": fake.base_url, "model": "fake", "apiKeyEnv": "FAKE_KEY"},
+            },
+        }
+        plan = {
+            "setup": setup,
+            "files": [
+                {
+                    "name": "rust",
+                    "path": str(paths["rust"]),
+                    "optimize": {
+                        "start": [line_no - 1, 0],  # the `for` line ...
+                        "end": [line_no + 2, 4],  # ... to its closing brace
+                        "wait_source": "systems-engineer",
+                        "wait_ms": 15_000,
+                    },
+                }
+            ],
+            "timeout_ms": TIMEOUT_MS,
+        }
+        extra_env = {"FAKE_KEY": "test-key", "SE_LSP_CACHE_DIR": str(tmp_path / "cache")}
+        result = run_nvim(tmp_path, plan, env=extra_env)
+        requests = list(fake.requests)
+    _check(result, "error" not in result, "the driver failed")
+    rec = result["files"]["rust"]
+    agent = [
+        d for d in rec.get("diagnostics_after_optimize") or [] if d["source"] == "systems-engineer"
+    ]
+    _check(result, len(agent) == 1, f"no agent diagnostic: {rec.get('diagnostics_after_optimize')}")
+    assert agent[0]["lnum"] == line_no
+    assert finding["title"] in agent[0]["message"]
+    assert len(requests) == 1 and requests[0].path.endswith("/chat/completions")
+    prompt = "\n".join(str(m.get("content")) for m in requests[0].body["messages"])
+    assert line.strip() in prompt  # the selected code, non-ASCII intact, reached the model
+    builtin = [d for d in rec["diagnostics_after_optimize"] if d["source"] == "se-lsp"]
+    assert [d["code"] for d in builtin] == ["rust/regex-in-loop"]  # built-in findings stay
+    print(f"nvim :SeLspOptimize: 1 model request, agent diagnostic on line {line_no}")

@@ -64,6 +64,15 @@ local function run()
   vim.opt.runtimepath:prepend(plan.plugin)
   vim.cmd("filetype on")
   vim.lsp.set_log_level("debug")
+  if plan.hide_lsp_config then
+    -- Pretend to be Neovim 0.10, which has no vim.lsp.config / vim.lsp.enable.
+    rawset(vim.lsp, "config", nil)
+    rawset(vim.lsp, "enable", nil)
+  end
+  if plan.preopen then
+    -- A buffer opened before setup(), as with a lazily loaded plugin.
+    vim.cmd.edit(vim.fn.fnameescape(plan.preopen))
+  end
   local se_lsp = require("se_lsp")
   se_lsp.setup(plan.setup)
   result.nvim = tostring(vim.version())

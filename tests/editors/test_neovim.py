@@ -392,3 +392,35 @@ def test_optimize_reaches_the_agent_and_its_finding_shows(tmp_path: Path) -> Non
     builtin = [d for d in rec["diagnostics_after_optimize"] if d["source"] == "se-lsp"]
     assert [d["code"] for d in builtin] == ["rust/regex-in-loop"]  # built-in findings stay
     print(f"nvim :SeLspOptimize: 1 model request, agent diagnostic on line {line_no}")
+
+
+@pytest.mark.parametrize("api", ["vim.lsp.config", "vim.lsp.start fallback"])
+def test_setup_attaches_open_and_new_buffers(tmp_path: Path, api: str) -> None:
+    """Both code paths of setup(): 0.11's vim.lsp.enable and the 0.10 FileType fallback
+    (exercised here by hiding vim.lsp.config), for a buffer open before setup and one after."""
+    root = tmp_path / "project"
+    root.mkdir()
+    paths = write_workspace(root)
+    plan = {
+        "setup": SETUP,
+        "hide_lsp_config": api != "vim.lsp.config",
+        "preopen": str(paths["cpp"]),
+        "files": [
+            {"name": "cpp", "path": str(paths["cpp"])},
+            {"name": "go", "path": str(paths["go"])},
+        ],
+        "timeout_ms": TIMEOUT_MS,
+    }
+    result = run_nvim(tmp_path, plan)
+    _check(result, "error" not in result, "the driver failed")
+    ids = set()
+    for name in ("cpp", "go"):
+        rec = result["files"][name]
+        _, _, code, _ = SAMPLES[name]
+        line, start, end = expected_range(name, "utf-8")
+        got = [(d["lnum"], d["col"], d["end_col"]) for d in rec["diagnostics"] if d["code"] == code]
+        _check(result, got == [(line, start, end)], f"{api} {name}: {rec['diagnostics']}")
+        assert Path(rec["root_dir"]) == root
+        ids.add(rec["client_id"])
+    assert len(ids) == 1
+    print(f"nvim setup via {api}: pre-opened cpp and later go buffer attached to one client")

@@ -128,6 +128,8 @@ class _Facts:
     fields: dict[str, list[Decl]] | None = None
     calls: dict[str, list[Node]] | None = None
     value_params: list[tuple[Node, Node, Node]] | None = None
+    expensive_classes: set[str] | None = None
+    free_functions: dict[str, list[list[bool]]] | None = None
 
 
 _FACTS: weakref.WeakKeyDictionary[Context, _Facts] = weakref.WeakKeyDictionary()
@@ -156,6 +158,7 @@ def _declared(ctx: Context, node: Node, kind: str, only: str | None = None) -> I
     const = False
     for d in node.children_by_field_name("declarator"):
         indirect = False
+        value: Node | None = None
         cur: Node | None = d
         while cur is not None and cur.type != "identifier" and cur.type != "field_identifier":
             if cur.type in ("reference_declarator", "pointer_declarator"):
@@ -164,6 +167,7 @@ def _declared(ctx: Context, node: Node, kind: str, only: str | None = None) -> I
                 cur = None
                 break
             if cur.type == "init_declarator":
+                value = cur.child_by_field_name("value")
                 cur = cur.child_by_field_name("declarator")
             else:
                 cur = next((c for c in cur.named_children if c.type != "type_qualifier"), None)
@@ -175,7 +179,27 @@ def _declared(ctx: Context, node: Node, kind: str, only: str | None = None) -> I
         if typ is None:
             typ = _norm_type(ctx, node.child_by_field_name("type"))
             const = _const_qualified(ctx, node)
-        yield Decl(name, typ, const, indirect, node, node.end_byte, kind)
+        spelled = typ
+        if typ == "auto" and value is not None and not indirect:
+            spelled = _infer_type(ctx, value) or typ
+        yield Decl(name, spelled, const, indirect, node, node.end_byte, kind)
+
+
+def _infer_type(ctx: Context, value: Node) -> str | None:
+    """The type of a few obvious initialisers of an `auto` variable: substr, to_string, T(..)."""
+    if value.type != "call_expression":
+        return None
+    callee = _callee(ctx, value)
+    if callee in ("std::to_string", "std::to_wstring"):
+        return "std::string" if callee == "std::to_string" else "std::wstring"
+    if callee in _STRINGS:
+        return callee
+    mc = _method_call(ctx, value)
+    if mc is not None and mc[1] == "substr":
+        recv = _decl_of(ctx, mc[0])
+        if recv is not None and recv.is_string:
+            return recv.type
+    return None
 
 
 _DECLARING = frozenset(
@@ -242,6 +266,23 @@ def _scope_decls(ctx: Context, scope: Node, name: str) -> list[Decl]:
             table.append(d)
     facts.scopes[key] = table
     return table
+
+
+def _expensive_classes(ctx: Context) -> set[str]:
+    """Classes defined in this file with a string or container member: costly to copy."""
+    facts = _facts(ctx)
+    if facts.expensive_classes is None:
+        facts.expensive_classes = set()
+        for node in ctx.nodes("field_declaration"):
+            spec = node.parent.parent if node.parent is not None else None
+            if spec is None or spec.type not in ("struct_specifier", "class_specifier"):
+                continue
+            name = spec.child_by_field_name("name")
+            if name is None or name.type != "type_identifier":
+                continue
+            if any(not d.indirect and d.is_expensive for d in _declared(ctx, node, "field")):
+                facts.expensive_classes.add(ctx.text(name))
+    return facts.expensive_classes
 
 
 def _fields(ctx: Context) -> dict[str, list[Decl]]:
@@ -493,8 +534,14 @@ def _read_use(ctx: Context, ident: Node, whole: bool = True) -> bool:
         if callee in _MOVERS or callee.rsplit("::", 1)[-1] in _MUTATING_ALGORITHMS:
             return False
         fn = call.child_by_field_name("function")
-        # A free function might take a non-const reference; a std:: function or a method of
-        # another object (a stream, a container) takes the value or a const reference.
+        if fn is not None and fn.type == "identifier":
+            # A function defined in this file: read when no overload of that arity takes the
+            # argument by non-const reference or pointer.
+            position = [a for a in parent.named_children if a.type != "comment"].index(top)
+            overloads = [o for o in _free_functions(ctx).get(callee, []) if len(o) > position]
+            return bool(overloads) and all(o[position] for o in overloads)
+        # A std:: function or a method of another object (a stream, a container) takes the
+        # value or a const reference; an unknown free function might take a non-const reference.
         return fn is not None and (callee.startswith("std::") or fn.type == "field_expression")
     return pt in (
         "condition_clause",
@@ -509,6 +556,28 @@ def _read_use(ctx: Context, ident: Node, whole: bool = True) -> bool:
         "initializer_list",
         "unary_expression",
     ) and not (pt == "field_expression" and top != ident)
+
+
+def _free_functions(ctx: Context) -> dict[str, list[list[bool]]]:
+    """For each function defined in this file: per parameter, whether it cannot change the
+    caller's argument (taken by value or by const reference/pointer)."""
+    facts = _facts(ctx)
+    if facts.free_functions is None:
+        facts.free_functions = {}
+        for fn in ctx.nodes("function_definition"):
+            decl = fn.child_by_field_name("declarator")
+            while decl is not None and decl.type not in ("function_declarator",):
+                decl = decl.child_by_field_name("declarator")
+            name = decl.child_by_field_name("declarator") if decl is not None else None
+            if name is None or name.type != "identifier":
+                continue
+            safe = []
+            for param in _function_params(fn):
+                pdecl = param.child_by_field_name("declarator")
+                by_value = pdecl is None or pdecl.type == "identifier"
+                safe.append(by_value or _const_qualified(ctx, param))
+            facts.free_functions.setdefault(ctx.text(name), []).append(safe)
+    return facts.free_functions
 
 
 def _calls(ctx: Context, name: str) -> list[Node]:
@@ -536,7 +605,7 @@ def _const_qualified(ctx: Context, node: Node) -> bool:
 
 # -- rules ------------------------------------------------------------------------
 
-_CALL_TYPES = ["call_expression", "field_declaration"]
+_CALL_TYPES = ["call_expression", "field_declaration", "function_definition"]
 
 
 _ENDL = re.compile(rb"\bstd\s*::\s*endl\b")
@@ -687,7 +756,7 @@ void print_all(const std::vector<std::string>& names) {
     }
 }
 """,
-    node_types=["for_range_loop", "field_declaration"],
+    node_types=["for_range_loop", "field_declaration", "function_definition"],
     has_fix=True,
     body_examples=False,
 )
@@ -710,7 +779,9 @@ def for_range_copy(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             confidence = 0.75
         else:
             probe = Decl("", spelled, False, False, loop, 0, "local")
-            if not probe.is_expensive or probe.base == "std::function":
+            if spelled in _expensive_classes(ctx):
+                confidence = 0.75
+            elif not probe.is_expensive or probe.base == "std::function":
                 continue
         name = ctx.text(decl)
         const = _const_qualified(ctx, loop)
@@ -908,7 +979,7 @@ void remember(std::shared_ptr<Shape> shape) {
     cache.push_back(std::move(shape));
 }
 """,
-    node_types=["function_definition"],
+    node_types=["function_definition", "field_declaration"],
     confidence=0.8,
     body_examples=False,
 )
@@ -978,7 +1049,7 @@ std::string join(const std::vector<std::string>& parts) {
     return out + label;
 }
 """,
-    node_types=["assignment_expression", "field_declaration"],
+    node_types=["assignment_expression", "field_declaration", "function_definition"],
     has_fix=True,
     body_examples=False,
 )
@@ -1316,7 +1387,7 @@ private:
     int size_;
 };
 """,
-    node_types=["function_declarator"],
+    node_types=["function_declarator", "field_declaration", "function_definition"],
     has_fix=True,
     confidence=0.85,
     body_examples=False,
@@ -1391,7 +1462,7 @@ struct Handle {
 };
 void shuffle(Deck& deck) { deck.swap(0, 1); }
 """,
-    node_types=["function_declarator"],
+    node_types=["function_declarator", "field_declaration", "function_definition"],
     has_fix=True,
     body_examples=False,
 )
@@ -1490,7 +1561,7 @@ enum class Level : std::uint8_t { Debug, Info, Warning, Error };
 enum Flags { Big = 70000, Small = 1 };
 enum { kBufferSize = 64 };
 """,
-    node_types=["enum_specifier"],
+    node_types=["enum_specifier", "field_declaration", "function_definition"],
     body_examples=False,
 )
 def enum_size(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
@@ -1642,7 +1713,7 @@ int answer() {
     return value;
 }
 """,
-    node_types=["return_statement"],
+    node_types=["return_statement", "field_declaration", "function_definition"],
     has_fix=True,
     body_examples=False,
 )

@@ -728,3 +728,128 @@ def test_rules_survive_half_typed_code():
     for cut in range(0, len(src), step):
         analyze(src[:cut], "go")
         analyze(src[:cut] + src[cut + 25 :], "go")
+
+
+def test_time_after_in_case_body_is_a_deadline_reset_not_a_finding():
+    src = go("""
+        timeout := time.After(d)
+        for {
+            select {
+            case m := <-in:
+                timeout = time.After(d)
+                use(m)
+            case <-timeout:
+                return
+            }
+        }
+    """)
+    assert found(src, "go/time-after-in-loop") == []
+
+
+# -- range-val-copy / huge-param ---------------------------------------------
+
+SIZED_TYPES = """
+type Small struct {
+    ID   int
+    Name string
+}
+
+type Big struct {
+    Small
+    Hist  [14]int64
+    Label string
+}
+
+type Unknown struct {
+    Mu   sync.Mutex
+    Data [64]int64
+}
+
+type Grid [16][16]byte
+"""
+
+
+def test_range_val_copy_uses_field_sizes_from_this_file():
+    src = go(
+        """
+        func f(bigs []Big, smalls []Small, unknowns []Unknown, grids [4]Grid) {
+            for _, b := range bigs {
+                use(b)
+            }
+            for i, b := range bigs {
+                use(i, b.ID)
+            }
+            for _, s := range smalls {
+                use(s)
+            }
+            for i := range bigs {
+                use(bigs[i])
+            }
+            for _, u := range unknowns {
+                use(u)
+            }
+            for _, g := range grids {
+                use(g)
+            }
+        }
+        """,
+        textwrap.dedent(SIZED_TYPES),
+    )
+    fs = found(src, "go/range-val-copy")
+    assert [f.span.start.line for f in fs] == [
+        line_of(src, "_, b := range bigs"),
+        line_of(src, "i, b := range bigs"),
+        line_of(src, "_, g := range grids"),
+    ]
+    # Big is 24 (Small) + 112 + 16 bytes without padding.
+    assert "at least 152 bytes" in fs[0].title
+    line = src.splitlines()[fs[0].span.start.line]
+    assert fs[0].span.start.col == line.index("b :=")
+
+
+def test_huge_param_params_and_receivers_only():
+    src = go(
+        """
+        func (b Big) Sum() int { return 0 }
+        func (b *Big) Ptr() int { return 0 }
+        func use(x Big, y *Big, s Small, u Unknown, g Grid, raw [100]byte) (out Big) {
+            var cb func(z Big)
+            _ = cb
+            return
+        }
+        type Iface interface {
+            Do(v Big)
+        }
+        """,
+        textwrap.dedent(SIZED_TYPES),
+    )
+    names = [f.title.split("`")[1] for f in found(src, "go/huge-param")]
+    assert names == ["b", "x", "g", "raw"]
+
+
+def test_recursive_and_generic_types_have_no_size():
+    src = go("""
+        type Node struct {
+            Next Node
+            Pad  [200]byte
+        }
+        type Box[T any] struct {
+            V   T
+            Pad [200]byte
+        }
+        func f(n Node, b Box[int]) {}
+    """)
+    assert found(src, "go/huge-param") == []
+
+
+def test_array_lengths_from_literal_constants_only():
+    src = go("""
+        const slots = 16
+        const (
+            kinds = iota
+        )
+        type Table struct{ Rows [slots]int64 }
+        type Kinds struct{ All [kinds]int64 }
+        func f(t Table, k Kinds) {}
+    """)
+    assert [f.title.split("`")[1] for f in found(src, "go/huge-param")] == ["t"]

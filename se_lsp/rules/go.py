@@ -42,6 +42,7 @@ class _Facts:
     imports: set[str] | None = None
     self_appends: dict[int, tuple[str, Node]] | None = None
     range_loops: list[RangeLoop] | None = None
+    sizer: _Sizer | None = None
 
 
 @dataclass
@@ -1541,5 +1542,282 @@ case <-time.After(time.Second):
 def time_after_in_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     for call in calls(ctx, "time.After"):
         case = ctx.ancestor(call, ("communication_case",), stop=FUNCTION_BOUNDARY + LOOPS)
+        comm = case.child_by_field_name("communication") if case is not None else None
+        # Only the channel a case waits on; `timeout = time.After(d)` in a case body is the
+        # usual way to reset a deadline and is not flagged.
+        if comm is None or not comm.start_byte <= call.start_byte < comm.end_byte:
+            continue
         if case is not None and in_loop(ctx, case):
             yield ctx.finding(info, call)
+
+
+# -- sizes of same-file types -------------------------------------------------
+
+_BASIC_SIZES = {
+    "bool": 1,
+    "int8": 1,
+    "uint8": 1,
+    "byte": 1,
+    "int16": 2,
+    "uint16": 2,
+    "int32": 4,
+    "uint32": 4,
+    "rune": 4,
+    "float32": 4,
+    "int": 8,
+    "uint": 8,
+    "int64": 8,
+    "uint64": 8,
+    "uintptr": 8,
+    "float64": 8,
+    "complex64": 8,
+    "complex128": 16,
+    "string": 16,
+    "error": 16,
+    "any": 16,
+    "time.Time": 24,
+    "time.Duration": 8,
+}
+_WORD_TYPES = ("pointer_type", "map_type", "channel_type", "function_type")
+
+
+class _Sizer:
+    """Lower bounds of type sizes on 64-bit targets, from types spelled in this file.
+
+    Padding is ignored, so a size is never overstated; a type that mentions anything not
+    visible here (other packages' structs, generics) has no size and is never reported.
+    """
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.specs: dict[str, Node] = {}
+        for spec in ctx.nodes("type_spec"):
+            name = spec.child_by_field_name("name")
+            typ = spec.child_by_field_name("type")
+            if (
+                name is not None
+                and typ is not None
+                and spec.child_by_field_name("type_parameters") is None
+            ):
+                self.specs[ctx.text(name)] = typ
+        self.known: dict[str, int | None] = {}
+        # Integer constants spelled as literals, for array lengths like [buckets]T.
+        self.consts: dict[str, int] = {}
+        for spec in ctx.nodes("const_spec"):
+            names = spec.children_by_field_name("name")
+            value = spec.child_by_field_name("value")
+            values = value.named_children if value is not None else []
+            if len(names) == len(values):
+                for name, v in zip(names, values, strict=True):
+                    n = self._int(v)
+                    if n is not None:
+                        self.consts[ctx.text(name)] = n
+
+    def _int(self, node: Node) -> int | None:
+        if node.type == "int_literal":
+            try:
+                return int(self.ctx.text(node).replace("_", ""), 0)
+            except ValueError:
+                return None
+        if node.type == "identifier":
+            return self.consts.get(self.ctx.text(node))
+        return None
+
+    def named(self, name: str) -> int | None:
+        if name in _BASIC_SIZES:
+            return _BASIC_SIZES[name]
+        if name in self.known:
+            return self.known[name]
+        typ = self.specs.get(name)
+        self.known[name] = None  # cuts recursive types short
+        size = self.size(typ) if typ is not None else None
+        self.known[name] = size
+        return size
+
+    def size(self, typ: Node) -> int | None:
+        t = typ.type
+        if t in ("type_identifier", "qualified_type"):
+            return self.named(_squash(self.ctx.text(typ)))
+        if t in _WORD_TYPES:
+            return 8
+        if t == "slice_type":
+            return 24
+        if t == "interface_type":
+            return 16
+        if t == "array_type":
+            length = typ.child_by_field_name("length")
+            elem = typ.child_by_field_name("element")
+            n = self._int(length) if length is not None else None
+            if n is None or elem is None:
+                return None
+            inner = self.size(elem)
+            return None if inner is None else n * inner
+        if t == "struct_type":
+            total = 0
+            fields = next(
+                (c for c in typ.named_children if c.type == "field_declaration_list"), None
+            )
+            for f in fields.named_children if fields is not None else []:
+                if f.type != "field_declaration":
+                    continue
+                ftype = f.child_by_field_name("type")
+                if ftype is None:
+                    return None
+                one = self.size(ftype)
+                if one is None:
+                    return None
+                total += one * max(1, len(f.children_by_field_name("name")))
+            return total
+        return None
+
+
+def _sizer(ctx: Context) -> _Sizer:
+    facts = _facts(ctx)
+    if facts.sizer is None:
+        facts.sizer = _Sizer(ctx)
+    return facts.sizer
+
+
+RANGE_COPY_BYTES = 128
+PARAM_COPY_BYTES = 80
+
+
+@rule(
+    "go/range-val-copy",
+    title="Range value copies a large struct on every iteration",
+    severity=Severity.INFO,
+    category="copy",
+    explanation=f"""
+`for _, v := range xs` copies each element into `v`. For an element type of
+{RANGE_COPY_BYTES} bytes or more (sized here from the struct's fields as spelled in this
+file; the real size with padding is at least this) that is a memmove per iteration which
+the compiler usually cannot remove, and it also hides that writes to `v` do not reach the
+slice. Indexing avoids the copy.
+""",
+    fix="`for i := range xs { v := &xs[i]; .. }`.",
+    measure=f"{BENCH}; ns/op drops in proportion to the element size.",
+    mirrors=["gocritic:rangeValCopy"],
+    bad="""
+package example
+
+type Sample struct {
+	Name   string
+	Values [32]float64
+}
+
+func total(samples []Sample) (sum float64) {
+	for _, s := range samples {
+		sum += s.Values[0]
+	}
+	return sum
+}
+""",
+    good="""
+package example
+
+type Sample struct {
+	Name   string
+	Values [32]float64
+}
+
+func total(samples []Sample) (sum float64) {
+	for i := range samples {
+		sum += samples[i].Values[0]
+	}
+	return sum
+}
+""",
+    node_types=["range_clause", "type_spec", "const_spec", "call_expression"],
+    body_examples=False,
+    confidence=0.8,
+)
+def range_val_copy(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
+    if not ctx.nodes("type_spec"):
+        return
+    sizer = _sizer(ctx)
+    for rl in range_loops(ctx):
+        if len(rl.names) != 2 or rl.names[1] == "_":
+            continue
+        ty = type_of(ctx, rl.src)
+        m = re.fullmatch(r"(?:\[\]|\[\d+\])(\w+)", ty)
+        if m is None or m.group(1) not in sizer.specs:
+            continue
+        size = sizer.named(m.group(1))
+        if size is None or size < RANGE_COPY_BYTES:
+            continue
+        clause = rl.src.parent
+        left = clause.child_by_field_name("left") if clause is not None else None
+        target = left.named_children[1] if left is not None else rl.src
+        title = f"Each iteration copies a {m.group(1)} (at least {size} bytes) into `{rl.names[1]}`"
+        yield ctx.finding(info, target, title=title)
+
+
+@rule(
+    "go/huge-param",
+    title="Large struct or array passed by value",
+    severity=Severity.INFO,
+    category="copy",
+    explanation=f"""
+Go passes arguments by value, so a parameter (or receiver) whose type is a struct or
+array of {PARAM_COPY_BYTES} bytes or more is copied on every call, unless the call is
+inlined. Sizes are computed from the fields spelled in this file and ignore padding, so
+the real copy is at least this large. A pointer costs 8 bytes; it does let the callee
+modify the value, which is the trade-off to weigh.
+""",
+    fix="Take a pointer (`*T`) if the callee does not need its own copy.",
+    measure=f"{BENCH}; `go build -gcflags=-m` shows whether the call is inlined anyway.",
+    mirrors=["gocritic:hugeParam"],
+    bad="""
+package example
+
+type Config struct {
+	Name    string
+	Weights [16]float64
+}
+
+func score(c Config, x float64) float64 {
+	return c.Weights[0] * x
+}
+""",
+    good="""
+package example
+
+type Config struct {
+	Name    string
+	Weights [16]float64
+}
+
+func score(c *Config, x float64) float64 {
+	return c.Weights[0] * x
+}
+""",
+    node_types=["parameter_declaration", "type_spec", "const_spec"],
+    body_examples=False,
+    confidence=0.8,
+)
+def huge_param(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
+    params = ctx.nodes("parameter_declaration")
+    if not params:
+        return
+    sizer = _sizer(ctx)
+    for p in params:
+        plist = p.parent
+        func = plist.parent if plist is not None else None
+        if func is None or func.type not in ("function_declaration", "method_declaration"):
+            continue
+        if plist != func.child_by_field_name("parameters") and plist != func.child_by_field_name(
+            "receiver"
+        ):
+            continue
+        typ = p.child_by_field_name("type")
+        if typ is None or typ.type not in ("type_identifier", "array_type"):
+            continue
+        if typ.type == "type_identifier" and ctx.text(typ) not in sizer.specs:
+            continue
+        size = sizer.size(typ)
+        if size is None or size < PARAM_COPY_BYTES:
+            continue
+        what = ctx.text(typ)
+        for name in p.children_by_field_name("name") or [typ]:
+            title = f"`{ctx.text(name)}` copies a {what} (at least {size} bytes) on every call"
+            yield ctx.finding(info, name, title=title)

@@ -13,7 +13,7 @@ from se_lsp.rules import analyze, rules_for
 def go(body: str, header: str = "") -> str:
     """A Go file with `body` as the statements of a function (or whole declarations)."""
     body = textwrap.dedent(body).strip("\n")
-    if body.lstrip().startswith(("func ", "type ", "var ", "import ")):
+    if body.lstrip().startswith(("func ", "type ", "var ", "import ", "const ")):
         return f"package p\n\n{header}{body}\n"
     indented = "\n".join("\t" + ln if ln else ln for ln in body.splitlines())
     return f"package p\n\n{header}func f() {{\n{indented}\n}}\n"

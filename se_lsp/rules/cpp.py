@@ -491,8 +491,9 @@ def _read_use(ctx: Context, ident: Node, whole: bool = True) -> bool:
     if parent is None:
         return False
     pt = parent.type
-    if pt == "assignment_expression" and parent.child_by_field_name("left") == top:
-        return False
+    if pt == "assignment_expression":
+        # Written when on the left; copied from (a read) when on the right.
+        return parent.child_by_field_name("right") == top
     if pt == "update_expression":
         return False
     if pt == "pointer_expression" and ctx.text(parent).startswith("&"):

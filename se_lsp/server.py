@@ -36,6 +36,26 @@ class SeLspProtocol(LanguageServerProtocol):
 
     _server: SeLspServer
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # executeCommand is a generator built-in: pygls runs the command under an inner id,
+        # so cancelling the request would not reach it. Commands register their task here.
+        self.command_tasks: dict[Any, asyncio.Task[Any]] = {}
+
+    def track_command(self) -> Any:
+        """Register the running command task under the id of the client's request."""
+        msg_id = self._ctx_msg_id.get()
+        task = asyncio.current_task()
+        if msg_id is not None and task is not None:
+            self.command_tasks[msg_id] = task
+        return msg_id
+
+    def _handle_cancel_notification(self, msg_id: Any) -> None:
+        task = self.command_tasks.pop(msg_id, None)
+        super()._handle_cancel_notification(msg_id)
+        if task is not None:
+            task.cancel()
+
     @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
     def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams) -> Any:
         self._server.documents.open(params.text_document)
@@ -253,7 +273,13 @@ def code_action(ls: SeLspServer, params: types.CodeActionParams) -> list[types.C
 
 @server.command(OPTIMIZE)
 async def optimize(ls: SeLspServer, *args: Any) -> Any:
-    return await ls.agent.optimize(args[0] if args else None, WORK_DONE_TOKEN.get())
+    protocol = ls.protocol
+    assert isinstance(protocol, SeLspProtocol)
+    msg_id = protocol.track_command()
+    try:
+        return await ls.agent.optimize(args[0] if args else None, WORK_DONE_TOKEN.get())
+    finally:
+        protocol.command_tasks.pop(msg_id, None)
 
 
 @server.command(DISMISS)

@@ -204,9 +204,13 @@ class FakeModel:
         sent = 0
         for n, (offset, piece) in enumerate(_pieces(script)):
             if script.hang_after is not None and n >= script.hang_after:
-                await writer.drain()
-                if await reader.read(1) == b"":
-                    self.disconnects += 1
+                try:
+                    await writer.drain()
+                    while await reader.read(1024):
+                        pass
+                except ConnectionError:
+                    pass
+                self.disconnects += 1  # the client went away (EOF or reset)
                 return
             event = {"id": "c1", "object": "chat.completion.chunk", "created": 0, "model": "fake"}
             event["choices"] = [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]

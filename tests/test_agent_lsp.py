@@ -277,7 +277,8 @@ async def test_select_optimize_hover_apply_and_cache(
     assert "1 model requests, 1 cache hits" in stats
     system = fake.requests[0].body["messages"][0]["content"]
     print(
-        f"system prompt: {len(system)} chars, about {estimate_tokens(system)} tokens (4 chars/token)"
+        f"system prompt: {len(system)} chars, "
+        f"about {estimate_tokens(system)} tokens (estimate: 4 chars/token)"
     )
 
 
@@ -338,7 +339,7 @@ async def test_edit_during_analysis_moves_findings_with_their_code(
     assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.requests) == 1)
     client.text_document_did_change(
         types.DidChangeTextDocumentParams(
-            types.VersionedTextDocumentIdentifier(URI, 2),
+            types.VersionedTextDocumentIdentifier(version=2, uri=URI),
             [
                 types.TextDocumentContentChangePartial(
                     range=types.Range(types.Position(0, 0), types.Position(0, 0)),

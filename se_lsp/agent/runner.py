@@ -538,7 +538,9 @@ class _Progress:
 
     def report(self, message: str) -> None:
         if self.active:
-            self.host.progress_api().report(self.token, types.WorkDoneProgressReport(message=message))
+            self.host.progress_api().report(
+                self.token, types.WorkDoneProgressReport(message=message)
+            )
 
     def end(self, message: str) -> None:
         if self.active:

@@ -6,8 +6,6 @@ import os
 import sys
 from pathlib import Path
 
-import pytest
-
 REPO = Path(__file__).resolve().parents[2]
 EDITORS = REPO / "editors"
 SERVER_CMD = [sys.executable, "-m", "se_lsp"]
@@ -106,10 +104,3 @@ def isolated_env(home: Path) -> dict[str, str]:
         p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p
     )
     return env
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> tuple[Path, dict[str, Path]]:
-    root = tmp_path / "project"
-    root.mkdir()
-    return root, write_workspace(root)

@@ -121,6 +121,22 @@
                                                                          (flymake-diagnostic-text d)))
                                             (flymake-diagnostics))))))
           (push (cons 'diagnostics_after_fix (driver-diags)) rec))))
+    (let ((opt (alist-get 'optimize spec)))
+      (when opt
+        ;; Region from the start of line A to the start of line B (0-based), then the command.
+        (let ((beg (save-excursion (goto-char (point-min))
+                                   (forward-line (alist-get 'from_line opt)) (point)))
+              (end (save-excursion (goto-char (point-min))
+                                   (forward-line (alist-get 'to_line opt)) (point)))
+              (source (alist-get 'wait_source opt)))
+          (push (cons 'optimize_sent (se-lsp-optimize beg end)) rec)
+          (let ((seen (driver-wait
+                       (lambda ()
+                         (cl-find-if (lambda (d) (string-prefix-p source (flymake-diagnostic-text d)))
+                                     (flymake-diagnostics)))
+                       (/ (alist-get 'wait_ms opt) 1000.0))))
+            (driver-event "%s: %s" name (if seen "agent diagnostic" "no agent diagnostic")))
+          (push (cons 'diagnostics_after_optimize (driver-diags)) rec))))
     (push (cons name rec) driver-result)))
 
 (condition-case err

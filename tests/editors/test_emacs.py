@@ -22,6 +22,7 @@ from tests.editors.conftest import (
     SERVER_CMD,
     expected_range,
     isolated_env,
+    locate,
     write_workspace,
 )
 
@@ -34,14 +35,22 @@ pytestmark = pytest.mark.skipif(
 SETTINGS_EL = '(:builtin (:debounceMs 20 :rules (:go/regexp-in-loop "error")))'
 
 
-def run_emacs(tmp: Path, files: list[dict[str, Any]], cmd: list[str], timeout_s: float = 10):
+def run_emacs(
+    tmp: Path,
+    files: list[dict[str, Any]],
+    cmd: list[str],
+    timeout_s: float = 10,
+    settings_el: str = SETTINGS_EL,
+    env: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """Run the batch driver; return its JSON record plus its stderr for failure messages."""
     assert EMACS is not None
-    env = isolated_env(tmp / "home")
+    extra = env or {}
+    env = isolated_env(tmp / "home") | extra
     plan = {
         "editors": str(EDITORS),
         "cmd": cmd,
-        "settings_el": SETTINGS_EL,
+        "settings_el": settings_el,
         "files": files,
         "timeout_ms": int(timeout_s * 1000),
         "out": str(tmp / "result.json"),
@@ -151,3 +160,63 @@ def test_broken_server_yields_no_diagnostics(tmp_path: Path) -> None:
     assert not rec.get("diagnostics")
     assert "error" in result or "cpp: no diagnostics within timeout" in " ".join(result["events"])
     print("emacs: a server that exits at once gives no diagnostics, so the checks above fail")
+
+
+def test_optimize_region_reaches_the_agent(tmp_path: Path) -> None:
+    """M-x se-lsp-optimize on a region → fake model on 127.0.0.1 → agent diagnostic in flymake."""
+    from tests.fakemodel import FakeModel, Script
+
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / ".git").mkdir()
+    paths = write_workspace(root)
+    _, text, _, _ = SAMPLES["rust"]
+    line_no, line = locate(text, "é✓😀")
+    finding = {
+        "line_start": line_no + 1,
+        "line_end": line_no + 1,
+        "anchor": line.strip(),
+        "severity": "warning",
+        "category": "algorithm",
+        "title": "Pattern compiled per line; hoist it out of the loop",
+        "explanation": "The regex never changes but is rebuilt for each line.",
+        "replacement": None,
+        "impact": "one compile instead of one per line",
+        "measure": "cargo bench",
+        "confidence": 0.9,
+    }
+    reply = json.dumps({"findings": [finding], "summary": "Hoist the regex."}, ensure_ascii=False)
+    with FakeModel() as fake:
+        fake.push(Script(content=reply))
+        settings_el = (
+            f'(:builtin (:debounceMs 20) :agent (:baseUrl "{fake.base_url}" :model "fake" '
+            ':apiKeyEnv "FAKE_KEY"))'
+        )
+        spec = {
+            "name": "rust",
+            "path": str(paths["rust"]),
+            "optimize": {
+                "from_line": line_no - 1,
+                "to_line": line_no + 3,
+                "wait_source": "systems-engineer",
+                "wait_ms": 15_000,
+            },
+        }
+        env = {"FAKE_KEY": "test-key", "SE_LSP_CACHE_DIR": str(tmp_path / "cache")}
+        result = run_emacs(tmp_path, [spec], SERVER_CMD, settings_el=settings_el, env=env)
+        requests = list(fake.requests)
+    _check(result, "error" not in result, "the driver failed")
+    rec = result["rust"]
+    sent = rec["optimize_sent"]
+    assert sent["agent"] == "systems-engineer"
+    assert sent["range"] == {
+        "start": {"line": line_no - 1, "character": 0},
+        "end": {"line": line_no + 3, "character": 0},
+    }
+    diags = rec.get("diagnostics_after_optimize") or []
+    agent = [d for d in diags if d["text"].startswith("systems-engineer")]
+    _check(result, len(agent) == 1, f"no agent diagnostic: {diags}")
+    assert agent[0]["line"] == line_no
+    assert finding["title"] in agent[0]["text"]
+    assert len(requests) == 1
+    print(f"emacs se-lsp-optimize: 1 model request, agent diagnostic on line {line_no}")

@@ -50,6 +50,7 @@ class _Index:
     by_call: dict[int, MethodCall | None] = field(default_factory=dict)
     vec_lets: list[VecLet] | None = None
     format_calls: list[tuple[Node, list[FormatArg]]] | None = None
+    generics: dict[str, list[Node]] | None = None
 
 
 _INDEXES: weakref.WeakKeyDictionary[Context, _Index] = weakref.WeakKeyDictionary()
@@ -179,7 +180,28 @@ def first_type_arg(node: Node) -> Node | None:
 
 
 def mentions(ctx: Context, node: Node, name: str) -> bool:
-    return re.search(rf"\b{re.escape(name)}\b", ctx.text(node)) is not None
+    """Whether the identifier `name` occurs in `node`'s text (bytes, no decoding)."""
+    raw = ctx.source[node.start_byte : node.end_byte]
+    word = name.encode()
+    at = raw.find(word)
+    while at >= 0:
+        end = at + len(word)
+        if (at == 0 or not _ident_byte(raw[at - 1])) and (
+            end == len(raw) or not _ident_byte(raw[end])
+        ):
+            return True
+        at = raw.find(word, end)
+    return False
+
+
+def _ident_byte(b: int) -> bool:
+    return b == 95 or 48 <= b <= 57 or 65 <= b <= 90 or 97 <= b <= 122 or b >= 128
+
+
+def _macro_head(ctx: Context, mac: Node) -> str:
+    """The macro's name read straight from the source (`format` for `std::format!(..)`)."""
+    head = ctx.source[mac.start_byte : mac.start_byte + 64].split(b"!", 1)[0]
+    return head.rsplit(b"::", 1)[-1].strip().decode("utf-8", "replace")
 
 
 def next_statements(node: Node) -> Iterator[Node]:
@@ -372,6 +394,8 @@ def format_macro_calls(ctx: Context) -> list[tuple[Node, list[FormatArg]]]:
 def _format_macro_calls(ctx: Context) -> Iterator[tuple[Node, list[FormatArg]]]:
     """Every formatting macro with its arguments, including `format!` nested in another."""
     for mac in ctx.nodes("macro_invocation"):
+        if _macro_head(ctx, mac) not in FORMAT_MACROS:
+            continue
         name = macro_name(ctx, mac)
         if name not in FORMAT_MACROS:
             continue
@@ -946,9 +970,13 @@ _UNSIZED = ("dynamic_type", "array_type")
 
 
 def _generic_types(ctx: Context, base: set[str]) -> Iterator[tuple[Node, str, Node | None]]:
-    for node in ctx.nodes("generic_type"):
-        name = base_type_name(ctx, node)
-        if name in base:
+    idx = _index(ctx)
+    if idx.generics is None:
+        idx.generics = {}
+        for node in ctx.nodes("generic_type"):
+            idx.generics.setdefault(base_type_name(ctx, node), []).append(node)
+    for name in base:
+        for node in idx.generics.get(name, ()):
             yield node, name, first_type_arg(node)
 
 
@@ -1355,6 +1383,8 @@ def vec_lets(ctx: Context) -> list[VecLet]:
             continue
         _add_vec_let(ctx, found, let, call, None if is_new else args[0])
     for mac in ctx.nodes("macro_invocation"):
+        if _macro_head(ctx, mac) != "vec":
+            continue
         let = mac.parent
         if let is not None and let.type == "let_declaration":
             if ctx.text(mac).replace(" ", "") in ("vec![]", "vec!()"):
@@ -1394,7 +1424,7 @@ let mut other = Vec::new();
 other.push(first);
 if verbose { other.push("-v"); }
 """,
-    node_types=["let_declaration"],
+    node_types=["call_expression", "macro_invocation"],
     has_fix=True,
 )
 def vec_init_then_push(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
@@ -1446,7 +1476,7 @@ let mut buf = vec![0; len];
 let mut pad = Vec::with_capacity(len);
 pad.resize(len, b' ');
 """,
-    node_types=["let_declaration"],
+    node_types=["call_expression", "macro_invocation"],
     has_fix=True,
 )
 def slow_vector_initialization(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
@@ -1473,7 +1503,6 @@ def slow_vector_initialization(ctx: Context, info: RuleInfo) -> Iterator[Finding
 
 
 _COUNTED_SOURCES = {"iter", "iter_mut", "into_iter", "keys", "values", "enumerate", "drain"}
-_EARLY_EXITS = {"break_expression", "return_expression", "try_expression", "continue_expression"}
 
 
 def _known_length(ctx: Context, node: Node | None) -> bool:
@@ -1495,11 +1524,21 @@ def _known_length(ctx: Context, node: Node | None) -> bool:
     return False
 
 
-def _exits_early(body: Node) -> bool:
+_EXIT_WORDS = re.compile(rb"\b(?:break|continue|return)\b")
+
+
+def _exits_early(ctx: Context, body: Node) -> bool:
+    """Whether the loop body may end an iteration before its push (conservative: by text)."""
+    text = ctx.source[body.start_byte : body.end_byte]
+    if (b"break" in text or b"continue" in text or b"return" in text) and _EXIT_WORDS.search(text):
+        return True
+    if b"?" not in text:
+        return False
+    # `?` also appears in `{:?}` and strings: only a real `try_expression` counts.
     stack = [body]
     while stack:
         n = stack.pop()
-        if n.type in _EARLY_EXITS:
+        if n.type == "try_expression":
             return True
         stack.extend(n.named_children)
     return False
@@ -1539,7 +1578,7 @@ for user in &users {
     adults.push(user.id);
 }
 """,
-    node_types=["for_expression", "let_declaration"],
+    node_types=["call_expression", "macro_invocation"],
     confidence=0.75,
 )
 def push_without_capacity(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
@@ -1574,5 +1613,5 @@ def _fills_once_per_item(ctx: Context, loop: Node, name: str) -> bool:
         if s.type == "expression_statement" and s.named_child_count == 1:
             mc = as_method(ctx, s.named_children[0])
             if mc is not None and ctx.text(mc.name) == "push" and ctx.text(mc.receiver) == name:
-                return not _exits_early(body)
+                return not _exits_early(ctx, body)
     return False

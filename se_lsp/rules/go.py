@@ -25,8 +25,27 @@ FUNCTION_BOUNDARY = ("function_declaration", "method_declaration", "func_literal
 BENCH = "`go test -bench . -benchmem` on a benchmark of the enclosing function"
 
 
+_LOOP_SET = frozenset(LOOPS)
+_CASE_SET = frozenset({"communication_case"})
+_FUNCTION_SET = frozenset(FUNCTION_BOUNDARY)
+_NOTHING: frozenset[str] = frozenset()
+
+
+def up(node: Node, types: frozenset[str], stop: frozenset[str] = _NOTHING) -> Node | None:
+    """The nearest ancestor of one of `types`, not past one of `stop` (a lean ctx.ancestor)."""
+    parent = node.parent
+    while parent is not None:
+        t = parent.type
+        if t in types:
+            return parent
+        if t in stop:
+            return None
+        parent = parent.parent
+    return None
+
+
 def in_loop(ctx: Context, node: Node) -> bool:
-    return ctx.ancestor(node, LOOPS, stop=FUNCTION_BOUNDARY) is not None
+    return up(node, _LOOP_SET, _FUNCTION_SET) is not None
 
 
 # -- shared per-document facts ------------------------------------------------
@@ -123,7 +142,7 @@ def args(call: Node) -> list[Node]:
 
 
 def enclosing_function(ctx: Context, node: Node) -> Node | None:
-    return ctx.ancestor(node, FUNCTION_BOUNDARY)
+    return up(node, _FUNCTION_SET)
 
 
 _CONSTRUCTORS = {
@@ -172,7 +191,10 @@ _SLICE_OF = "slice-of:"
 
 
 def _squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+    """`text` without whitespace, so `[] byte` and `[]byte` compare equal."""
+    if " " not in text and "\n" not in text and "\t" not in text:
+        return text
+    return "".join(text.split())
 
 
 _DECLARING = (
@@ -1491,7 +1513,7 @@ def string_concat_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
                 continue
         else:
             continue
-        loop = ctx.ancestor(stmt, LOOPS, stop=FUNCTION_BOUNDARY)
+        loop = up(stmt, _LOOP_SET, _FUNCTION_SET)
         func = enclosing_function(ctx, stmt)
         if loop is None or func is None:
             continue
@@ -1541,7 +1563,7 @@ case <-time.After(time.Second):
 )
 def time_after_in_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     for call in calls(ctx, "time.After"):
-        case = ctx.ancestor(call, ("communication_case",), stop=FUNCTION_BOUNDARY + LOOPS)
+        case = up(call, _CASE_SET, _FUNCTION_SET | _LOOP_SET)
         comm = case.child_by_field_name("communication") if case is not None else None
         # Only the channel a case waits on; `timeout = time.After(d)` in a case body is the
         # usual way to reset a deadline and is not flagged.

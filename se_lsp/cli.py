@@ -39,6 +39,12 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--config", metavar="FILE", help="a .se-lsp.yaml to use instead of the nearest one"
     )
+    check.add_argument(
+        "--agent",
+        action="store_true",
+        help="also send every function to the LLM agent (endpoint from OPENAI_BASE_URL, "
+        "SE_LSP_MODEL, OPENAI_API_KEY); progress on stderr",
+    )
 
     rules = sub.add_parser("rules", help="list the built-in rules")
     rules.add_argument("--format", choices=("text", "json", "markdown"), default="text")
@@ -51,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None or args.command == "serve":
             return _serve(getattr(args, "tcp", None))
         if args.command == "check":
-            return _check(args.paths, args.format, args.config)
+            return _check(args.paths, args.format, args.config, args.agent)
         if args.command == "rules":
             return _rules(args.format)
     except UsageError as err:
@@ -103,10 +109,14 @@ def _iter_files(paths: Sequence[str]) -> Iterator[Path]:
             )
 
 
-def _check(paths: Sequence[str], fmt: str, config: str | None) -> int:
+def _check(paths: Sequence[str], fmt: str, config: str | None, agent: bool = False) -> int:
     from se_lsp.checker import check_files
 
-    results, problems = check_files(list(_iter_files(paths)), Path(config) if config else None)
+    inputs = list(_iter_files(paths))
+    results, problems = check_files(inputs, Path(config) if config else None)
+    if agent:
+        results, more = _check_agent(inputs, results, Path(config) if config else None)
+        problems += more
     for problem in problems:
         print(f"se-lsp: {problem}", file=sys.stderr)
     records = [r for _, rs in results for r in rs]
@@ -128,6 +138,32 @@ def _check(paths: Sequence[str], fmt: str, config: str | None) -> int:
             file=sys.stderr,
         )
     return EXIT_FINDINGS if records else EXIT_CLEAN
+
+
+def _check_agent(
+    files: list[Path],
+    results: list[tuple[Path, list[dict[str, Any]]]],
+    config: Path | None,
+) -> tuple[list[tuple[Path, list[dict[str, Any]]]], list[str]]:
+    """Add the agent's findings to the built-in ones (same record shape)."""
+    import asyncio
+
+    from se_lsp.agent.batch import review_files
+    from se_lsp.agent.client import AgentError
+    from se_lsp.config import resolve
+
+    root = config.parent if config else Path.cwd()
+    settings = resolve(None, root)
+
+    def say(line: str) -> None:
+        print(f"se-lsp: {line}", file=sys.stderr, flush=True)
+
+    try:
+        found, problems = asyncio.run(review_files(files, settings, root, say))
+    except AgentError as err:
+        raise UsageError(str(err)) from None
+    merged = [(path, [*records, *found.get(path, [])]) for path, records in results]
+    return merged, problems
 
 
 # -- rules -------------------------------------------------------------------

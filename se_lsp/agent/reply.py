@@ -216,6 +216,14 @@ class StreamParser:
         return parse_reply(self.text)
 
 
+def shift_lines(raw: ReplyFinding, delta: int) -> ReplyFinding:
+    """The same finding for code that moved by `delta` lines (a cache hit elsewhere)."""
+    if not delta:
+        return raw
+    end = raw.line_end + delta if raw.line_end is not None else None
+    return raw.model_copy(update={"line_start": raw.line_start + delta, "line_end": end})
+
+
 # -- sanitising ---------------------------------------------------------------------
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]")

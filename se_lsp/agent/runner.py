@@ -24,7 +24,14 @@ from lsprotocol import types
 from se_lsp.agent.client import AgentError, Endpoint, ModelClient, NotConfigured, endpoint_from
 from se_lsp.agent.definitions import AgentDef, load_agents
 from se_lsp.agent.prompt import PROMPT_VERSION, Prompt, PromptError, build_prompt, is_excluded
-from se_lsp.agent.reply import ReplyFinding, StreamParser, parse_reply, response_schema, to_finding
+from se_lsp.agent.reply import (
+    ReplyFinding,
+    StreamParser,
+    parse_reply,
+    response_schema,
+    shift_lines,
+    to_finding,
+)
 from se_lsp.cache import Entry, ReplyCache, cache_key
 from se_lsp.config import Settings
 from se_lsp.convert import span_of
@@ -366,7 +373,7 @@ class AgentRunner:
                 reply = None
             if reply is not None:
                 for raw in reply.findings:
-                    accept(_shift(raw, delta))
+                    accept(shift_lines(raw, delta))
                 self._finish(doc, agent, run_lines, reply.summary, cleared, outcome)
                 return
         parser_ = StreamParser()
@@ -436,13 +443,6 @@ class AgentRunner:
 def _cancelling() -> bool:
     task = asyncio.current_task()
     return bool(task is not None and task.cancelling())
-
-
-def _shift(raw: ReplyFinding, delta: int) -> ReplyFinding:
-    if not delta:
-        return raw
-    end = raw.line_end + delta if raw.line_end is not None else None
-    return raw.model_copy(update={"line_start": raw.line_start + delta, "line_end": end})
 
 
 def _clear_range(doc: Document, source: str, lines: Span) -> None:

@@ -853,3 +853,17 @@ def test_array_lengths_from_literal_constants_only():
         func f(t Table, k Kinds) {}
     """)
     assert [f.title.split("`")[1] for f in found(src, "go/huge-param")] == ["t"]
+
+
+def test_example_file_shows_its_planted_problems_and_nothing_else():
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "examples" / "filter.go"
+    src = path.read_text(encoding="utf-8")
+    got = {(f.span.start.line, f.code) for f in analyze(src, "go").findings}
+    assert got == {
+        (line_of(src, "regexp.MatchString"), "go/regexp-in-loop"),
+        (line_of(src, "strings.ToLower"), "go/equal-fold"),
+        (line_of(src, "var trimmed []string"), "go/prealloc"),
+        (line_of(src, "w.Write("), "go/write-sprintf"),
+    }

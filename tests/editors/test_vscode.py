@@ -75,6 +75,7 @@ def test_extension_checks_all_passed(vscode_result: dict[str, Any]) -> None:
         "codeAction",
         "applyFix",
         "diagnosticCleared",
+        "noSettingsWarnings",
     }
     assert vscode_result["ok"] is True
     assert vscode_result["_returncode"] == 0, vscode_result["_stderr"]
@@ -90,6 +91,8 @@ def test_diagnostic_range_in_utf16_after_non_ascii(vscode_result: dict[str, Any]
     assert utf16_col != len(prefix)  # the test line tells code points and UTF-16 apart
     diag = vscode_result["checks"]["diagnostic"]["detail"]
     assert diag["code"] == RULE
+    # e2e.sh sets this rule to "error" in the user settings: 0 is VS Code's Error.
+    assert diag["severity"] == 0
     rng = diag["range"]
     assert rng["start"]["character"] == utf16_col
     assert rng["end"]["character"] == utf16_col + len(TOKEN)

@@ -10,8 +10,10 @@ import * as vscode from "vscode";
 import {
   ExecuteCommandRequest,
   LanguageClient,
+  MessageType,
   LanguageClientOptions,
   ServerOptions,
+  ShowMessageNotification,
   State,
 } from "vscode-languageclient/node";
 
@@ -39,6 +41,9 @@ let stateDetail: string | undefined;
 const progress = new ProgressTracker();
 let ctx: vscode.ExtensionContext;
 let hasSecret = false;
+/** Messages the server showed, kept in test mode so the self-test can see them. */
+const serverMessages: { type: number; message: string }[] = [];
+const TEST_MODE = Boolean(process.env.SE_LSP_VSCODE_TEST_OUTPUT);
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   ctx = context;
@@ -81,7 +86,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   const testOut = process.env.SE_LSP_VSCODE_TEST_OUTPUT;
   if (testOut) {
-    void runSelfTest(testOut, process.env.SE_LSP_VSCODE_TEST_FILE, () => client, output);
+    void runSelfTest(
+      testOut,
+      process.env.SE_LSP_VSCODE_TEST_FILE,
+      () => client,
+      output,
+      serverMessages,
+    );
   }
 }
 
@@ -226,6 +237,19 @@ async function start(): Promise<void> {
 
   const c = new LanguageClient("seLsp", "se-lsp", serverOptions, clientOptions);
   client = c;
+  if (TEST_MODE) {
+    // Record what the server shows (e.g. a rejected setting) and still show it.
+    c.onNotification(ShowMessageNotification.type, (p) => {
+      serverMessages.push({ type: p.type, message: p.message });
+      const show =
+        p.type === MessageType.Error
+          ? vscode.window.showErrorMessage
+          : p.type === MessageType.Warning
+            ? vscode.window.showWarningMessage
+            : vscode.window.showInformationMessage;
+      void show(p.message);
+    });
+  }
   c.onDidChangeState((e) => {
     if (e.newState === State.Stopped && client === c) {
       progress.clear();

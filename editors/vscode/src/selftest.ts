@@ -66,6 +66,7 @@ export async function runSelfTest(
   filePath: string | undefined,
   getClient: () => LanguageClient | undefined,
   log: vscode.OutputChannel,
+  serverMessages: { type: number; message: string }[],
 ): Promise<void> {
   const checks: Record<string, Check> = {};
   const result: Record<string, unknown> = { checks, vscodeVersion: vscode.version };
@@ -99,8 +100,12 @@ export async function runSelfTest(
       () => vscode.languages.getDiagnostics(doc.uri).find((d) => codeOf(d) === RULE),
       WAIT_MS,
     );
+    // The workspace sets this rule to "error": seeing Error proves the settings arrived.
     checks.diagnostic = {
-      ok: diag !== undefined && diag.range.isEqual(expected),
+      ok:
+        diag !== undefined &&
+        diag.range.isEqual(expected) &&
+        diag.severity === vscode.DiagnosticSeverity.Error,
       detail: diag
         ? {
             code: codeOf(diag),
@@ -150,6 +155,11 @@ export async function runSelfTest(
       WAIT_MS,
     );
     checks.diagnosticCleared = { ok: cleared === true, detail: null };
+    // The server accepted every setting it was sent (client-only keys were stripped).
+    checks.noSettingsWarnings = {
+      ok: !serverMessages.some((m) => /setting/i.test(m.message)),
+      detail: serverMessages,
+    };
   } catch (err) {
     result.error = err instanceof Error ? `${err.message}\n${err.stack ?? ""}` : String(err);
   }

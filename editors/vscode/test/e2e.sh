@@ -99,6 +99,8 @@ cat >"$WORK/data/User/settings.json" <<JSON
 {
   "seLsp.server.path": "$PY",
   "seLsp.trace.server": "messages",
+  "seLsp.builtin.rules": { "cpp/avoid-endl": "error" },
+  "seLsp.agent.model": "e2e-model",
   "workbench.startupEditor": "none",
   "security.workspace.trust.enabled": false,
   "extensions.autoCheckUpdates": false,

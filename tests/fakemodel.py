@@ -35,6 +35,7 @@ class Script:
     pause_at: int | None = None  # character offset after which to pause...
     pause: float = 0.0  # ...for this long (seconds)
     hang_after: int | None = None  # events sent before hanging until the client leaves
+    redirect_to: str | None = None  # answer 307 with this Location
 
 
 @dataclass
@@ -170,6 +171,13 @@ class FakeModel:
             return True
         if script is None:
             await self._json(writer, 500, {"error": {"message": "no script", "type": "x"}})
+            return True
+        if script.redirect_to is not None:
+            writer.write(
+                f"HTTP/1.1 307 Temporary Redirect\r\nlocation: {script.redirect_to}\r\n"
+                "content-length: 0\r\n\r\n".encode()
+            )
+            await writer.drain()
             return True
         if script.status != 200:
             await self._json(writer, script.status, script.error or {"error": {"message": "x"}})

@@ -161,3 +161,24 @@ def test_endpoint_comes_from_settings_and_environment_only() -> None:
     with pytest.raises(NotConfigured) as err:
         endpoint_from(AgentSettings(base_url="https://example.com/v1", model="m"), {})
     assert "OPENAI_API_KEY" in str(err.value)
+
+
+async def test_redirects_are_never_followed(fake: FakeModel) -> None:
+    with FakeModel() as elsewhere:
+        target = elsewhere.base_url + "/chat/completions"
+        fake.push(Script(redirect_to=target))
+        with pytest.raises(AgentError) as err:
+            await run(ModelClient(), ep(fake, local_only=True))
+        assert "307" in str(err.value)
+        assert elsewhere.requests == [] and elsewhere.rejected == []
+
+
+async def test_user_temperature_wins_over_the_agent_file(fake: FakeModel) -> None:
+    fake.push(Script(content=REPLY), Script(content=REPLY))
+    client = ModelClient()
+    pieces: list[str] = []
+    await client.complete(ep(fake), "S", "U", response_schema(), pieces.append, temperature=0.1)
+    await client.complete(
+        ep(fake, temperature=0.7), "S", "U", response_schema(), pieces.append, temperature=0.1
+    )
+    assert [r.body["temperature"] for r in fake.requests] == [0.1, 0.7]

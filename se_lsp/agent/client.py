@@ -252,7 +252,8 @@ class ModelClient:
         started = time.perf_counter()
         known = self.formats.get(ep.base_url)
         order = FORMATS[FORMATS.index(known) :] if known else FORMATS
-        temp = temperature if temperature is not None else ep.temperature
+        # The user's setting wins over the agent file's hint.
+        temp = ep.temperature if ep.temperature is not None else temperature
         for fmt in order:
             kwargs: dict[str, Any] = {
                 "model": ep.model,

@@ -33,7 +33,7 @@ FLAGGED = [
     ("format-in-format-args", 'writeln!(out, "{v}", v = format!("{a}{b}"))?;'),
     ("format-in-format-args", 'log::info!("loaded {}", format!("{n} rows"));'),
     ("to-string-in-format-args", 'let s = format!("{}-{}", a, self.name.to_string());'),
-    ("to-string-in-format-args", 'write!(f, "{:>8}", n.to_string())?;'),
+    ("to-string-in-format-args", 'write!(f, "{0} {0}", n.to_string())?;'),
     ("to-string-in-format-args", 'println!("{x}", x = id.to_string());'),
     ("to-string-in-format-args", 'let s = format!("{}", format!("{}", id.to_string()));'),
     ("format-push-string", 's += &format!("{x},");'),
@@ -56,6 +56,7 @@ FLAGGED = [
     ("cmp-owned", 'if name == "root".to_string() {}'),
     ("cmp-owned", 'if String::from("x") != key {}'),
     ("cmp-owned", 'let same = s.as_str() == "é".to_owned();'),
+    ("cmp-owned", 'let same = name == &"root".to_string();'),
     ("manual-ignore-case-cmp", "if a.to_ascii_uppercase() != b.to_ascii_uppercase() {}"),
     ("manual-ignore-case-cmp", 'if ext.to_ascii_lowercase() == "png" {}'),
     ("manual-ignore-case-cmp", "if a.to_lowercase() == b.to_lowercase() {}"),
@@ -100,6 +101,8 @@ CLEAN = [
     ("to-string-in-format-args", 'println!("{}", (a + b).to_string());'),
     ("to-string-in-format-args", "let s = vec![id.to_string()];"),
     ("to-string-in-format-args", 'println!("{:x}", id.to_string());'),
+    ("to-string-in-format-args", 'write!(f, "{:>8}", n.to_string())?;'),
+    ("format-in-format-args", 'let s = format!("{:<20}|", format!("{a}.{b}"));'),
     # The comma inside the turbofish splits the tokens wrongly: the macro is skipped.
     ("to-string-in-format-args", 'println!("{} {:?} {}", f::<A, B>(), y.to_string(), z);'),
     ("format-push-string", "s.push_str(&name);"),
@@ -316,9 +319,12 @@ def test_no_fix_where_type_decides() -> None:
     # `unwrap_or` on an unknown receiver may be an Option or a Result: no guessed closure.
     hits = found(in_fn('let v = x.unwrap_or(format!("{y}"));'), "rust/or-fun-call")
     assert hits and hits[0].fix is None
-    # `{:>8}` pads through Display, which a type may implement without honouring width.
-    hits = found(in_fn('println!("{:>8}", n.to_string());'), "rust/to-string-in-format-args")
-    assert hits and hits[0].fix is None
+
+
+def test_reference_side_fix_drops_the_borrow() -> None:
+    src = in_fn('let same = name == &"root".to_string();')
+    (hit,) = found(src, "rust/cmp-owned")
+    assert fixed(src, hit) == in_fn('let same = name == "root";')
 
 
 # -- positions, suppression -----------------------------------------------------------

@@ -306,7 +306,6 @@ FORMAT_MACROS = {
     "error": 0,
 }
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
-_TRAIT_LETTERS = set("?xXobeEp")
 
 
 @dataclass(frozen=True, slots=True)
@@ -387,8 +386,9 @@ def format_args(ctx: Context, tree: Node, fmt_index: int) -> list[FormatArg] | N
 
 
 def displayed(arg: FormatArg) -> bool:
-    """Printed, and only through `Display` (`{}`, `{:>8}`), never `{:?}` or `{:x}`."""
-    return bool(arg.specs) and all(not s or s[-1] not in _TRAIT_LETTERS for s in arg.specs)
+    """Printed only through a plain `{}`: not `{:?}`/`{:x}`, and not `{:>8}` either, since
+    a `Display` impl may ignore width and precision that a `String` honours."""
+    return bool(arg.specs) and all(not s for s in arg.specs)
 
 
 def format_macro_calls(ctx: Context) -> list[tuple[Node, list[FormatArg]]]:
@@ -471,7 +471,8 @@ def format_in_format_args(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     explanation="""
 `x.to_string()` runs `x`'s `Display` into a fresh `String`, and the macro then formats
 that string again. Passing `x` itself prints the same text through the same `Display`
-without the allocation and the extra copy.
+without the allocation and the extra copy. Only plain `{}` placeholders are reported:
+with `{:?}` or `{:>8}` the output could differ.
 """,
     fix="Drop `.to_string()` and pass the value itself.",
     measure="cargo bench (criterion) on the caller; allocation counts with DHAT or heaptrack.",
@@ -897,8 +898,12 @@ let label = "admin".to_string();
 def cmp_owned(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     for _node, left, right, _op in _comparisons(ctx):
         for side, other in ((right, left), (left, right)):
-            lit = _owned_literal(ctx, side)
-            if lit is None or _owned_literal(ctx, other) is not None:
+            # `x == &"a".to_string()` (x a reference) becomes `x == "a"` just the same.
+            owned = (
+                side.child_by_field_name("value") if side.type == "reference_expression" else side
+            )
+            lit = _owned_literal(ctx, owned)
+            if lit is None or owned is None or _owned_literal(ctx, other) is not None:
                 continue
             # `*s == "a".to_string()` compares `str` with `String`; `str == &str` has no impl.
             if is_string_literal(other) or ctx.text(other).startswith("*"):

@@ -369,3 +369,55 @@ async def test_no_endpoint_gives_one_clear_message(client: LanguageClient) -> No
     new = client.messages[before:]
     assert len(new) == 1 and "seLsp.agent.baseUrl" in new[0].message
     assert agent_diags(client) == []
+
+
+async def test_cancelling_the_progress_aborts_the_stream(
+    client: LanguageClient, fake: FakeModel
+) -> None:
+    await start(client, fake)
+    fake.push(Script(content=REPLY, chunk=4, hang_after=2))
+    task = asyncio.create_task(optimize(client, token="tok-c"))
+    assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.requests) == 1)
+    client.protocol.notify(
+        types.WINDOW_WORK_DONE_PROGRESS_CANCEL, types.WorkDoneProgressCancelParams(token="tok-c")
+    )
+    result = await asyncio.wait_for(task, 10)
+    assert result.get("cancelled") is True
+    assert await asyncio.to_thread(fake.wait_for, lambda: fake.disconnects == 1)
+    assert type(client.progress_reports["tok-c"][-1]).__name__ == "WorkDoneProgressEnd"
+
+
+async def test_a_new_run_on_overlapping_lines_replaces_the_old(
+    client: LanguageClient, fake: FakeModel
+) -> None:
+    await start(client, fake)
+    fake.push(Script(content=REPLY, chunk=4, hang_after=2), Script(content=REPLY))
+    old = asyncio.create_task(optimize(client))
+    assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.requests) == 1)
+    new = await optimize(client, force=True)
+    assert new["findings"] == 2
+    assert (await asyncio.wait_for(old, 10)).get("cancelled") is True
+    assert await asyncio.to_thread(fake.wait_for, lambda: fake.disconnects == 1)
+
+
+async def test_secrets_in_the_selection_never_reach_the_model(
+    client: LanguageClient, fake: FakeModel
+) -> None:
+    await start(client, fake)
+    secret = "ghp_" + "A1b2C3d4E5" * 4
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(version=2, uri=URI),
+            [
+                types.TextDocumentContentChangePartial(
+                    range=types.Range(types.Position(3, 0), types.Position(3, 0)),
+                    text=f'    let token = "{secret}";\n',
+                )
+            ],
+        )
+    )
+    fake.push(Script(content=json.dumps({"summary": "", "findings": []})))
+    await optimize(client)
+    sent = json.dumps(fake.requests[0].body)
+    assert secret not in sent and "<REDACTED:github-token#1>" in sent
+    assert "   4|     let token" in fake.requests[0].body["messages"][1]["content"]

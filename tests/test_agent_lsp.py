@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Union
 
 import pytest
@@ -93,7 +94,11 @@ async def client(lsp_client: LanguageClient):
 
 
 async def start(
-    client: LanguageClient, fake: FakeModel | None, caps: str = "visual-studio-code"
+    client: LanguageClient,
+    fake: FakeModel | None,
+    caps: str = "visual-studio-code",
+    uri: str = URI,
+    **agent: Any,
 ) -> str:
     capabilities = client_capabilities(caps)
     if capabilities.window is None:
@@ -102,6 +107,7 @@ async def start(
     options: dict[str, Any] = {"builtin": {"debounceMs": 10}}
     if fake is not None:
         options["agent"] = {"baseUrl": fake.base_url, "model": "fake", "apiKeyEnv": "FAKE_KEY"}
+    options.setdefault("agent", {}).update(agent)
     result = await client.initialize_session(
         types.InitializeParams(
             capabilities=capabilities,
@@ -114,7 +120,7 @@ async def start(
         client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
     )
     client.text_document_did_open(
-        types.DidOpenTextDocumentParams(types.TextDocumentItem(URI, "rust", 1, RUST))
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "rust", 1, RUST))
     )
     await asyncio.wait_for(waiter, 10)
     return str(getattr(enc, "value", enc))
@@ -125,10 +131,10 @@ def agent_diags(client: LanguageClient) -> list[types.Diagnostic]:
 
 
 async def optimize(
-    client: LanguageClient, token: str | None = None, force: bool = False
+    client: LanguageClient, token: str | None = None, force: bool = False, uri: str = URI
 ) -> dict[str, Any]:
     arg = {
-        "uri": URI,
+        "uri": uri,
         "range": {"start": {"line": 2, "character": 0}, "end": {"line": 7, "character": 0}},
         "agent": "systems-engineer",
         "force": force,
@@ -421,3 +427,62 @@ async def test_secrets_in_the_selection_never_reach_the_model(
     sent = json.dumps(fake.requests[0].body)
     assert secret not in sent and "<REDACTED:github-token#1>" in sent
     assert "   4|     let token" in fake.requests[0].body["messages"][1]["content"]
+
+
+async def test_dismiss_and_clear_cache(client: LanguageClient, fake: FakeModel) -> None:
+    await start(client, fake)
+    fake.push(Script(content=REPLY), Script(content=REPLY))
+    await optimize(client)
+    first = sorted(agent_diags(client), key=lambda d: d.range.start.line)[0]
+    assert await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="se-lsp.dismiss", arguments=[first.data])
+    )
+    assert [d.range.start.line for d in agent_diags(client)] == [4]
+    await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="se-lsp.clearCache")
+    )
+    result = await optimize(client)
+    assert result["cached"] is False and len(fake.requests) == 2
+
+
+async def test_excluded_files_are_never_sent(client: LanguageClient, fake: FakeModel) -> None:
+    uri = "file:///work/demo/secrets/keys.rs"
+    await start(client, fake, uri=uri)
+    result = await optimize(client, uri=uri)
+    assert "excluded" in result["error"] and fake.requests == []
+    assert any("never sent" in m.message for m in client.messages)
+
+
+async def test_each_user_agent_gets_its_own_action(
+    client: LanguageClient, fake: FakeModel, tmp_path: Path
+) -> None:
+    (tmp_path / "hawk.md").write_text(
+        "---\nname: cache-hawk\ndescription: caches\ntools: Read\ncolor: red\n---\n"
+        "You look at caches. Reply with JSON findings.\n",
+        encoding="utf-8",
+    )
+    await start(client, fake, agentsDirs=[str(tmp_path)])
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            types.TextDocumentIdentifier(URI), SELECTION, types.CodeActionContext(diagnostics=[])
+        )
+    )
+    titles = {as_action(a)["title"] for a in actions or []}
+    assert {
+        "Optimize selection with systems-engineer",
+        "Optimize selection with cache-hawk",
+    } <= titles
+    fake.push(Script(content=json.dumps({"summary": "", "findings": [FIRST]})))
+    arg = {"uri": URI, "range": _range(SELECTION), "agent": "cache-hawk"}
+    await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="se-lsp.optimize", arguments=[arg])
+    )
+    assert fake.requests[0].body["messages"][0]["content"].startswith("You look at caches.")
+    assert [d.source for d in client.diagnostics[URI] if d.source != "se-lsp"] == ["cache-hawk"]
+
+
+def _range(r: types.Range) -> dict[str, Any]:
+    return {
+        "start": {"line": r.start.line, "character": r.start.character},
+        "end": {"line": r.end.line, "character": r.end.character},
+    }

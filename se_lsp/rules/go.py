@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import weakref
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -60,6 +61,7 @@ class _Facts:
     decls: dict[int, dict[str, tuple[str, int]]] = field(default_factory=dict)
     imports: set[str] | None = None
     self_appends: dict[int, tuple[str, Node]] | None = None
+    append_starts: list[int] = field(default_factory=list)
     range_loops: list[RangeLoop] | None = None
     sizer: _Sizer | None = None
 
@@ -366,7 +368,18 @@ def self_appends(ctx: Context) -> dict[int, tuple[str, Node]]:
                 if append_to_self(ctx, stmt) is not None:
                     out[stmt.id] = (ctx.text(stmt.child_by_field_name("left")), stmt)
         facts.self_appends = out
+        facts.append_starts = sorted(stmt.start_byte for _, stmt in out.values())
     return facts.self_appends
+
+
+def has_self_append(ctx: Context, node: Node | None) -> bool:
+    """Whether an `x = append(x, ..)` starts inside `node` (a byte-range test, no tree walk)."""
+    if node is None:
+        return False
+    self_appends(ctx)
+    starts = _facts(ctx).append_starts
+    i = bisect_left(starts, node.start_byte)
+    return i < len(starts) and starts[i] < node.end_byte
 
 
 def range_loops(ctx: Context) -> list[RangeLoop]:
@@ -515,13 +528,16 @@ if strings.ToLower(got) == want {
     return true
 }
 """,
-    node_types=["binary_expression"],
+    node_types=["call_expression"],
     has_fix=True,
 )
 def equal_fold(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
-    if not calls(ctx, *_CASE_FUNCS):
-        return
-    for expr in ctx.nodes("binary_expression"):
+    seen: set[int] = set()
+    for case_call in calls(ctx, *_CASE_FUNCS):
+        expr = case_call.parent
+        if expr is None or expr.type != "binary_expression" or expr.id in seen:
+            continue
+        seen.add(expr.id)
         op = expr.child_by_field_name("operator")
         if op is None or op.type not in ("==", "!="):
             continue
@@ -587,7 +603,9 @@ def append_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     if not appends:
         return
     for rl in range_loops(ctx):
-        if len(rl.names) != 2 or rl.names[0] != "_" or len(rl.stmts) != 1:
+        if len(rl.names) != 2 or rl.names[0] != "_" or not has_self_append(ctx, rl.body):
+            continue
+        if len(rl.stmts) != 1:
             continue
         if rl.stmts[0].id not in appends:
             continue
@@ -996,7 +1014,11 @@ if verbose {
     has_fix=True,
 )
 def append_combine(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
-    for _, stmt in sorted(self_appends(ctx).values(), key=lambda e: e[1].start_byte):
+    appends = self_appends(ctx)
+    for _, stmt in sorted(appends.values(), key=lambda e: e[1].start_byte):
+        after = _next_statement(stmt)
+        if after is None or after.id not in appends:
+            continue  # a run starts with an append followed by another
         first = _combinable(ctx, stmt)
         if first is None:
             continue
@@ -1078,6 +1100,23 @@ def _empty_slice_value(ctx: Context, value: Node) -> str:
     return ""
 
 
+def _may_declare_empty(ctx: Context, loop: Node, names: set[str]) -> bool:
+    """Cheap text test: does an empty-slice declaration of one of `names` precede `loop`?"""
+    func = enclosing_function(ctx, loop)
+    if func is None:
+        return False
+    before = ctx.source[func.start_byte : loop.start_byte]
+    for name in names:
+        if not name.isidentifier():
+            continue
+        n = re.escape(name).encode()
+        if re.search(rb"\b" + n + rb"\s*:=\s*(?:\[\]|make\(\s*\[\])", before) or re.search(
+            rb"\bvar\s+" + n + rb"\s*(?:\[\]|=)", before
+        ):
+            return True
+    return False
+
+
 _JUMPS = ("return_statement", "goto_statement", "break_statement", "continue_statement")
 _BREAKABLE = (
     "for_statement",
@@ -1150,16 +1189,8 @@ def prealloc(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     appends = self_appends(ctx)
     if not appends:
         return
-    # Only loops whose body holds one of the appends directly.
-    holders = {
-        stmt.parent.parent.parent.id
-        for _, stmt in appends.values()
-        if stmt.parent is not None
-        and stmt.parent.parent is not None
-        and stmt.parent.parent.parent is not None
-    }
     for rl in range_loops(ctx):
-        if rl.loop.id not in holders:
+        if not has_self_append(ctx, rl.body):
             continue
         loop, src = rl.loop, rl.src
         appended = {
@@ -1169,18 +1200,9 @@ def prealloc(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             and (found := append_to_self(ctx, s)) is not None
             and not any(a.type == "variadic_argument" for a in args(found[1]))
         }
-        if not appended:
+        if not appended or src.type in ("int_literal", "unary_expression"):
             continue
-        src_type = type_of(ctx, src)
-        if (
-            src_type.startswith("chan")
-            or src_type.startswith("<-chan")
-            or src.type
-            in (
-                "int_literal",
-                "unary_expression",
-            )
-        ):
+        if not _may_declare_empty(ctx, loop, appended):
             continue
         decl = None
         between: list[Node] = []
@@ -1198,6 +1220,9 @@ def prealloc(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
         if any(mentions(ctx, b, name) for b in between if b.type != "comment"):
             continue
         if _leaves_early(loop):
+            continue
+        src_type = type_of(ctx, src)
+        if src_type.startswith("chan") or src_type.startswith("<-chan"):
             continue
         cap = (
             f"len({ctx.text(src)})" if src_type not in ("int", "int64", "uint") else (ctx.text(src))
@@ -1447,6 +1472,21 @@ def defer_in_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             yield ctx.finding(info, stmt)
 
 
+def _may_declare_string(ctx: Context, func: Node, name: str) -> bool:
+    """A cheap text test before the exact lookup: could `name` be declared as a string here?
+
+    Most `+=` in loops are numeric sums, and skipping the declaration query for them keeps
+    this rule fast on large files.
+    """
+    n = re.escape(name)
+    pattern = (
+        rf"\b{n}(?:\s*,\s*\w+)*\s+string\b"  # var s string / (s, t string)
+        rf"|\b{n}\s*:?=\s*(?:\"|`|string\()"  # s := "" / var s = `..` / s := string(b)
+    )
+    source = ctx.source[func.start_byte : func.end_byte]
+    return re.search(pattern.encode(), source) is not None
+
+
 @rule(
     "go/string-concat-loop",
     title="String built with += in a loop; use strings.Builder",
@@ -1515,7 +1555,7 @@ def string_concat_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             continue
         loop = up(stmt, _LOOP_SET, _FUNCTION_SET)
         func = enclosing_function(ctx, stmt)
-        if loop is None or func is None:
+        if loop is None or func is None or not _may_declare_string(ctx, func, name):
             continue
         ty, where = declarations(ctx, func).get(name, ("", 0))
         if ty != "string" or where >= loop.start_byte:

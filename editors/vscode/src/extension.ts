@@ -43,6 +43,8 @@ let ctx: vscode.ExtensionContext;
 let hasSecret = false;
 /** Messages the server showed, kept in test mode so the self-test can see them. */
 const serverMessages: { type: number; message: string }[] = [];
+/** Status bar states in order, kept in test mode. */
+const stateLog: AgentState[] = [];
 const TEST_MODE = Boolean(process.env.SE_LSP_VSCODE_TEST_OUTPUT);
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
@@ -86,13 +88,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   const testOut = process.env.SE_LSP_VSCODE_TEST_OUTPUT;
   if (testOut) {
-    void runSelfTest(
-      testOut,
-      process.env.SE_LSP_VSCODE_TEST_FILE,
-      () => client,
-      output,
+    void runSelfTest(testOut, process.env.SE_LSP_VSCODE_TEST_FILE, {
+      client: () => client,
+      log: output,
       serverMessages,
-    );
+      states: stateLog,
+      optimize: Boolean(process.env.SE_LSP_VSCODE_TEST_OPTIMIZE),
+    });
   }
 }
 
@@ -107,6 +109,9 @@ function config(): vscode.WorkspaceConfiguration {
 function setState(next: AgentState, detail?: string): void {
   state = next;
   stateDetail = detail;
+  if (TEST_MODE) {
+    stateLog.push(next);
+  }
   refreshStatus();
 }
 
@@ -365,7 +370,7 @@ async function showStats(): Promise<void> {
     return;
   }
   output.appendLine("se-lsp stats:");
-  output.appendLine(JSON.stringify(result, null, 2));
+  output.appendLine(typeof result === "string" ? result : JSON.stringify(result, null, 2));
   output.show(true);
 }
 

@@ -61,13 +61,25 @@ function hoverText(hovers: vscode.Hover[]): string {
   return parts.join("\n");
 }
 
+/** What the extension lets the self-test see. */
+export interface Probe {
+  client: () => LanguageClient | undefined;
+  log: vscode.OutputChannel;
+  /** window/showMessage notifications from the server. */
+  serverMessages: { type: number; message: string }[];
+  /** Status bar states, in order. */
+  states: string[];
+  /** Also run Optimize Selection (needs a model endpoint in the settings). */
+  optimize: boolean;
+}
+
 export async function runSelfTest(
   outFile: string,
   filePath: string | undefined,
-  getClient: () => LanguageClient | undefined,
-  log: vscode.OutputChannel,
-  serverMessages: { type: number; message: string }[],
+  probe: Probe,
 ): Promise<void> {
+  const { log, serverMessages } = probe;
+  const getClient = probe.client;
   const checks: Record<string, Check> = {};
   const result: Record<string, unknown> = { checks, vscodeVersion: vscode.version };
   try {
@@ -155,6 +167,10 @@ export async function runSelfTest(
       WAIT_MS,
     );
     checks.diagnosticCleared = { ok: cleared === true, detail: null };
+    if (probe.optimize) {
+      checks.optimize = await optimizeCheck(doc, probe.states);
+    }
+
     // The server accepted every setting it was sent (client-only keys were stripped).
     checks.noSettingsWarnings = {
       ok: !serverMessages.some((m) => /setting/i.test(m.message)),
@@ -168,4 +184,48 @@ export async function runSelfTest(
   // Write to a temporary name first so the driver never reads a half-written file.
   fs.writeFileSync(`${outFile}.tmp`, JSON.stringify(result, null, 2));
   fs.renameSync(`${outFile}.tmp`, outFile);
+}
+
+/**
+ * Select the function body, run the palette command, and wait for the agent's diagnostic;
+ * the status bar must have shown "analyzing" while the server reported progress.
+ */
+async function optimizeCheck(doc: vscode.TextDocument, states: string[]): Promise<Check> {
+  const editor = await vscode.window.showTextDocument(doc);
+  const lines = doc.getText().split("\n");
+  const first = lines.findIndex((l) => l.includes("{"));
+  const last = lines.findIndex((l) => l.includes("return 0;"));
+  editor.selection = new vscode.Selection(first + 1, 0, last, lines[last].length);
+  const from = states.length;
+  let commandError: string | undefined;
+  try {
+    await vscode.commands.executeCommand("seLsp.optimizeSelection");
+  } catch (err) {
+    commandError = String(err);
+  }
+  const agent = await until(
+    () =>
+      vscode.languages
+        .getDiagnostics(doc.uri)
+        .find((d) => d.source !== undefined && d.source !== "se-lsp"),
+    WAIT_MS,
+  );
+  const idle = await until(() => (states.at(-1) === "idle" ? true : undefined), 10_000);
+  const seen = states.slice(from);
+  return {
+    ok: agent !== undefined && seen.includes("analyzing") && idle === true && !commandError,
+    detail: {
+      commandError,
+      states: seen,
+      selection: rangeJson(editor.selection),
+      diagnostic: agent
+        ? {
+            source: agent.source,
+            message: agent.message,
+            range: rangeJson(agent.range),
+            lineText: doc.lineAt(agent.range.start.line).text,
+          }
+        : vscode.languages.getDiagnostics(doc.uri).map((d) => [d.source, d.message]),
+    },
+  };
 }

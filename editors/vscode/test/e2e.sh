@@ -6,7 +6,8 @@
 #
 # Usage: e2e.sh [--install-only] [RESULT_JSON]
 # Env:   SE_LSP_CACHE (default ~/.cache/se-lsp-ci) keeps code-server between runs;
-#        the server is started as `python -m se_lsp` with the `python` on PATH.
+#        the server is started as `python -m se_lsp` with the `python` on PATH;
+#        SE_LSP_E2E_MODEL_URL (optional, a loopback /v1 URL) also tests Optimize Selection.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -95,8 +96,17 @@ trap cleanup EXIT
 mkdir -p "$WORK/data/User" "$WORK/ext" "$WORK/ws"
 PY="$(command -v python)" || { log "no python on PATH"; exit 3; }
 "$PY" -c 'import se_lsp' || { log "$PY cannot import se_lsp"; exit 3; }
+# With SE_LSP_E2E_MODEL_URL (a loopback chat-completions server), Optimize Selection is tested too.
+MODEL_URL="${SE_LSP_E2E_MODEL_URL:-}"
+OPTIMIZE=""
+AGENT_SETTINGS=""
+if [[ -n "$MODEL_URL" ]]; then
+    OPTIMIZE=1
+    AGENT_SETTINGS="\"seLsp.agent.baseUrl\": \"$MODEL_URL\", \"seLsp.agent.localOnly\": true,"
+fi
 cat >"$WORK/data/User/settings.json" <<JSON
 {
+  $AGENT_SETTINGS
   "seLsp.server.path": "$PY",
   "seLsp.trace.server": "messages",
   "seLsp.builtin.rules": { "cpp/avoid-endl": "error" },
@@ -128,6 +138,7 @@ OUT="$WORK/result.json"
 log "start code-server on 127.0.0.1:$PORT"
 # setsid: code-server and everything it spawns (extension host, se-lsp) share one group.
 SE_LSP_VSCODE_TEST_OUTPUT="$OUT" SE_LSP_VSCODE_TEST_FILE="$WORK/ws/main.cpp" \
+    SE_LSP_VSCODE_TEST_OPTIMIZE="$OPTIMIZE" SE_LSP_CACHE_DIR="$WORK/agent-cache" \
     setsid "$CS_BIN" --auth none --bind-addr "127.0.0.1:$PORT" --disable-telemetry \
     --disable-update-check --disable-workspace-trust \
     --user-data-dir "$WORK/data" --extensions-dir "$WORK/ext" "$WORK/ws" \

@@ -129,7 +129,7 @@ class _Facts:
     calls: dict[str, list[Node]] | None = None
     value_params: list[tuple[Node, Node, Node]] | None = None
     expensive_classes: set[str] | None = None
-    free_functions: dict[str, list[list[bool]]] | None = None
+    free_functions: dict[str, list[Node]] | None = None
 
 
 _FACTS: weakref.WeakKeyDictionary[Context, _Facts] = weakref.WeakKeyDictionary()
@@ -144,7 +144,7 @@ def _facts(ctx: Context) -> _Facts:
 
 
 def _norm_type(ctx: Context, node: Node | None) -> str:
-    text = re.sub(r"\s+", "", ctx.text(node))
+    text = "".join(ctx.text(node).split())
     if _facts(ctx).using_std and not text.startswith("std::"):
         base = text.split("<", 1)[0]
         if f"std::{base}" in _STRINGS or f"std::{base}" in _CONTAINERS:
@@ -274,6 +274,8 @@ def _expensive_classes(ctx: Context) -> set[str]:
     if facts.expensive_classes is None:
         facts.expensive_classes = set()
         for node in ctx.nodes("field_declaration"):
+            if not _EXPENSIVE_HINT.search(ctx.source[node.start_byte : node.end_byte]):
+                continue
             spec = node.parent.parent if node.parent is not None else None
             if spec is None or spec.type not in ("struct_specifier", "class_specifier"):
                 continue
@@ -539,7 +541,7 @@ def _read_use(ctx: Context, ident: Node, whole: bool = True) -> bool:
             # A function defined in this file: read when no overload of that arity takes the
             # argument by non-const reference or pointer.
             position = [a for a in parent.named_children if a.type != "comment"].index(top)
-            overloads = [o for o in _free_functions(ctx).get(callee, []) if len(o) > position]
+            overloads = [o for o in _free_functions(ctx, callee) if len(o) > position]
             return bool(overloads) and all(o[position] for o in overloads)
         # A std:: function or a method of another object (a stream, a container) takes the
         # value or a const reference; an unknown free function might take a non-const reference.
@@ -559,26 +561,32 @@ def _read_use(ctx: Context, ident: Node, whole: bool = True) -> bool:
     ) and not (pt == "field_expression" and top != ident)
 
 
-def _free_functions(ctx: Context) -> dict[str, list[list[bool]]]:
-    """For each function defined in this file: per parameter, whether it cannot change the
-    caller's argument (taken by value or by const reference/pointer)."""
+def _free_functions(ctx: Context, name: str) -> list[list[bool]]:
+    """For each definition of function `name` in this file: per parameter, whether it cannot
+    change the caller's argument (taken by value or by const reference/pointer)."""
     facts = _facts(ctx)
     if facts.free_functions is None:
         facts.free_functions = {}
         for fn in ctx.nodes("function_definition"):
             decl = fn.child_by_field_name("declarator")
-            while decl is not None and decl.type not in ("function_declarator",):
-                decl = decl.child_by_field_name("declarator")
-            name = decl.child_by_field_name("declarator") if decl is not None else None
-            if name is None or name.type != "identifier":
+            if decl is None or decl.type != "function_declarator":
                 continue
-            safe = []
-            for param in _function_params(fn):
-                pdecl = param.child_by_field_name("declarator")
-                by_value = pdecl is None or pdecl.type == "identifier"
-                safe.append(by_value or _const_qualified(ctx, param))
-            facts.free_functions.setdefault(ctx.text(name), []).append(safe)
-    return facts.free_functions
+            ident = decl.child_by_field_name("declarator")
+            if ident is not None and ident.type == "identifier":
+                facts.free_functions.setdefault(ctx.text(ident), []).append(fn)
+    overloads = []
+    for fn in facts.free_functions.get(name, []):
+        safe = []
+        for param in _function_params(fn):
+            pdecl = param.child_by_field_name("declarator")
+            by_value = pdecl is None or pdecl.type == "identifier"
+            safe.append(by_value or _const_qualified(ctx, param))
+        overloads.append(safe)
+    return overloads
+
+
+# What separates the parts of a callee: `x.f`, `p->f`, `std::f`.
+_SEPARATORS = re.compile(rb"::|\.|->")
 
 
 def _calls(ctx: Context, name: str) -> list[Node]:
@@ -590,8 +598,10 @@ def _calls(ctx: Context, name: str) -> list[Node]:
             fn = call.child_by_field_name("function")
             if fn is None:
                 continue
-            last = fn.child_by_field_name("field") or fn.child_by_field_name("name") or fn
-            key = ctx.source[last.start_byte : last.end_byte].decode("utf-8", "replace")
+            text = ctx.source[fn.start_byte : fn.end_byte]
+            if text.endswith(b">"):
+                text = text[: text.find(b"<")]  # std::f<int>
+            key = _SEPARATORS.split(text)[-1].strip().decode("utf-8", "replace")
             facts.calls.setdefault(key, []).append(call)
     return facts.calls.get(name, [])
 
@@ -1231,6 +1241,12 @@ _TRIVIAL = frozenset(
 )
 
 
+_CONST_OR_TRIVIAL = (
+    rb"\b(?:const|auto|bool|char|short|int|long|float|double|unsigned|signed|size_t|"
+    rb"u?int\d+_t|ptrdiff_t)\b[^;{}]*?\b"
+)
+
+
 @rule(
     "cpp/move-const-arg",
     title="std::move of a const or trivially copyable value has no effect",
@@ -1269,7 +1285,14 @@ def move_const_arg(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
         args = _args(call)
         if len(args) != 1 or args[0].type != "identifier":
             continue
-        decl = lookup(ctx, ctx.text(args[0]), call)
+        name = ctx.text(args[0])
+        fn = _enclosing_function(call)
+        if fn is None or not re.search(
+            _CONST_OR_TRIVIAL + re.escape(name.encode()) + rb"\b",
+            ctx.source[fn.start_byte : call.start_byte],
+        ):
+            continue  # cheap test first: no const or scalar declaration of the name
+        decl = lookup(ctx, name, call)
         if decl is None:
             continue
         if decl.const:
@@ -1396,11 +1419,11 @@ private:
 def noexcept_move_constructor(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     classes: set[str] | None = None
     for fdecl in ctx.nodes("function_declarator"):
-        if _has_noexcept(fdecl) or _defaulted_or_deleted(fdecl):
+        params = fdecl.child_by_field_name("parameters")
+        if params is None or b"&&" not in ctx.source[params.start_byte : params.end_byte]:
             continue
         name_node = fdecl.child_by_field_name("declarator")
-        params = fdecl.child_by_field_name("parameters")
-        if name_node is None or params is None:
+        if name_node is None or _has_noexcept(fdecl) or _defaulted_or_deleted(fdecl):
             continue
         plist = [p for p in params.named_children if p.type != "comment"]
         if len(plist) != 1 or plist[0].type != "parameter_declaration":
@@ -1472,8 +1495,12 @@ def noexcept_swap(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     classes: set[str] | None = None
     for fdecl in ctx.nodes("function_declarator"):
         name_node = fdecl.child_by_field_name("declarator")
+        if name_node is None or not ctx.source[name_node.start_byte : name_node.end_byte].endswith(
+            b"swap"
+        ):
+            continue
         params = fdecl.child_by_field_name("parameters")
-        if name_node is None or params is None:
+        if params is None:
             continue
         name = re.sub(r"\s+", "", ctx.text(name_node))
         member = name.rsplit("::", 1)[-1]
@@ -1805,6 +1832,9 @@ def use_emplace(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             element = _element_type(decl)
             inner = args[0]
             ctor = _callee(ctx, inner)
+            if ctor.startswith("std::") and ctor not in ("std::make_pair", *_STRINGS):
+                if "<" not in ctor:
+                    continue  # std::move, std::to_string, ...: not a constructor call
             if ctor in ("std::make_pair", "make_pair"):
                 if not element.startswith("std::pair<"):
                     continue

@@ -101,3 +101,12 @@ def test_shipped_agent_loads_and_foreign_format_too(tmp_path: Path) -> None:
 def test_agent_without_body_is_rejected() -> None:
     with pytest.raises(ValueError):
         parse_agent("---\nname: x\n---\n   \n")
+
+
+def test_cache_text_has_no_line_numbers_so_moved_code_matches() -> None:
+    a = build_prompt(RUST, "rust", Span(Pos(2, 0), Pos(4, 0)))
+    b = build_prompt("\n\n" + RUST, "rust", Span(Pos(4, 0), Pos(6, 0)))
+    assert a.user != b.user
+    assert a.cache_text == b.cache_text
+    c = build_prompt(RUST.replace("Vec::new()", "Vec::new( )"), "rust", Span(Pos(2, 0), Pos(4, 0)))
+    assert c.cache_text != a.cache_text

@@ -8,71 +8,84 @@ the floor the language server is compared with.
 from __future__ import annotations
 
 import json
+import queue
 import subprocess
 import sys
+import threading
 from typing import Any
 
 
 class Rpc:
+    """Requests from one thread; a reader thread drains the server's output continuously.
+
+    Draining matters: a server that writes a large publishDiagnostics while nobody reads
+    its stdout blocks on the full pipe, and a benchmark would measure that deadlock.
+    """
+
     def __init__(self, argv: list[str], env: dict[str, str] | None = None) -> None:
         self.proc = subprocess.Popen(
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
         )
         self._id = 0
-        self.notifications: list[dict[str, Any]] = []
+        self._write = threading.Lock()
+        self._responses: queue.Queue[dict[str, Any]] = queue.Queue()
+        self._notes: queue.Queue[dict[str, Any]] = queue.Queue()
+        self._reader = threading.Thread(target=self._read_loop, daemon=True)
+        self._reader.start()
 
     def send(self, msg: dict[str, Any]) -> None:
         body = json.dumps(msg).encode()
         assert self.proc.stdin is not None
-        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-        self.proc.stdin.flush()
+        with self._write:
+            self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            self.proc.stdin.flush()
 
-    def read(self) -> dict[str, Any]:
+    def _read_one(self) -> dict[str, Any] | None:
         assert self.proc.stdout is not None
         length = 0
         while True:
             line = self.proc.stdout.readline()
             if not line:
-                raise EOFError("server closed its output")
+                return None
             if line in (b"\r\n", b"\n"):
                 break
             if line.lower().startswith(b"content-length:"):
                 length = int(line.split(b":")[1])
         return json.loads(self.proc.stdout.read(length))  # type: ignore[no-any-return]
 
-    def request(self, method: str, params: Any) -> Any:
+    def _read_loop(self) -> None:
+        while (msg := self._read_one()) is not None:
+            if "method" in msg and "id" in msg:
+                # A server-to-client request (configuration, progress): answer it.
+                self.send({"jsonrpc": "2.0", "id": msg["id"], "result": None})
+            elif "method" in msg:
+                self._notes.put(msg)
+            else:
+                self._responses.put(msg)
+
+    def request(self, method: str, params: Any, timeout: float = 30) -> Any:
         self._id += 1
         my_id = self._id
         self.send({"jsonrpc": "2.0", "id": my_id, "method": method, "params": params})
         while True:
-            msg = self.read()
-            if msg.get("id") == my_id and "method" not in msg:
+            msg = self._responses.get(timeout=timeout)
+            if msg.get("id") == my_id:
                 if "error" in msg:
                     raise RuntimeError(msg["error"])
                 return msg.get("result")
-            if "method" in msg and "id" in msg:
-                # A server-to-client request (configuration, progress): answer it.
-                self.send({"jsonrpc": "2.0", "id": msg["id"], "result": None})
-            else:
-                self.notifications.append(msg)
 
-    def wait_notification(self, method: str) -> dict[str, Any]:
-        for i, msg in enumerate(self.notifications):
-            if msg.get("method") == method:
-                return self.notifications.pop(i)
+    def wait_notification(self, method: str, timeout: float = 30) -> dict[str, Any]:
         while True:
-            msg = self.read()
-            if msg.get("method") == method and "id" not in msg:
+            msg = self._notes.get(timeout=timeout)
+            if msg.get("method") == method:
                 return msg
-            if "method" in msg and "id" in msg:
-                self.send({"jsonrpc": "2.0", "id": msg["id"], "result": None})
 
     def notify(self, method: str, params: Any) -> None:
         self.send({"jsonrpc": "2.0", "method": method, "params": params})
 
     def close(self) -> None:
         try:
-            self.request("shutdown", None)
+            self.request("shutdown", None, timeout=5)
             self.notify("exit", None)
             self.proc.wait(timeout=5)
         except Exception:
@@ -97,7 +110,8 @@ while True:
         if msg.get("method") == "shutdown":
             body = json.dumps({"jsonrpc": "2.0", "id": msg["id"], "result": None}).encode()
         else:
-            body = json.dumps({"jsonrpc": "2.0", "id": msg["id"], "result": msg.get("params")}).encode()
+            reply = {"jsonrpc": "2.0", "id": msg["id"], "result": msg.get("params")}
+            body = json.dumps(reply).encode()
         out.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
         out.flush()
     elif msg.get("method") == "exit":

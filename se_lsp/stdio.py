@@ -53,6 +53,9 @@ async def _serve(server: LanguageServer, stdin: BinaryIO, stdout: BinaryIO) -> N
 
 
 def serve_stdio(server: LanguageServer) -> None:
+    # Rule checks on worker threads are Python code holding the GIL; a shorter switch
+    # interval lets the event loop answer hovers between their bytecodes (5 ms by default).
+    sys.setswitchinterval(0.0005)
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     if stdin.isatty() or not _is_pipe_or_socket(stdin):
         server.start_io()

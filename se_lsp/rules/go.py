@@ -83,7 +83,16 @@ class RangeLoop:
 _FACTS: weakref.WeakKeyDictionary[Context, _Facts] = weakref.WeakKeyDictionary()
 
 
+# The facts of the most recent analysis, checked by identity before the weak dictionary
+# (rules ask for them thousands of times per document).
+_LAST: tuple[weakref.ref[Context], _Facts] | None = None
+
+
 def _facts(ctx: Context) -> _Facts:
+    global _LAST
+    last = _LAST
+    if last is not None and last[0]() is ctx:
+        return last[1]
     facts = _FACTS.get(ctx)
     if facts is None:
         facts = _Facts()
@@ -101,6 +110,7 @@ def _facts(ctx: Context) -> _Facts:
                 continue
             facts.calls.setdefault(name, []).append(call)
         _FACTS[ctx] = facts
+    _LAST = (weakref.ref(ctx), facts)
     return facts
 
 
@@ -1102,17 +1112,16 @@ def _empty_slice_value(ctx: Context, value: Node) -> str:
 
 def _may_declare_empty(ctx: Context, loop: Node, names: set[str]) -> bool:
     """Cheap text test: does an empty-slice declaration of one of `names` precede `loop`?"""
-    func = enclosing_function(ctx, loop)
+    idents = [n for n in names if n.isidentifier()]
+    func = enclosing_function(ctx, loop) if idents else None
     if func is None:
         return False
     before = ctx.source[func.start_byte : loop.start_byte]
-    for name in names:
-        if not name.isidentifier():
-            continue
+    for name in idents:
         n = re.escape(name).encode()
-        if re.search(rb"\b" + n + rb"\s*:=\s*(?:\[\]|make\(\s*\[\])", before) or re.search(
-            rb"\bvar\s+" + n + rb"\s*(?:\[\]|=)", before
-        ):
+        if re.search(
+            rb"\b" + n + rb"\s*:=\s*(?:\[\]|make\(\s*\[\][^()]*?,\s*0\s*\))", before
+        ) or re.search(rb"\bvar\s+" + n + rb"\s*(?:\[\]|=)", before):
             return True
     return False
 

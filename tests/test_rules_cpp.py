@@ -204,6 +204,10 @@ CLEAN: list[tuple[str, str]] = [
     ("cpp/shared-ptr-by-value", "void f(std::shared_ptr<C> c) { other(c); }"),
     ("cpp/shared-ptr-by-value", "void f(const std::shared_ptr<C>& c) { c->run(); }"),
     ("cpp/shared-ptr-by-value", "void f(std::unique_ptr<C> c) { c->run(); }"),
+    (
+        "cpp/shared-ptr-by-value",
+        "struct S { S(std::shared_ptr<C> c) : c_(std::move(c)) { c_->run(); } };",
+    ),
     # inefficient-string-concatenation: outside a loop, +=, another target, an int
     ("cpp/inefficient-string-concatenation", 'void f() { std::string s; s = s + "x"; }'),
     (
@@ -278,6 +282,8 @@ CLEAN: list[tuple[str, str]] = [
     ("cpp/noexcept-swap", "void f(A& a, A& b) { swap(a, b); }"),
     ("cpp/noexcept-swap", "void swap(int a, int b) { }"),
     ("cpp/noexcept-swap", "struct D { void swap(int i, int j); };"),
+    ("cpp/noexcept-swap", "struct L {\n  void swap(L& other) MY_NOEXCEPT;\n};"),
+    ("cpp/noexcept-swap", "void L::swap(L& other) MY_NOEXCEPT { }"),
     # enum-size: explicit base, too large, computed, anonymous, bit flags
     ("cpp/enum-size", "enum class Color : std::uint8_t { Red, Green };"),
     ("cpp/enum-size", "enum Big { A = 100000 };"),

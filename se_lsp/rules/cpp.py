@@ -1000,9 +1000,14 @@ def shared_ptr_by_value(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             continue
         if _is_override(ctx, fn):
             continue
+        inits = next((c for c in fn.children if c.type == "field_initializer_list"), None)
         for d in _declared(ctx, param, "param"):
             if d.indirect or d.base not in _SHARED:
                 continue
+            if inits is not None and _has_word(
+                ctx.source[inits.start_byte : inits.end_byte], d.name
+            ):
+                continue  # kept by a member: sharing ownership is the point
             if _only_dereferenced(ctx, d.name, body):
                 yield ctx.finding(info, param)
 
@@ -1329,8 +1334,16 @@ def _class_of(node: Node) -> str | None:
     return None
 
 
-def _has_noexcept(fdecl: Node) -> bool:
-    return any(c.type in ("noexcept", "throw_specifier") for c in fdecl.children)
+def _has_noexcept(ctx: Context, fdecl: Node) -> bool:
+    """A `noexcept`/`throw()` specifier, or a macro standing for one (`FOO_NOEXCEPT`)."""
+    if any(c.type in ("noexcept", "throw_specifier") for c in fdecl.children):
+        return True
+    params = fdecl.child_by_field_name("parameters")
+    if params is None:
+        return False
+    tail = ctx.source[params.end_byte : params.end_byte + 200]
+    cut = min((i for i in (tail.find(b"{"), tail.find(b";")) if i >= 0), default=len(tail))
+    return b"NOEXCEPT" in tail[:cut].upper()
 
 
 def _noexcept_insert_point(fdecl: Node) -> Node | None:
@@ -1423,7 +1436,7 @@ def noexcept_move_constructor(ctx: Context, info: RuleInfo) -> Iterator[Finding]
         if params is None or b"&&" not in ctx.source[params.start_byte : params.end_byte]:
             continue
         name_node = fdecl.child_by_field_name("declarator")
-        if name_node is None or _has_noexcept(fdecl) or _defaulted_or_deleted(fdecl):
+        if name_node is None or _has_noexcept(ctx, fdecl) or _defaulted_or_deleted(fdecl):
             continue
         plist = [p for p in params.named_children if p.type != "comment"]
         if len(plist) != 1 or plist[0].type != "parameter_declaration":
@@ -1504,7 +1517,7 @@ def noexcept_swap(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             continue
         name = re.sub(r"\s+", "", ctx.text(name_node))
         member = name.rsplit("::", 1)[-1]
-        if member not in ("swap", "iter_swap") or _has_noexcept(fdecl):
+        if member not in ("swap", "iter_swap") or _has_noexcept(ctx, fdecl):
             continue
         plist = [p for p in params.named_children if p.type != "comment"]
         if not 1 <= len(plist) <= 2 or not all(

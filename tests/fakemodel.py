@@ -36,6 +36,7 @@ class Script:
     pause: float = 0.0  # ...for this long (seconds)
     hang_after: int | None = None  # events sent before hanging until the client leaves
     redirect_to: str | None = None  # answer 307 with this Location
+    raw: str | None = None  # send this as the SSE body instead (malformed-stream faults)
 
 
 @dataclass
@@ -209,6 +210,10 @@ class FakeModel:
             b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
             b"cache-control: no-cache\r\nconnection: close\r\n\r\n"
         )
+        if script.raw is not None:
+            writer.write(script.raw.encode())
+            await writer.drain()
+            return
         sent = 0
         for n, (offset, piece) in enumerate(_pieces(script)):
             if script.hang_after is not None and n >= script.hang_after:

@@ -182,3 +182,19 @@ async def test_user_temperature_wins_over_the_agent_file(fake: FakeModel) -> Non
         ep(fake, temperature=0.7), "S", "U", response_schema(), pieces.append, temperature=0.1
     )
     assert [r.body["temperature"] for r in fake.requests] == [0.1, 0.7]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "data: {not json\n\n",
+        "data: " + "[" * 50_000 + "\n\n",
+        'data: {"choices": 7}\n\n',
+    ],
+    ids=["malformed", "deeply-nested", "wrong-shape"],
+)
+async def test_hostile_streams_become_one_clear_error(fake: FakeModel, raw: str) -> None:
+    fake.push(Script(raw=raw))
+    with pytest.raises(AgentError) as err:
+        await run(ModelClient(), ep(fake))
+    assert fake.base_url in str(err.value)

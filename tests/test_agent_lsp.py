@@ -486,3 +486,30 @@ def _range(r: types.Range) -> dict[str, Any]:
         "start": {"line": r.start.line, "character": r.start.character},
         "end": {"line": r.end.line, "character": r.end.character},
     }
+
+
+async def test_at_most_max_concurrent_requests_in_flight(
+    client: LanguageClient, fake: FakeModel
+) -> None:
+    await start(client, fake, maxConcurrent=1)
+    empty = json.dumps({"summary": "", "findings": []})
+    fake.push(Script(content=REPLY, chunk=4, hang_after=2), Script(content=empty))
+    upper = {"uri": URI, "range": _range(types.Range(types.Position(1, 0), types.Position(2, 0)))}
+    lower = {"uri": URI, "range": _range(types.Range(types.Position(6, 0), types.Position(7, 0)))}
+    params = types.ExecuteCommandParams(command="se-lsp.optimize", arguments=[upper])
+    first = asyncio.create_task(
+        client.protocol.send_request_async(types.WORKSPACE_EXECUTE_COMMAND, params, msg_id=777)
+    )
+    assert await asyncio.to_thread(fake.wait_for, lambda: len(fake.requests) == 1)
+    second = asyncio.create_task(
+        client.workspace_execute_command_async(
+            types.ExecuteCommandParams(command="se-lsp.optimize", arguments=[lower])
+        )
+    )
+    # The second run waits for the first's slot: no second request may arrive meanwhile.
+    assert not await asyncio.to_thread(fake.wait_for, lambda: len(fake.requests) == 2, 1.5)
+    client.cancel_request(types.CancelParams(id=777))
+    with pytest.raises(JsonRpcRequestCancelled):
+        await asyncio.wait_for(first, 10)
+    await asyncio.wait_for(second, 10)
+    assert len(fake.requests) == 2

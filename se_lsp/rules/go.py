@@ -60,7 +60,7 @@ class _Facts:
     # function node id -> {name: (type text, byte where it was declared)}
     decls: dict[int, dict[str, tuple[str, int]]] = field(default_factory=dict)
     imports: set[str] | None = None
-    self_appends: dict[int, tuple[str, Node]] | None = None
+    self_appends: dict[int, SelfAppend] | None = None
     append_starts: list[int] = field(default_factory=list)
     range_loops: list[RangeLoop] | None = None
     sizer: _Sizer | None = None
@@ -366,19 +366,30 @@ def range_parts(ctx: Context, loop: Node) -> tuple[list[str], Node] | None:
     return names, right
 
 
-def self_appends(ctx: Context) -> dict[int, tuple[str, Node]]:
+@dataclass(frozen=True, slots=True)
+class SelfAppend:
+    """One `x = append(x, ..)` statement."""
+
+    target: str
+    stmt: Node
+    spread: bool  # appends `ys...`, so the number of new elements is unknown
+
+
+def self_appends(ctx: Context) -> dict[int, SelfAppend]:
     """Every `x = append(x, ..)` statement by node id, found from the append calls."""
     facts = _facts(ctx)
     if facts.self_appends is None:
-        out: dict[int, tuple[str, Node]] = {}
+        out: dict[int, SelfAppend] = {}
         for call in calls(ctx, "append"):
             exprs = call.parent
             stmt = exprs.parent if exprs is not None else None
             if stmt is not None and stmt.type == "assignment_statement":
-                if append_to_self(ctx, stmt) is not None:
-                    out[stmt.id] = (ctx.text(stmt.child_by_field_name("left")), stmt)
+                found = append_to_self(ctx, stmt)
+                if found is not None:
+                    spread = any(a.type == "variadic_argument" for a in args(call))
+                    out[stmt.id] = SelfAppend(found[0], stmt, spread)
         facts.self_appends = out
-        facts.append_starts = sorted(stmt.start_byte for _, stmt in out.values())
+        facts.append_starts = sorted(a.stmt.start_byte for a in out.values())
     return facts.self_appends
 
 
@@ -1025,7 +1036,7 @@ if verbose {
 )
 def append_combine(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     appends = self_appends(ctx)
-    for _, stmt in sorted(appends.values(), key=lambda e: e[1].start_byte):
+    for stmt in sorted((a.stmt for a in appends.values()), key=lambda n: n.start_byte):
         after = _next_statement(stmt)
         if after is None or after.id not in appends:
             continue  # a run starts with an append followed by another
@@ -1203,11 +1214,7 @@ def prealloc(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             continue
         loop, src = rl.loop, rl.src
         appended = {
-            found[0]
-            for s in rl.stmts
-            if s.id in appends
-            and (found := append_to_self(ctx, s)) is not None
-            and not any(a.type == "variadic_argument" for a in args(found[1]))
+            appends[s.id].target for s in rl.stmts if s.id in appends and not appends[s.id].spread
         }
         if not appended or src.type in ("int_literal", "unary_expression"):
             continue

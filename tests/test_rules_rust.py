@@ -66,6 +66,9 @@ FLAGGED = [
     ("single-char-pattern", 'let t = s.replace("\\t", " ");'),
     ("single-char-pattern", 'let p: Vec<_> = s.splitn(2, ":").collect();'),
     ("single-char-pattern", 'let i = s.find("\'");'),
+    ("single-char-pattern", 'if a.starts_with("-") {}'),
+    ("single-char-pattern", 'if line.trim().ends_with(";") {}'),
+    ("single-char-pattern", 'let base = name.strip_suffix("~");'),
     ("or-fun-call", 'let v = m.get(k).cloned().unwrap_or("none".to_string());'),
     ("or-fun-call", "m.entry(k).or_insert(vec![0; 16]);"),
     ("or-fun-call", 'let v = x.unwrap_or(String::from("a"));'),
@@ -214,6 +217,17 @@ def test_every_rust_rule_has_flagged_and_clean_cases() -> None:
 # -- type rules work on whole files ------------------------------------------------
 
 TYPE_CASES = [
+    # `Path` spells starts_with/ends_with too, and a `char` is no `AsRef<Path>`.
+    ("single-char-pattern", 'fn f(p: &Path) -> bool { p.starts_with("/") }', False),
+    ("single-char-pattern", 'fn f(x: &str) { let p = PathBuf::from(x); p.ends_with("a"); }', False),
+    (
+        "single-char-pattern",
+        'fn f(ps: &[PathBuf]) { for p in ps_dirs { p.starts_with("/"); } }',
+        False,
+    ),
+    ("single-char-pattern", 'fn f(e: &Entry) -> bool { e.path().starts_with("/") }', False),
+    ("single-char-pattern", 'fn f(x: &P) -> bool { x.parent().unwrap().ends_with("a") }', False),
+    ("single-char-pattern", 'fn f(p: &str, q: &Path) -> bool { p.starts_with("/") }', True),
     ("box-collection", "fn f(x: Box<String>) {}", True),
     ("box-collection", "struct S { m: Box<std::collections::HashMap<u8, u8>> }", True),
     ("box-collection", "struct S { m: Box<Node> }", False),
@@ -223,6 +237,7 @@ TYPE_CASES = [
     ("redundant-allocation", "type T = Rc<Rc<u8>>;", True),
     ("redundant-allocation", "struct S { a: Rc<Box<str>> }", False),
     ("redundant-allocation", "struct S { a: Rc<Box<[u8]>> }", False),
+    ("redundant-allocation", "struct S { h: Vec<Box<Box<dyn Fn(&str) + Send>>> }", False),
     ("redundant-allocation", "struct S { a: Rc<RefCell<T>> }", False),
     ("linkedlist", "fn f() -> std::collections::LinkedList<u8> { todo!() }", True),
     ("linkedlist", "struct S { l: List<u8> }", False),

@@ -987,7 +987,8 @@ _COLLECTIONS = {
     "LinkedList",
 }
 _SMART = {"Box", "Rc", "Arc"}
-_UNSIZED = ("dynamic_type", "array_type")
+# `dyn Trait` (also `dyn A + Send`, a bounded_type) and `[T]`: the inner box is a fat pointer.
+_UNSIZED = ("dynamic_type", "array_type", "bounded_type")
 
 
 def _generic_types(ctx: Context, base: set[str]) -> Iterator[tuple[Node, str, Node | None]]:
@@ -1202,9 +1203,8 @@ def manual_clear(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             yield ctx.finding(info, span, fix=ctx.fix(span, "clear()", "Use `.clear()`"))
 
 
-# Method -> (index of the pattern argument, number of arguments). Methods whose name is
-# shared with sets, slices or paths (`contains`, `starts_with`, `strip_prefix`) are left
-# out: without types a `char` there could be wrong.
+# Method -> (index of the pattern argument, number of arguments). `contains` is left out:
+# `HashSet<String>::contains("x")` is spelled the same and a `char` there would not compile.
 _PATTERN_METHODS = {
     "split": (0, 1),
     "rsplit": (0, 1),
@@ -1226,7 +1226,48 @@ _PATTERN_METHODS = {
     "rsplitn": (1, 2),
     "replace": (0, 2),
     "replacen": (0, 3),
+    "starts_with": (0, 1),
+    "ends_with": (0, 1),
+    "strip_prefix": (0, 1),
+    "strip_suffix": (0, 1),
 }
+# `Path` has these too, taking `AsRef<Path>`, which a `char` is not.
+_PATH_METHODS = {"starts_with", "ends_with", "strip_prefix", "strip_suffix"}
+_PATHY_WORDS = ("path", "dir", "file", "root", "folder")
+_STR_RETURNING = {
+    "trim",
+    "trim_start",
+    "trim_end",
+    "as_str",
+    "to_lowercase",
+    "to_uppercase",
+    "to_ascii_lowercase",
+    "to_ascii_uppercase",
+    "to_string",
+}
+
+
+def _maybe_path(ctx: Context, receiver: Node) -> bool:
+    """Whether the receiver could be a `Path` (conservatively: yes unless it looks like text)."""
+    text = ctx.text(receiver)
+    if any(word in text.lower() for word in _PATHY_WORDS):
+        return True
+    if receiver.type == "call_expression":
+        mc = as_method(ctx, receiver)
+        return mc is None or ctx.text(mc.name) not in _STR_RETURNING
+    if receiver.type in ("string_literal", "raw_string_literal"):
+        return False
+    if receiver.type != "identifier":
+        return True
+    # A same-function declaration `name: &Path`, `= Path::new(..)` or `= PathBuf::..`.
+    fn = ctx.ancestor(receiver, ("function_item",))
+    scope = ctx.source[fn.start_byte : fn.end_byte] if fn is not None else ctx.source
+    name = re.escape(text).encode()
+    declared = rb"\b" + name + rb"\s*(?::[^=;,)]*\b(?:Path|PathBuf)\b|=\s*Path)"
+    looped = rb"(?i)\bfor\s+" + name + rb"\s+in\s[^{]*(?:path|dir|file)"
+    return re.search(declared, scope) is not None or re.search(looped, scope) is not None
+
+
 _SIMPLE_ESCAPES = {"\\n", "\\t", "\\r", "\\0", "\\\\"}
 
 
@@ -1271,8 +1312,11 @@ let parts: Vec<&str> = line.split(", ").collect();
 )
 def single_char_pattern(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     for name, (at, count) in _PATTERN_METHODS.items():
+        shared_with_path = name in _PATH_METHODS
         for mc in methods(ctx, name):
             if len(mc.args) != count or mc.args[at].type != "string_literal":
+                continue
+            if shared_with_path and _maybe_path(ctx, mc.receiver):
                 continue
             lit = mc.args[at]
             char = _single_char(ctx.text(lit))

@@ -79,7 +79,7 @@ impl Request {
 }
 
 pub fn static_file(root: &Path, req: &Request) -> Option<String> {
-    if !req.path.starts_with("/") || req.path.contains("..") {
+    if !req.path.starts_with("/") || req.path.contains("..") { // expect: rust/single-char-pattern
         return None;
     }
     let rel = req.path.trim_start_matches('/');

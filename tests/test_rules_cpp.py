@@ -275,6 +275,10 @@ CLEAN: list[tuple[str, str]] = [
     ("cpp/noexcept-move-constructor", "struct A { A(B&& b); };"),
     (
         "cpp/noexcept-move-constructor",
+        "template <class T> struct P { template <class U> P(P<U>&& p) : v(p.v) {} T v; };",
+    ),
+    (
+        "cpp/noexcept-move-constructor",
         "struct A { A(A&& o) noexcept; };\nA::A(A&& o) noexcept : p(o.p) {}",
     ),
     # noexcept-swap: noexcept, a call, a two-int swap helper taking values
@@ -284,6 +288,11 @@ CLEAN: list[tuple[str, str]] = [
     ("cpp/noexcept-swap", "struct D { void swap(int i, int j); };"),
     ("cpp/noexcept-swap", "struct L {\n  void swap(L& other) MY_NOEXCEPT;\n};"),
     ("cpp/noexcept-swap", "void L::swap(L& other) MY_NOEXCEPT { }"),
+    (
+        "cpp/noexcept-swap",
+        "template <typename T>\n"
+        "typename enable_if<!ok<T>::value>::type swap(P<T>&, P<T>&) = delete;",
+    ),
     # enum-size: explicit base, too large, computed, anonymous, bit flags
     ("cpp/enum-size", "enum class Color : std::uint8_t { Red, Green };"),
     ("cpp/enum-size", "enum Big { A = 100000 };"),

@@ -1335,15 +1335,22 @@ def _class_of(node: Node) -> str | None:
 
 
 def _has_noexcept(ctx: Context, fdecl: Node) -> bool:
-    """A `noexcept`/`throw()` specifier, or a macro standing for one (`FOO_NOEXCEPT`)."""
+    """A `noexcept`/`throw()` specifier, a macro standing for one (`FOO_NOEXCEPT`), or a
+    deleted or defaulted function, which needs none."""
     if any(c.type in ("noexcept", "throw_specifier") for c in fdecl.children):
         return True
+    tail = _header_tail(ctx, fdecl)
+    return b"NOEXCEPT" in tail.upper() or re.search(rb"=\s*(?:delete|default)\b", tail) is not None
+
+
+def _header_tail(ctx: Context, fdecl: Node) -> bytes:
+    """The source after a declarator's parameter list, up to its body or semicolon."""
     params = fdecl.child_by_field_name("parameters")
     if params is None:
-        return False
+        return b""
     tail = ctx.source[params.end_byte : params.end_byte + 200]
     cut = min((i for i in (tail.find(b"{"), tail.find(b";")) if i >= 0), default=len(tail))
-    return b"NOEXCEPT" in tail[:cut].upper()
+    return tail[:cut]
 
 
 def _noexcept_insert_point(fdecl: Node) -> Node | None:
@@ -1379,6 +1386,20 @@ def _noexcept_fix(ctx: Context, fdecl: Node) -> tuple[Node | None, bool]:
     fn = _definition_of(fdecl)
     body = fn.child_by_field_name("body") if fn is not None else None
     return point, body is not None and _class_of(fn) is not None if fn is not None else False
+
+
+def _member_template(fdecl: Node) -> bool:
+    """Whether the function declared by `fdecl` is itself a template."""
+    cur = fdecl.parent
+    while cur is not None and cur.type in (
+        "reference_declarator",
+        "pointer_declarator",
+        "function_definition",
+        "declaration",
+        "field_declaration",
+    ):
+        cur = cur.parent
+    return cur is not None and cur.type == "template_declaration"
 
 
 def _classes_in_file(ctx: Context) -> set[str]:
@@ -1446,6 +1467,8 @@ def noexcept_move_constructor(ctx: Context, info: RuleInfo) -> Iterator[Finding]
         if _const_qualified(ctx, plist[0]) or pdecl is None or not ctx.text(pdecl).startswith("&&"):
             continue
         name = re.sub(r"\s+", "", ctx.text(name_node))
+        if _member_template(fdecl):
+            continue  # a constructor template is never the move constructor
         owner = _class_of(fdecl)
         if owner is None:
             # An out-of-line definition `T::T(T&&)`: reported at the in-class declaration when the

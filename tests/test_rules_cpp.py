@@ -261,6 +261,16 @@ CLEAN: list[tuple[str, str]] = [
         "cpp/inefficient-vector-operation",
         "void f(R& r) { std::vector<int> v; for (int x : r.items()) { v.push_back(x); } }",
     ),
+    (
+        "cpp/inefficient-vector-operation",
+        "void f(R r) { std::vector<int*> v;\n"
+        "  for (auto it = r.first; it != r.second; it++) { v.push_back(&*it); } }",
+    ),
+    (
+        "cpp/inefficient-vector-operation",
+        "void f(int n) { std::vector<int> v;\n"
+        "  for (int i = 0; i < n; ++i) { if (stop(i)) break; v.push_back(i); } }",
+    ),
     # move-const-arg: non-const, const reference returned by a function, pointer-ish unknowns
     ("cpp/move-const-arg", "void f() { std::string s = g(); take(std::move(s)); }"),
     ("cpp/move-const-arg", "void f(std::string s) { take(std::move(s)); }"),

@@ -1106,6 +1106,9 @@ def _simple_bound(ctx: Context, node: Node | None) -> str | None:
     return None
 
 
+_EARLY_EXIT = re.compile(rb"\b(?:break|return|goto|throw)\b")
+
+
 def _counted_bound(ctx: Context, loop: Node) -> tuple[bool, str | None]:
     """Whether `loop` is `for (i = a; i < n; ++i)`, and `n` when `a` is 0 and `n` is simple."""
     init = loop.child_by_field_name("initializer")
@@ -1120,6 +1123,15 @@ def _counted_bound(ctx: Context, loop: Node) -> tuple[bool, str | None]:
     name = ctx.text(var)
     if update.type != "update_expression" or ctx.text(update).strip("+ ") != name:
         return False, None
+    # An integer counter declared in the loop, not an iterator walking an unknown range.
+    if init.type != "declaration" or not (
+        _norm_type(ctx, init.child_by_field_name("type")) in _TRIVIAL
+        or re.search(rb"=\s*\d", ctx.source[init.start_byte : init.end_byte])
+    ):
+        return False, None
+    body = loop.child_by_field_name("body")
+    if body is not None and _EARLY_EXIT.search(ctx.source, body.start_byte, body.end_byte):
+        return False, None  # the trip count is only an upper bound
     starts_at_zero = (
         re.search(
             rf"\b{re.escape(name)}\s*=\s*0\b|\b{re.escape(name)}\s*{{\s*0\s*}}", ctx.text(init)
@@ -1223,6 +1235,8 @@ def inefficient_vector_operation(ctx: Context, info: RuleInfo) -> Iterator[Findi
             else:
                 rng = _decl_of(ctx, loop.child_by_field_name("right"))
                 if rng is None or not (rng.is_string or rng.base in _CONTAINERS):
+                    continue
+                if _EARLY_EXIT.search(ctx.source, block.start_byte, block.end_byte):
                     continue
                 bound = f"{ctx.text(loop.child_by_field_name('right'))}.size()"
             fix = None

@@ -160,3 +160,9 @@ def test_schema_is_flat_and_lists_every_field() -> None:
     items = schema["properties"]["findings"]["items"]
     assert "$ref" not in json.dumps(schema)
     assert set(items["required"]) == set(ReplyFinding.model_fields)
+
+
+def test_stream_ignores_braces_after_the_object() -> None:
+    parser = StreamParser()
+    parser.feed(json.dumps({"findings": [item()]}))
+    assert parser.feed(' and {"findings": [{"x": 1}, {"y": 2}]}') == []

@@ -152,6 +152,7 @@ class StreamParser:
         self._escape = False
         self._closed = 0
         self._emitted = 0
+        self._complete = False
         self.invalid = 0
 
     def feed(self, delta: str) -> list[ReplyFinding]:
@@ -185,6 +186,8 @@ class StreamParser:
         return out
 
     def _scan(self) -> None:
+        if self._complete:
+            return
         text, stack = self.text, self._stack
         i = self._pos
         while i < len(text):
@@ -208,7 +211,8 @@ class StreamParser:
                 if ch == "}" and stack == ["{", "["]:
                     self._closed += 1
                 if not stack:
-                    break  # the top-level object is complete; ignore what follows
+                    self._complete = True  # the object is whole; ignore what follows
+                    break
         self._pos = i
 
     def finish(self) -> Reply:
@@ -254,10 +258,9 @@ def clean_text(text: str, limit: int) -> str:
     text = _LINK.sub(lambda m: m.group(1), text)
     text = _AUTOLINK.sub(lambda m: f"`{m.group(1)}`", text)
     text = _HTML.sub("", text)
-    text = redact(text).text  # the model may echo a secret it was never shown
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
-    return text.strip()
+    return redact(text).text.strip()  # the model may echo a secret it was never shown
 
 
 def clean_title(text: str) -> str:

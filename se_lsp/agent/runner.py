@@ -235,6 +235,10 @@ class AgentRunner:
         self, doc: Document, span: Span, agent_id: str, force: bool, token: Any
     ) -> dict[str, Any]:
         host = self.host
+        if not host.settings.editor.agent.enable:
+            msg = "the agent is turned off (seLsp.agent.enable)"
+            host.notify_user(f"se-lsp: {msg}", types.MessageType.Info)
+            return {"error": msg}
         agent = self.agents().get(agent_id)
         if agent is None:
             msg = f"no agent named '{agent_id}'"

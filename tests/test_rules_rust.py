@@ -389,3 +389,12 @@ def test_trailing_comment_is_kept_by_withholding_the_fix() -> None:
     body = "let mut b = Vec::with_capacity(n); // scratch\nb.resize(n, 0);"
     (hit,) = found(in_fn(body), "rust/slow-vector-initialization")
     assert hit.fix is None
+
+
+def test_fix_withheld_when_it_would_delete_a_comment() -> None:
+    body = "let n = it\n    .collect::<Vec<_>>() // keep me\n    .len();"
+    (hit,) = found(in_fn(body), "rust/needless-collect")
+    assert hit.fix is None
+    body = "let n = it.collect::<Vec<_>>().len(); // a trailing note is outside the span"
+    (hit,) = found(in_fn(body), "rust/needless-collect")
+    assert hit.fix is not None

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
-from se_lsp.findings import Finding, Severity
+from se_lsp.findings import Finding, Fix, Severity
 from se_lsp.positions import Span
 from se_lsp.rules.engine import Context, RuleInfo, rule
 
@@ -214,6 +214,19 @@ def next_statements(node: Node) -> Iterator[Node]:
         else:
             yield sib
         prev, sib = sib, sib.next_named_sibling
+
+
+def guarded_fix(ctx: Context, target: Node | Span, new_text: str, description: str) -> Fix | None:
+    """A fix, unless the text it replaces holds a comment that the new text would drop."""
+    span = target if isinstance(target, Span) else ctx.span(target)
+    old = ctx.index.text[ctx.index.offset(span.start) : ctx.index.offset(span.end)]
+
+    def comments(t: str) -> int:
+        return t.count("//") + t.count("/*")
+
+    if comments(old) > comments(new_text):
+        return None
+    return ctx.fix(span, new_text, description)
 
 
 def has_comment(ctx: Context, first: Node, last: Node) -> bool:
@@ -514,7 +527,7 @@ def to_string_in_format_args(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             gone = ctx.span_between(dot, parens)
             fix = None
             if all(not s for s in arg.specs):
-                fix = ctx.fix(gone, "", "Remove `.to_string()`")
+                fix = guarded_fix(ctx, gone, "", "Remove `.to_string()`")
             yield ctx.finding(info, ctx.span_between(head[0], parens), fix=fix)
 
 
@@ -643,7 +656,9 @@ def needless_collect(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             continue
         fix = None
         if ctx.text(mc.name) == "len":
-            fix = ctx.fix(ctx.span_between(inner.name, mc.call), "count()", "Use `.count()`")
+            fix = guarded_fix(
+                ctx, ctx.span_between(inner.name, mc.call), "count()", "Use `.count()`"
+            )
         yield ctx.finding(info, ctx.span_between(inner.name, mc.call), fix=fix)
 
 
@@ -700,7 +715,7 @@ def manual_str_repeat(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
         fix = None
         if literal is not None:
             new = f"{literal}.repeat({ctx.text(take.args[0])})"
-            fix = ctx.fix(mc.call, new, "Use `str::repeat`")
+            fix = guarded_fix(ctx, mc.call, new, "Use `str::repeat`")
         yield ctx.finding(info, mc.call, fix=fix)
 
 
@@ -840,10 +855,12 @@ def iter_overeager_cloned(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
         base = ctx.text(cloned.receiver)
         fix = None
         if name == "count" and not mc.args:
-            fix = ctx.fix(mc.call, f"{base}.count()", "Count without cloning")
+            fix = guarded_fix(ctx, mc.call, f"{base}.count()", "Count without cloning")
         elif name in _OVEREAGER_SWAP:
             args = ctx.text(mc.call.child_by_field_name("arguments"))
-            fix = ctx.fix(mc.call, f"{base}.{name}{args}.cloned()", "Clone only the result")
+            fix = guarded_fix(
+                ctx, mc.call, f"{base}.{name}{args}.cloned()", "Clone only the result"
+            )
         yield ctx.finding(info, ctx.span_between(cloned.name, mc.call), fix=fix)
 
 
@@ -912,7 +929,7 @@ def cmp_owned(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             # `*s == "a".to_string()` compares `str` with `String`; `str == &str` has no impl.
             if is_string_literal(other) or ctx.text(other).startswith("*"):
                 continue
-            fix = ctx.fix(side, ctx.text(lit), "Compare with the literal")
+            fix = guarded_fix(ctx, side, ctx.text(lit), "Compare with the literal")
             yield ctx.finding(info, side, fix=fix)
 
 
@@ -963,7 +980,9 @@ def manual_ignore_case_cmp(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
                     other = lit
             if other is not None:
                 new = f"{neg}{recv}.eq_ignore_ascii_case({other})"
-                yield ctx.finding(info, node, fix=ctx.fix(node, new, "Use `eq_ignore_ascii_case`"))
+                yield ctx.finding(
+                    info, node, fix=guarded_fix(ctx, node, new, "Use `eq_ignore_ascii_case`")
+                )
         elif lname in _UNICODE_CASE and rname == lname:
             yield ctx.finding(
                 info,
@@ -1200,7 +1219,7 @@ def manual_clear(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     for mc in methods(ctx, "truncate"):
         if len(mc.args) == 1 and ctx.text(mc.args[0]) == "0":
             span = ctx.span_between(mc.name, mc.call)
-            yield ctx.finding(info, span, fix=ctx.fix(span, "clear()", "Use `.clear()`"))
+            yield ctx.finding(info, span, fix=guarded_fix(ctx, span, "clear()", "Use `.clear()`"))
 
 
 # Method -> (index of the pattern argument, number of arguments). `contains` is left out:
@@ -1321,7 +1340,9 @@ def single_char_pattern(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             lit = mc.args[at]
             char = _single_char(ctx.text(lit))
             if char is not None:
-                yield ctx.finding(info, lit, fix=ctx.fix(lit, char, "Use a `char` pattern"))
+                yield ctx.finding(
+                    info, lit, fix=guarded_fix(ctx, lit, char, "Use a `char` pattern")
+                )
 
 
 _EAGER_TO_LAZY = {
@@ -1409,7 +1430,9 @@ def or_fun_call(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
         fix = None
         if closure:
             new = f"{_EAGER_TO_LAZY[name]}({closure} {ctx.text(mc.args[0])})"
-            fix = ctx.fix(ctx.span_between(mc.name, mc.call), new, "Build the fallback lazily")
+            fix = guarded_fix(
+                ctx, ctx.span_between(mc.name, mc.call), new, "Build the fallback lazily"
+            )
         yield ctx.finding(info, ctx.span_between(mc.name, mc.call), fix=fix)
 
 

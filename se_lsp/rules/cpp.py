@@ -906,8 +906,8 @@ def unnecessary_value_param(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             yield ctx.finding(
                 info,
                 param,
-                title=f"`{d.name}` is copied on every call but only read; "
-                "take it by const reference",
+                title=f"`{d.name}` is copied on every call but never modified or moved: "
+                "take it by const reference (or std::move it where it is stored)",
             )
 
 

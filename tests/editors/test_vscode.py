@@ -58,8 +58,8 @@ def _required() -> bool:
     return bool(os.environ.get("SE_LSP_E2E_VSCODE"))
 
 
-@pytest.fixture(scope="module")
-def vscode_result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def _run_e2e(tmp: Path, *flags: str) -> dict[str, Any]:
+    """Run e2e.sh (with the loopback model when there is one) and return its JSON result."""
     if not _required() and not CODE_SERVER.exists():
         pytest.skip(
             f"code-server is not installed in {CODE_SERVER.parent} and SE_LSP_E2E_VSCODE "
@@ -68,7 +68,7 @@ def vscode_result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     for tool in ("bash", "node", "npm"):
         if shutil.which(tool) is None:
             pytest.fail(f"{tool} is needed for the VS Code end-to-end test")
-    out = tmp_path_factory.mktemp("vscode") / "result.json"
+    out = tmp / "result.json"
     env = dict(os.environ)
     # The script starts the server with the `python` on PATH: make that this interpreter.
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
@@ -82,7 +82,7 @@ def vscode_result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             env["SE_LSP_E2E_MODEL_URL"] = fake.base_url
             requests = fake.requests
         proc = subprocess.run(
-            ["bash", str(SCRIPT), str(out)],
+            ["bash", str(SCRIPT), *flags, str(out)],
             env=env,
             capture_output=True,
             text=True,
@@ -102,6 +102,16 @@ def vscode_result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return result
 
 
+@pytest.fixture(scope="module")
+def vscode_result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return _run_e2e(tmp_path_factory.mktemp("vscode"))
+
+
+@pytest.fixture(scope="module")
+def vscode_untrusted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return _run_e2e(tmp_path_factory.mktemp("vscode-untrusted"), "--untrusted")
+
+
 def test_extension_checks_all_passed(vscode_result: dict[str, Any]) -> None:
     failed = {k: v for k, v in vscode_result["checks"].items() if not v["ok"]}
     assert failed == {}, vscode_result.get("error")
@@ -113,11 +123,16 @@ def test_extension_checks_all_passed(vscode_result: dict[str, Any]) -> None:
         "applyFix",
         "diagnosticCleared",
         "noSettingsWarnings",
+        "trust",
+        "agentActionOffered",
     }
     assert vscode_result["ok"] is True
     assert vscode_result["_returncode"] == 0, vscode_result["_stderr"]
     assert vscode_result["vscodeVersion"].startswith("1.100.")
     assert vscode_result["languageId"] == "cpp"
+    assert vscode_result["checks"]["trust"]["detail"]["isTrusted"] is True
+    titles = vscode_result["checks"]["agentActionOffered"]["detail"]
+    assert any(t.startswith("Optimize selection") for t in titles), titles
 
 
 def test_diagnostic_range_in_utf16_after_non_ascii(vscode_result: dict[str, Any]) -> None:
@@ -177,3 +192,24 @@ def test_optimize_selection_shows_the_agent_finding(vscode_result: dict[str, Any
     prompt = "\n".join(str(m.get("content")) for m in requests[0].body["messages"])
     assert "ünïcödé 🦀" in prompt  # the selected code reached the model intact
     assert requests[0].body.get("model") == "e2e-model"  # seLsp.agent.model from the settings
+
+
+def test_restricted_mode_keeps_built_in_rules_and_turns_the_agent_off(
+    vscode_untrusted: dict[str, Any],
+) -> None:
+    """An untrusted folder: diagnostics and quick fix still work; nothing reaches a model."""
+    checks = vscode_untrusted["checks"]
+    failed = {k: v for k, v in checks.items() if not v["ok"]}
+    assert failed == {}, vscode_untrusted.get("error")
+    assert checks["trust"]["detail"]["isTrusted"] is False
+    assert checks["diagnostic"]["detail"]["code"] == RULE
+    assert checks["applyFix"]["detail"]["applied"] is True
+    # The server was told agent.enable=false: it offers no "Optimize selection" action.
+    titles = checks["agentActionOffered"]["detail"]
+    assert not any(t.startswith("Optimize selection") for t in titles), titles
+    restricted = checks["restricted"]["detail"]
+    assert restricted["states"][-1] == "restricted"
+    assert restricted["agentDiagnostics"] == []
+    if vscode_untrusted["_model_requests"] is not None:
+        assert vscode_untrusted["_model_requests"] == []  # Optimize Selection sent nothing
+    assert vscode_untrusted["_returncode"] == 0, vscode_untrusted["_stderr"]

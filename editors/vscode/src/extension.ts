@@ -43,7 +43,7 @@ let ctx: vscode.ExtensionContext;
 let hasSecret = false;
 /** Messages the server showed, kept in test mode so the self-test can see them. */
 const serverMessages: { type: number; message: string }[] = [];
-/** Status bar states in order, kept in test mode. */
+/** Status bar states as shown, in order, kept in test mode. */
 const stateLog: AgentState[] = [];
 const TEST_MODE = Boolean(process.env.SE_LSP_VSCODE_TEST_OUTPUT);
 
@@ -94,6 +94,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       serverMessages,
       states: stateLog,
       optimize: Boolean(process.env.SE_LSP_VSCODE_TEST_OPTIMIZE),
+      expectUntrusted: Boolean(process.env.SE_LSP_VSCODE_TEST_UNTRUSTED),
     });
   }
 }
@@ -109,14 +110,14 @@ function config(): vscode.WorkspaceConfiguration {
 function setState(next: AgentState, detail?: string): void {
   state = next;
   stateDetail = detail;
-  if (TEST_MODE) {
-    stateLog.push(next);
-  }
   refreshStatus();
 }
 
 function refreshStatus(): void {
   const shown: AgentState = !vscode.workspace.isTrusted && state === "idle" ? "restricted" : state;
+  if (TEST_MODE && stateLog.at(-1) !== shown) {
+    stateLog.push(shown);
+  }
   const { text, tooltip } = statusText(shown, config().get<string | null>("agent.model"), stateDetail);
   status.text = text;
   status.tooltip = tooltip;

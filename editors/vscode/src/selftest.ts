@@ -71,6 +71,8 @@ export interface Probe {
   states: string[];
   /** Also run Optimize Selection (needs a model endpoint in the settings). */
   optimize: boolean;
+  /** The workspace is opened in restricted mode: the agent must stay off. */
+  expectUntrusted: boolean;
 }
 
 export async function runSelfTest(
@@ -167,7 +169,23 @@ export async function runSelfTest(
       WAIT_MS,
     );
     checks.diagnosticCleared = { ok: cleared === true, detail: null };
-    if (probe.optimize) {
+    checks.trust = {
+      ok: vscode.workspace.isTrusted === !probe.expectUntrusted,
+      detail: { isTrusted: vscode.workspace.isTrusted },
+    };
+    // The server offers "Optimize selection with ..." only while the agent is enabled.
+    const body = new vscode.Range(line - 1, 0, line + 1, 0);
+    const bodyActions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      "vscode.executeCodeActionProvider",
+      doc.uri,
+      body,
+    );
+    const bodyTitles = (bodyActions ?? []).map((a) => a.title);
+    const offered = bodyTitles.some((t) => t.startsWith("Optimize selection"));
+    checks.agentActionOffered = { ok: offered === !probe.expectUntrusted, detail: bodyTitles };
+    if (probe.expectUntrusted) {
+      checks.restricted = await restrictedCheck(doc, probe.states);
+    } else if (probe.optimize) {
       checks.optimize = await optimizeCheck(doc, probe.states);
     }
 
@@ -227,5 +245,25 @@ async function optimizeCheck(doc: vscode.TextDocument, states: string[]): Promis
           }
         : vscode.languages.getDiagnostics(doc.uri).map((d) => [d.source, d.message]),
     },
+  };
+}
+
+/** Restricted mode: the status bar says so and Optimize Selection does not run. */
+async function restrictedCheck(doc: vscode.TextDocument, states: string[]): Promise<Check> {
+  const editor = await vscode.window.showTextDocument(doc);
+  editor.selection = new vscode.Selection(0, 0, doc.lineCount - 1, 0);
+  let commandError: string | undefined;
+  try {
+    await vscode.commands.executeCommand("seLsp.optimizeSelection");
+  } catch (err) {
+    commandError = String(err);
+  }
+  await sleep(2000); // a request that should not happen gets its chance to show up
+  const agent = vscode.languages
+    .getDiagnostics(doc.uri)
+    .filter((d) => d.source !== undefined && d.source !== "se-lsp");
+  return {
+    ok: states.at(-1) === "restricted" && agent.length === 0 && !commandError,
+    detail: { states, commandError, agentDiagnostics: agent.map((d) => d.message) },
   };
 }

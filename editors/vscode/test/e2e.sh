@@ -4,7 +4,8 @@
 # installs it, opens a C++ file and lets the extension's test mode check diagnostics, hover
 # and the quick fix through the real VS Code API. Results land in a JSON file.
 #
-# Usage: e2e.sh [--install-only] [RESULT_JSON]
+# Usage: e2e.sh [--install-only] [--untrusted] [RESULT_JSON]
+#        --untrusted opens the workspace in restricted mode (built-in analyzer only).
 # Env:   SE_LSP_CACHE (default ~/.cache/se-lsp-ci) keeps code-server between runs;
 #        the server is started as `python -m se_lsp` with the `python` on PATH;
 #        SE_LSP_E2E_MODEL_URL (optional, a loopback /v1 URL) also tests Optimize Selection.
@@ -20,10 +21,15 @@ RG_VERSION=1.15.11
 TMP_ROOT="${TMPDIR:-/tmp}"
 
 INSTALL_ONLY=0
-if [[ "${1:-}" == "--install-only" ]]; then
-    INSTALL_ONLY=1
+UNTRUSTED=""
+while [[ "${1:-}" == --* ]]; do
+    case "$1" in
+    --install-only) INSTALL_ONLY=1 ;;
+    --untrusted) UNTRUSTED=1 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+    esac
     shift
-fi
+done
 RESULT="${1:-}"
 
 log() { printf '[e2e %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -78,7 +84,7 @@ log "compile + unit tests + package"
 npm run --silent compile
 npm test --silent >&2
 rm -f ./*.vsix
-npx --no-install vsce package --out se-lsp-e2e.vsix >&2
+npx --no-install vsce package --allow-missing-repository --out se-lsp-e2e.vsix >&2
 VSIX="$EXT_DIR/se-lsp-e2e.vsix"
 
 # --- a scratch profile and workspace ----------------------------------------------------------
@@ -100,6 +106,13 @@ PY="$(command -v python)" || { log "no python on PATH"; exit 3; }
 MODEL_URL="${SE_LSP_E2E_MODEL_URL:-}"
 OPTIMIZE=""
 AGENT_SETTINGS=""
+TRUST_FLAG=(--disable-workspace-trust)
+TRUST_SETTINGS="\"security.workspace.trust.enabled\": false,"
+if [[ -n "$UNTRUSTED" ]]; then
+    # Trust on, no prompt: the folder stays untrusted, VS Code's restricted mode.
+    TRUST_FLAG=()
+    TRUST_SETTINGS="\"security.workspace.trust.enabled\": true, \"security.workspace.trust.startupPrompt\": \"never\", \"security.workspace.trust.emptyWindow\": false,"
+fi
 if [[ -n "$MODEL_URL" ]]; then
     OPTIMIZE=1
     AGENT_SETTINGS="\"seLsp.agent.baseUrl\": \"$MODEL_URL\", \"seLsp.agent.localOnly\": true,"
@@ -107,12 +120,12 @@ fi
 cat >"$WORK/data/User/settings.json" <<JSON
 {
   $AGENT_SETTINGS
+  $TRUST_SETTINGS
   "seLsp.server.path": "$PY",
   "seLsp.trace.server": "messages",
   "seLsp.builtin.rules": { "cpp/avoid-endl": "error" },
   "seLsp.agent.model": "e2e-model",
   "workbench.startupEditor": "none",
-  "security.workspace.trust.enabled": false,
   "extensions.autoCheckUpdates": false,
   "telemetry.telemetryLevel": "off"
 }
@@ -138,9 +151,10 @@ OUT="$WORK/result.json"
 log "start code-server on 127.0.0.1:$PORT"
 # setsid: code-server and everything it spawns (extension host, se-lsp) share one group.
 SE_LSP_VSCODE_TEST_OUTPUT="$OUT" SE_LSP_VSCODE_TEST_FILE="$WORK/ws/main.cpp" \
-    SE_LSP_VSCODE_TEST_OPTIMIZE="$OPTIMIZE" SE_LSP_CACHE_DIR="$WORK/agent-cache" \
+    SE_LSP_VSCODE_TEST_OPTIMIZE="$OPTIMIZE" SE_LSP_VSCODE_TEST_UNTRUSTED="$UNTRUSTED" \
+    SE_LSP_CACHE_DIR="$WORK/agent-cache" \
     setsid "$CS_BIN" --auth none --bind-addr "127.0.0.1:$PORT" --disable-telemetry \
-    --disable-update-check --disable-workspace-trust \
+    --disable-update-check "${TRUST_FLAG[@]}" \
     --user-data-dir "$WORK/data" --extensions-dir "$WORK/ext" "$WORK/ws" \
     >"$WORK/code-server.log" 2>&1 &
 CS_PID=$!

@@ -12,6 +12,7 @@ from lsprotocol import types
 from pygls.capabilities import get_capability
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
+from pygls.protocol.json_rpc import JsonRPCNotification
 from pygls.uris import to_fs_path
 
 from se_lsp import __version__, actions
@@ -19,7 +20,7 @@ from se_lsp.agent.reply import replacement_markdown
 from se_lsp.agent.runner import CLEAR_CACHE, DISMISS, OPTIMIZE, SHOW_STATS, AgentRunner
 from se_lsp.analysis import Analyzer
 from se_lsp.config import Settings, resolve
-from se_lsp.convert import diagnostic, pos_of, span_of
+from se_lsp.convert import diagnostic_json, pos_of, span_of
 from se_lsp.documents import Document, DocumentStore
 from se_lsp.findings import hover_markdown
 
@@ -137,9 +138,13 @@ class SeLspServer(LanguageServer):
             return
         enc = self.encoding
         index = doc.index
-        diags = [diagnostic(f, index, enc, doc.uri) for f in doc.findings]
-        self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=doc.uri, version=doc.version, diagnostics=diags)
+        diags = [diagnostic_json(f, index, enc, doc.uri) for f in doc.findings]
+        params = {"uri": doc.uri, "version": doc.version, "diagnostics": diags}
+        # Sent as plain JSON: see convert.diagnostic_json for why.
+        self.protocol._send_data(
+            JsonRPCNotification(
+                method=types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, params=params, jsonrpc="2.0"
+            )
         )
 
     def analyze_soon(self, doc: Document | None, delay: float = 0.0) -> None:

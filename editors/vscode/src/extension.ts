@@ -118,7 +118,8 @@ function refreshStatus(): void {
   if (TEST_MODE && stateLog.at(-1) !== shown) {
     stateLog.push(shown);
   }
-  const { text, tooltip } = statusText(shown, config().get<string | null>("agent.model"), stateDetail);
+  const model = config().get<string | null>("agent.model");
+  const { text, tooltip } = statusText(shown, model, stateDetail);
   status.text = text;
   status.tooltip = tooltip;
   status.backgroundColor =

@@ -111,7 +111,9 @@ TRUST_SETTINGS="\"security.workspace.trust.enabled\": false,"
 if [[ -n "$UNTRUSTED" ]]; then
     # Trust on, no prompt: the folder stays untrusted, VS Code's restricted mode.
     TRUST_FLAG=()
-    TRUST_SETTINGS="\"security.workspace.trust.enabled\": true, \"security.workspace.trust.startupPrompt\": \"never\", \"security.workspace.trust.emptyWindow\": false,"
+    TRUST_SETTINGS="\"security.workspace.trust.enabled\": true,
+  \"security.workspace.trust.startupPrompt\": \"never\",
+  \"security.workspace.trust.emptyWindow\": false,"
 fi
 if [[ -n "$MODEL_URL" ]]; then
     OPTIMIZE=1

@@ -81,7 +81,11 @@ test("falls back to se-lsp on PATH, then to nothing", () => {
   const exe = resolveServerCommand(
     inputs({ which: (p) => (p.startsWith("se-lsp") ? "/home/u/.local/bin/se-lsp" : undefined) }),
   );
-  assert.deepEqual(exe, { command: "/home/u/.local/bin/se-lsp", args: [], source: "se-lsp on PATH" });
+  assert.deepEqual(exe, {
+    command: "/home/u/.local/bin/se-lsp",
+    args: [],
+    source: "se-lsp on PATH",
+  });
   assert.equal(resolveServerCommand(inputs()), undefined);
 });
 
@@ -144,7 +148,10 @@ test("a stored key is announced through apiKeyEnv unless the user named one", ()
 
 test("the key goes into the environment only when trusted", () => {
   const base = { PATH: "/bin", [SECRET_KEY_ENV]: "stale" };
-  assert.deepEqual(serverEnvironment(base, "sk-1", true), { PATH: "/bin", [SECRET_KEY_ENV]: "sk-1" });
+  assert.deepEqual(serverEnvironment(base, "sk-1", true), {
+    PATH: "/bin",
+    [SECRET_KEY_ENV]: "sk-1",
+  });
   assert.deepEqual(serverEnvironment(base, "sk-1", false), { PATH: "/bin" });
   assert.deepEqual(serverEnvironment(base, undefined, true), { PATH: "/bin" });
   assert.equal(base[SECRET_KEY_ENV], "stale");
@@ -152,7 +159,8 @@ test("the key goes into the environment only when trusted", () => {
 
 test("status text shows state and model", () => {
   assert.match(statusText("idle", "qwen2.5-coder").text, /idle · qwen2\.5-coder/);
-  assert.match(statusText("analyzing", null).text, /sync~spin.*analyzing · model from environment/);
+  const busy = statusText("analyzing", null).text;
+  assert.match(busy, /sync~spin.*analyzing · model from environment/);
   const err = statusText("error", "m", "boom");
   assert.match(err.text, /error/);
   assert.match(err.tooltip, /boom/);

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import logging
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -74,6 +75,15 @@ class Run:
     task: asyncio.Task[dict[str, Any]]
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    """The document as the prompt was built from it."""
+
+    text: str
+    index: LineIndex
+    version: int
+
+
 @dataclass
 class Outcome:
     """What one run produced (returned by the command, printed by the CLI)."""
@@ -99,6 +109,7 @@ class AgentRunner:
         self._agents: dict[str, AgentDef] = {}
         self._semaphore: asyncio.Semaphore | None = None
         self._semaphore_size = 0
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="se-lsp-agent")
 
     # -- agents and actions ---------------------------------------------------------------
 
@@ -260,16 +271,20 @@ class AgentRunner:
             return {"error": "not configured"}
         limits = settings.editor.limits
         assert doc.language is not None
+        snapshot = _Snapshot(doc.text, doc.index, doc.version)
+        build = functools.partial(
+            build_prompt,
+            snapshot.text,
+            doc.language,
+            span,
+            hints=list(doc.builtin),
+            max_lines=limits.max_selection_lines,
+            max_bytes=limits.max_selection_bytes,
+            index=snapshot.index,
+        )
         try:
-            prompt = build_prompt(
-                doc.text,
-                doc.language,
-                span,
-                hints=doc.builtin,
-                max_lines=limits.max_selection_lines,
-                max_bytes=limits.max_selection_bytes,
-                index=doc.index,
-            )
+            # Parsing and redaction are CPU work: off the event loop.
+            prompt = await asyncio.get_running_loop().run_in_executor(self._pool, build)
         except PromptError as err:
             host.notify_user(f"se-lsp: {err}", types.MessageType.Warning)
             return {"error": str(err)}
@@ -280,7 +295,7 @@ class AgentRunner:
         try:
             waiter = progress.cancelled_future()
             work = asyncio.ensure_future(
-                self._analyse(doc, prompt, agent, endpoint, force, progress, outcome)
+                self._analyse(doc, snapshot, prompt, agent, endpoint, force, progress, outcome)
             )
             if waiter is not None:
                 waiter.add_done_callback(lambda _f: work.cancel())
@@ -307,6 +322,7 @@ class AgentRunner:
     async def _analyse(
         self,
         doc: Document,
+        snapshot: _Snapshot,
         prompt: Prompt,
         agent: AgentDef,
         endpoint: Endpoint,
@@ -314,10 +330,12 @@ class AgentRunner:
         progress: _Progress,
         outcome: Outcome,
     ) -> None:
-        snapshot_text, snapshot_version = doc.text, doc.version
-        snapshot_index = doc.index
+        snapshot_text, snapshot_version = snapshot.text, snapshot.version
+        snapshot_index = snapshot.index
         language = prompt.language
-        original_parses = not parser(language).parse(snapshot_text.encode()).root_node.has_error
+        original_parses = await asyncio.get_running_loop().run_in_executor(
+            self._pool, _parses, language, snapshot_text
+        )
         run_lines = Span(Pos(prompt.first_line, 0), Pos(prompt.last_line, 0))
         cleared = False
 
@@ -442,6 +460,11 @@ class AgentRunner:
             run.task.cancel()
         await self.client.aclose()
         self.cache.close()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _parses(language: str, text: str) -> bool:
+    return not parser(language).parse(text.encode("utf-8")).root_node.has_error
 
 
 def _cancelling() -> bool:

@@ -1353,8 +1353,11 @@ def _has_noexcept(ctx: Context, fdecl: Node) -> bool:
     deleted or defaulted function, which needs none."""
     if any(c.type in ("noexcept", "throw_specifier") for c in fdecl.children):
         return True
-    tail = _header_tail(ctx, fdecl)
-    return b"NOEXCEPT" in tail.upper() or re.search(rb"=\s*(?:delete|default)\b", tail) is not None
+    tail = _COMMENT.sub(b" ", _header_tail(ctx, fdecl))
+    return b"NOEXCEPT" in tail or re.search(rb"=\s*(?:delete|default)\b", tail) is not None
+
+
+_COMMENT = re.compile(rb"//[^\n]*|/\*.*?\*/", re.S)
 
 
 def _header_tail(ctx: Context, fdecl: Node) -> bytes:

@@ -98,6 +98,17 @@ std::string banner(std::string title) {
     return title;
 }
 
+// A known blind spot: the element type hides behind an alias, so the copy is not seen.
+using NameList = std::vector<std::string>;
+
+std::size_t total_length(const NameList& names) {
+    std::size_t n = 0;
+    for (auto name : names) {  // expect: cpp/for-range-copy
+        n += name.size();
+    }
+    return n;
+}
+
 int main() {
     Scheduler s;
     s.submit("hello", [] { std::cout << "hello\n"; });

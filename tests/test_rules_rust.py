@@ -78,6 +78,7 @@ FLAGGED = [
     ("slow-vector-initialization", "let mut v = Vec::new();\nv.resize(n * 2, 0.0);"),
     ("slow-vector-initialization", "let mut v = Vec::with_capacity(n);\nv.resize(n, 0u8);"),
     ("push-without-capacity", "let mut v = Vec::new();\nfor i in 0..n {\n    v.push(i * 2);\n}"),
+    ("push-without-capacity", "let mut v = Vec::new();\nfor i in 0..=64 { v.push(i); }"),
     (
         "push-without-capacity",
         "let mut v = vec![];\nfor (i, x) in xs.iter().enumerate() { v.push(i); }",
@@ -183,6 +184,8 @@ CLEAN = [
         "let mut v = Vec::new();\nv.reserve(n);\nfor i in 0..n { v.push(i); }",
     ),
     ("push-without-capacity", "let mut v = load();\nfor i in 0..n { v.push(i); }"),
+    ("push-without-capacity", "let mut v = Vec::new();\nfor i in 0..4 { v.push(i); }"),
+    ("push-without-capacity", "let mut v = Vec::new();\nfor i in 1..=8 { v.push(i); }"),
     # Shadowed: the loop fills a different `v`.
     (
         "push-without-capacity",

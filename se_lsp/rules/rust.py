@@ -1602,12 +1602,26 @@ def slow_vector_initialization(ctx: Context, info: RuleInfo) -> Iterator[Finding
 _COUNTED_SOURCES = {"iter", "iter_mut", "into_iter", "keys", "values", "enumerate", "drain"}
 
 
+_SMALL_RANGE = re.compile(r"(\d+)\s*\.\.(=?)\s*(\d+)")
+
+
+def _short_literal_range(ctx: Context, node: Node) -> bool:
+    """`0..4`: a few pushes fit the first allocation, so there is nothing to win."""
+    m = _SMALL_RANGE.fullmatch(ctx.text(node))
+    if m is None:
+        return False
+    length = int(m.group(3)) - int(m.group(1)) + (1 if m.group(2) else 0)
+    return length <= 8
+
+
 def _known_length(ctx: Context, node: Node | None) -> bool:
     """An iterable whose length is known up front: a range, `&v`, `v.iter()`, ..."""
     for _ in range(4):
         if node is None:
             return False
-        if node.type in ("range_expression", "identifier", "field_expression"):
+        if node.type == "range_expression":
+            return not _short_literal_range(ctx, node)
+        if node.type in ("identifier", "field_expression"):
             return True
         if node.type == "reference_expression":
             node = node.child_by_field_name("value")

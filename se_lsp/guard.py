@@ -116,8 +116,9 @@ _SECRET_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 # `password = "..."`, `api_key: '...'`, `let token = "..."` with a value that looks random.
 _ASSIGNMENT = re.compile(
     r"""(?ix)
-    (?P<name>[a-z0-9_.\-]*(?:passw(?:or)?d|pwd|secret|token|api[_-]?key|apikey|access[_-]?key
-        |auth[_-]?key|private[_-]?key|client[_-]?secret|credentials?)[a-z0-9_]*)
+    # Bounded repeats: unbounded ones backtrack quadratically on long identifier runs.
+    (?<![a-z0-9_.\-])(?P<name>[a-z0-9_.\-]{0,40}(?:passw(?:or)?d|pwd|secret|token|api[_-]?key|apikey|access[_-]?key
+        |auth[_-]?key|private[_-]?key|client[_-]?secret|credentials?)[a-z0-9_]{0,40})
     ["']?\s*(?::=|=|:|=>)\s*(?:&?\w+(?:::\w+)*\()?\s*[rb]?
     (?P<quote>["'`])(?P<value>[^"'`\r\n]{8,})(?P=quote)
     """

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -19,13 +20,24 @@ from se_lsp.documents import Document
 from se_lsp.findings import Finding, Severity
 from se_lsp.guard import Excluder
 from se_lsp.positions import LineIndex
-from se_lsp.rules import RuleInfo, analyze
+from se_lsp.rules import Analysis, RuleInfo, analyze
+from se_lsp.rules.engine import reanalyze
 
 log = logging.getLogger(__name__)
 
 
-def run_rules(text: str, language: str, settings: Settings, index: LineIndex) -> list[Finding]:
-    """One full analysis with the user's rule choices applied (runs on a worker thread)."""
+def run_rules(
+    text: str,
+    language: str,
+    settings: Settings,
+    index: LineIndex,
+    previous: Analysis | None = None,
+) -> Analysis:
+    """One analysis with the user's rule choices applied (runs on a worker thread).
+
+    With `previous` (made under the same settings), only the code an edit touched is
+    checked again; tests/test_incremental.py holds this equal to a full analysis.
+    """
 
     def enabled(info: RuleInfo) -> bool:
         return settings.rule_enabled(info.id, info.language)
@@ -33,7 +45,27 @@ def run_rules(text: str, language: str, settings: Settings, index: LineIndex) ->
     def severity_of(info: RuleInfo) -> Severity:
         return settings.severity(info.id, info.severity)
 
-    return analyze(text, language, index=index, enabled=enabled, severity_of=severity_of).findings
+    if previous is not None:
+        return reanalyze(
+            previous, text, language, index=index, enabled=enabled, severity_of=severity_of
+        )
+    return analyze(text, language, index=index, enabled=enabled, severity_of=severity_of)
+
+
+class _State:
+    """The last analysis of one document, reused by the next one; one worker at a time."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.analysis: Analysis | None = None
+        self.settings: Settings | None = None
+
+    def run(self, text: str, language: str, settings: Settings, index: LineIndex) -> Analysis:
+        with self.lock:
+            previous = self.analysis if self.settings is settings else None
+            result = run_rules(text, language, settings, index, previous)
+            self.analysis, self.settings = result, settings
+            return result
 
 
 class Analyzer:
@@ -46,6 +78,7 @@ class Analyzer:
         self.settings = Settings()
         self.root: Path | None = None
         self._excluder: Excluder | None = None
+        self._states: dict[str, _State] = {}
 
     def configure(self, settings: Settings, root: Path | None) -> None:
         self.settings = settings
@@ -78,6 +111,8 @@ class Analyzer:
             log.error("analysis of %s failed", uri, exc_info=task.exception())
 
     def cancel(self, uri: str) -> None:
+        """Stop analysing `uri` and forget its state (the document was closed)."""
+        self._states.pop(uri, None)
         task = self._pending.pop(uri, None)
         if task is not None:
             task.cancel()
@@ -92,10 +127,12 @@ class Analyzer:
             findings: list[Finding] = []
         else:
             version, text, index = doc.version, doc.text, doc.index
+            state = self._states.setdefault(doc.uri, _State())
             loop = asyncio.get_running_loop()
-            findings = await loop.run_in_executor(
-                self._pool, run_rules, text, language, self.settings, index
+            result = await loop.run_in_executor(
+                self._pool, state.run, text, language, self.settings, index
             )
+            findings = result.findings
             if doc.version != version or doc.text is not text:
                 return  # a newer analysis is already scheduled for the new text
         doc.builtin = findings

@@ -54,7 +54,7 @@ def check_files(
             continue
         index = LineIndex(text)
         records = []
-        for f in run_rules(text, language, settings, index):
+        for f in run_rules(text, language, settings, index).findings:
             records.append(
                 {
                     "path": str(path),

@@ -40,6 +40,11 @@ class RuleInfo:
     confidence: float = 0.9
     # True when `bad`/`good` are statements of a function body rather than whole files.
     body_examples: bool = True
+    # "item": a finding depends only on the function (or method, class) it is in, so an
+    # edit elsewhere cannot change it. "file": it also depends on declarations elsewhere
+    # in the file (a struct's size, a container's type), so re-analysis runs it over the
+    # whole file.
+    scope: str = "item"
 
     def example(self, which: str) -> str:
         """A complete source file holding the `bad` or `good` example, as the tests parse it."""
@@ -103,6 +108,7 @@ def rule(
     has_fix: bool = False,
     confidence: float = 0.9,
     body_examples: bool = True,
+    scope: str = "item",
 ) -> Callable[[Check], Check]:
     """Register a rule; the language is the part of `id` before the slash."""
     language = id.split("/", 1)[0]
@@ -121,6 +127,7 @@ def rule(
         has_fix=has_fix,
         confidence=confidence,
         body_examples=body_examples,
+        scope=scope,
     )
 
     def register(check: Check) -> Check:
@@ -184,16 +191,21 @@ def parse(language: str, source: bytes, old_tree: Tree | None = None) -> Tree:
     return p.parse(read, old_tree) if old_tree else p.parse(read)
 
 
-def _captures(query: Query, root: Node, size: int) -> dict[str, list[Node]]:
-    """All captures under `root` in document order, collected slice by slice."""
+def _captures(
+    query: Query, root: Node, size: int, limit: tuple[int, int] | None = None
+) -> dict[str, list[Node]]:
+    """All captures under `root` (within `limit`, if given) in document order, slice by slice."""
     cursor = QueryCursor(query)
-    if size <= QUERY_CHUNK:
+    lo, hi = limit if limit is not None else (0, size)
+    if hi - lo <= QUERY_CHUNK:
+        if limit is not None:
+            cursor.set_byte_range(lo, hi)
         found = cursor.captures(root)
     else:
         found = {}
         seen: set[int] = set()
-        for start in range(0, size, QUERY_CHUNK):
-            cursor.set_byte_range(start, min(start + QUERY_CHUNK, size))
+        for start in range(lo, hi, QUERY_CHUNK):
+            cursor.set_byte_range(start, min(start + QUERY_CHUNK, hi))
             for name, nodes in cursor.captures(root).items():
                 bucket = found.setdefault(name, [])
                 for n in nodes:
@@ -201,6 +213,11 @@ def _captures(query: Query, root: Node, size: int) -> dict[str, list[Node]]:
                     if n.id not in seen:
                         seen.add(n.id)
                         bucket.append(n)
+    if limit is not None:
+        # Only nodes wholly inside the limit: the ones around it belong to unchanged code.
+        found = {
+            k: [n for n in v if n.start_byte >= lo and n.end_byte <= hi] for k, v in found.items()
+        }
     for nodes in found.values():
         nodes.sort(key=lambda n: n.start_byte)
     return found
@@ -209,8 +226,18 @@ def _captures(query: Query, root: Node, size: int) -> dict[str, list[Node]]:
 class Context:
     """One analysis of one document: the tree, its text and the helpers rules use."""
 
-    def __init__(self, language: str, source: bytes, tree: Tree, index: LineIndex) -> None:
+    def __init__(
+        self,
+        language: str,
+        source: bytes,
+        tree: Tree,
+        index: LineIndex,
+        limit: tuple[int, int] | None = None,
+    ) -> None:
         self.language = language
+        # When set, `nodes()` returns only nodes inside this byte range (re-analysis of
+        # the code an edit touched); `root` and `source` still cover the whole file.
+        self.limit = limit
         self.source = source
         self.tree = tree
         self.index = index
@@ -223,7 +250,9 @@ class Context:
     def nodes(self, node_type: str) -> list[Node]:
         """All nodes of `node_type` in document order (the type must be declared by the rule)."""
         if self._nodes is None:
-            self._nodes = _captures(_combined_query(self.language), self.root, len(self.source))
+            self._nodes = _captures(
+                _combined_query(self.language), self.root, len(self.source), self.limit
+            )
         return self._nodes.get(node_type, [])
 
     def text(self, node: Node | None) -> str:
@@ -294,6 +323,7 @@ class Analysis:
     findings: list[Finding]
     tree: Tree
     source: bytes = field(repr=False)
+    line_count: int = 0
 
 
 IsEnabled = Callable[[RuleInfo], bool]
@@ -331,19 +361,159 @@ def analyze(
     source = text.encode("utf-8", "surrogatepass")
     tree = parse(language, source, old_tree)
     ctx = Context(language, source, tree, index)
+    found = _run_rules(ctx, rules_for(language), enabled, severity_of)
+    return Analysis(_dedupe(found), tree, source, index.line_count)
+
+
+def _run_rules(
+    ctx: Context,
+    rules: list[Rule],
+    enabled: IsEnabled | None,
+    severity_of: SeverityOf | None,
+) -> list[Finding]:
     found: list[Finding] = []
-    for r in rules_for(language):
+    lines = None
+    if ctx.limit is not None:
+        lines = (
+            ctx.index.pos_at_byte(ctx.limit[0]).line,
+            ctx.index.pos_at_byte(ctx.limit[1]).line,
+        )
+    for r in rules:
         if enabled is not None and not enabled(r.info):
             continue
         sev = severity_of(r.info) if severity_of else r.info.severity
         for f in r.check(ctx, r.info):
-            if _suppressed(index, f):
+            if lines is not None and not lines[0] <= f.span.start.line <= lines[1]:
+                continue  # outside the re-analysed code: the previous result stands there
+            if _suppressed(ctx.index, f):
                 continue
             if sev != f.severity:
                 f = _with_severity(f, sev)
             found.append(f)
     found.sort(key=lambda f: (f.span.start, f.code))
-    return Analysis(_dedupe(found), tree, source)
+    return found
+
+
+# Nodes whose children are separate items (functions, methods, classes) that rules
+# look at one by one: an edit inside one of them re-analyses only that item.
+_BODIES = frozenset({"declaration_list", "field_declaration_list"})
+
+
+def _dirty_range(root: Node, start: int, end: int) -> tuple[int, int]:
+    """The byte range of the items an edit at [start, end] touched, in the new tree."""
+    node = root
+    while True:
+        hits = [c for c in node.children if c.start_byte <= end and c.end_byte >= start]
+        if not hits:
+            return start, end
+        if len(hits) == 1:
+            h = hits[0]
+            body = h if h.type in _BODIES else None
+            if body is None:
+                body = next((c for c in h.children if c.type in _BODIES), None)
+            # Descend only when the edit is strictly inside the braces: an edit to a
+            # class or namespace header changes what every member means.
+            if body is not None and body.start_byte < start and end < body.end_byte:
+                node = body
+                continue
+        return min(start, hits[0].start_byte), max(end, hits[-1].end_byte)
+
+
+def _common_prefix(a: bytes, b: bytes) -> int:
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:  # binary search over slice comparisons, which run in C
+        mid = (lo + hi + 1) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _common_suffix(a: bytes, b: bytes, limit: int) -> int:
+    lo, hi = 0, limit
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[len(a) - mid :] == b[len(b) - mid :]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _point(source: bytes, offset: int) -> tuple[int, int]:
+    row = source.count(b"\n", 0, offset)
+    line_start = source.rfind(b"\n", 0, offset) + 1
+    return row, offset - line_start
+
+
+def reanalyze(
+    previous: Analysis,
+    text: str,
+    language: str,
+    *,
+    enabled: IsEnabled | None = None,
+    severity_of: SeverityOf | None = None,
+    index: LineIndex | None = None,
+) -> Analysis:
+    """Analyse `text` again after an edit, re-checking only the items the edit touched.
+
+    Findings elsewhere are carried over (moved by the number of lines the edit added
+    or removed). A rule whose result depends on code in another item (a declaration
+    elsewhere in the file) is brought up to date by the next full `analyze`, which the
+    server runs on save and when the user pauses.
+    """
+    index = index or LineIndex(text)
+    source = text.encode("utf-8", "surrogatepass")
+    old = previous.source
+    if b"\r" in old or b"\r" in source:
+        # A lone CR is a line break to LSP but not to tree-sitter rows: keep it simple.
+        return analyze(text, language, enabled=enabled, severity_of=severity_of, index=index)
+    start = _common_prefix(old, source)
+    if start == len(old) == len(source):
+        return Analysis(previous.findings, previous.tree, source, index.line_count)
+    suffix = _common_suffix(old, source, min(len(old), len(source)) - start)
+    old_end, new_end = len(old) - suffix, len(source) - suffix
+    tree = previous.tree.copy()
+    tree.edit(
+        start_byte=start,
+        old_end_byte=old_end,
+        new_end_byte=new_end,
+        start_point=_point(old, start),
+        old_end_point=_point(old, old_end),
+        new_end_point=_point(source, new_end),
+    )
+    edited = tree
+    tree = parse(language, source, edited)
+    # Error recovery can re-shape code away from the edit (a deleted brace): widen the
+    # region to every range whose syntax changed.
+    first, last = start, new_end
+    for r in edited.changed_ranges(tree):
+        first, last = min(first, r.start_byte), max(last, r.end_byte)
+    lo, hi = _dirty_range(tree.root_node, first, last)
+    rules = rules_for(language)
+    item_rules = [r for r in rules if r.info.scope == "item"]
+    file_rules = [r for r in rules if r.info.scope != "item"]
+    ctx = Context(language, source, tree, index, limit=(lo, hi))
+    fresh = _run_rules(ctx, item_rules, enabled, severity_of)
+    if file_rules:
+        whole = Context(language, source, tree, index)
+        fresh += _run_rules(whole, file_rules, enabled, severity_of)
+    file_codes = {r.info.id for r in file_rules}
+    lo_line, hi_line = index.pos_at_byte(lo).line, index.pos_at_byte(hi).line
+    delta = index.line_count - previous.line_count
+    kept: list[Finding] = []
+    for f in previous.findings:
+        if f.code in file_codes:
+            continue
+        if f.span.end.line < lo_line:
+            kept.append(f)
+        elif f.span.start.line > hi_line - delta:
+            moved = f.shifted(delta) if delta else f
+            if not _suppressed(index, moved):
+                kept.append(moved)
+    found = sorted([*kept, *fresh], key=lambda f: (f.span.start, f.code))
+    return Analysis(_dedupe(found), tree, source, index.line_count)
 
 
 def _with_severity(f: Finding, sev: Severity) -> Finding:

@@ -1805,6 +1805,7 @@ func total(samples []Sample) (sum float64) {
 	return sum
 }
 """,
+    scope="file",  # sizes come from struct declarations anywhere in the file
     node_types=["range_clause", "type_spec", "const_spec", "call_expression"],
     body_examples=False,
     confidence=0.8,
@@ -1869,6 +1870,7 @@ func score(c *Config, x float64) float64 {
 	return c.Weights[0] * x
 }
 """,
+    scope="file",  # sizes come from struct declarations anywhere in the file
     node_types=["parameter_declaration", "type_spec", "const_spec"],
     body_examples=False,
     confidence=0.8,

@@ -62,7 +62,7 @@ def _run_e2e(tmp: Path, *flags: str) -> dict[str, Any]:
     """Run e2e.sh (with the loopback model when there is one) and return its JSON result."""
     if not _required() and not CODE_SERVER.exists():
         pytest.skip(
-            f"code-server is not installed in {CODE_SERVER.parent} and SE_LSP_E2E_VSCODE "
+            f"code-server is not installed in {CODE_SERVER.parents[2]} and SE_LSP_E2E_VSCODE "
             "is unset; run editors/vscode/test/e2e.sh once, or set SE_LSP_E2E_VSCODE=1"
         )
     for tool in ("bash", "node", "npm"):

@@ -31,6 +31,8 @@ FLAGGED: list[tuple[str, str]] = [
     ("cpp/faster-string-find", 'int f(std::string_view s) { return s.rfind("."); }'),
     ("cpp/faster-string-find", 'int f(const std::string& s) { return s.find_first_of(","); }'),
     ("cpp/faster-string-find", 'int f(const std::string& s) { return s.find("\\n", 3); }'),
+    ("cpp/faster-string-find", 'int f(const std::string& s) { return s.find ("x"); }'),
+    ("cpp/faster-string-find", 'int f(std::string* s) { return s->find(":"); }'),
     ("cpp/faster-string-find", 'struct P { std::string p; int f() { return p.find("/"); } };'),
     (
         "cpp/faster-string-find",

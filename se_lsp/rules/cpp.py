@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -356,13 +356,13 @@ def _callee(ctx: Context, call: Node) -> str:
     return re.sub(r"\s+", "", ctx.text(call.child_by_field_name("function")))
 
 
-def _method_call(ctx: Context, call: Node) -> tuple[Node, str] | None:
-    """For `recv.name(...)`, the receiver node and the method name."""
+def _method_call(ctx: Context, call: Node, arrow: bool = False) -> tuple[Node, str] | None:
+    """For `recv.name(...)` (and `recv->name(...)` when `arrow`), the receiver and the name."""
     fn = call.child_by_field_name("function")
     if fn is None or fn.type != "field_expression":
         return None
     op = fn.child_by_field_name("operator")
-    if op is not None and ctx.text(op) != ".":
+    if op is not None and ctx.text(op) not in ((".", "->") if arrow else (".",)):
         return None
     recv = fn.child_by_field_name("argument")
     name = fn.child_by_field_name("field")
@@ -585,25 +585,70 @@ def _free_functions(ctx: Context, name: str) -> list[list[bool]]:
     return overloads
 
 
-# What separates the parts of a callee: `x.f`, `p->f`, `std::f`.
-_SEPARATORS = re.compile(rb"::|\.|->")
+_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
+# Nodes between a callee's last name and the call: `x.f`, `std::f`, `f<int>`, `std::f<int>`.
+_CALLEE_PARTS = frozenset(
+    {"field_expression", "qualified_identifier", "template_function", "template_method"}
+)
+
+
+def _word_hits(ctx: Context, word: str) -> Iterator[int]:
+    """Byte offsets where `word` occurs as a whole word (a plain substring scan: fast)."""
+    src = ctx.source
+    needle = word.encode()
+    n = len(needle)
+    pos = src.find(needle)
+    while pos >= 0:
+        end = pos + n
+        if (pos == 0 or src[pos - 1] not in _WORD_BYTES) and (
+            end >= len(src) or src[end] not in _WORD_BYTES
+        ):
+            yield pos
+        pos = src.find(needle, end)
 
 
 def _calls(ctx: Context, name: str) -> list[Node]:
-    """Calls whose callee ends in `name` (`f(..)`, `x.f(..)`, `std::f(..)`), bucketed once."""
+    """Calls whose callee ends in `name` (`f(..)`, `x.f(..)`, `std::f(..)`), in document order.
+
+    Found by scanning the bytes for the name and asking the tree what is there, which is
+    much cheaper than capturing and sorting every call of the file.
+    """
     facts = _facts(ctx)
     if facts.calls is None:
         facts.calls = {}
-        for call in ctx.nodes("call_expression"):
-            fn = call.child_by_field_name("function")
-            if fn is None:
-                continue
-            text = ctx.source[fn.start_byte : fn.end_byte]
-            if text.endswith(b">"):
-                text = text[: text.find(b"<")]  # std::f<int>
-            key = _SEPARATORS.split(text)[-1].strip().decode("utf-8", "replace")
-            facts.calls.setdefault(key, []).append(call)
-    return facts.calls.get(name, [])
+    found = facts.calls.get(name)
+    if found is not None:
+        return found
+    found = _calls_in(ctx, name, _word_hits(ctx, name))
+    facts.calls[name] = found
+    return found
+
+
+def _calls_in(ctx: Context, name: str, hits: Iterable[int]) -> list[Node]:
+    """The calls of `name` at the given byte offsets of the name (other hits are dropped)."""
+    found = []
+    src = ctx.source
+    for pos in hits:
+        j = pos + len(name)
+        while j < len(src) and src[j] in b" \t\r\n":
+            j += 1
+        if j >= len(src) or src[j] not in b"(<":
+            continue
+        node = ctx.root.named_descendant_for_byte_range(pos, pos + len(name))
+        if node is None or node.type not in ("identifier", "field_identifier"):
+            continue
+        callee = node
+        while callee.parent is not None and callee.parent.type in _CALLEE_PARTS:
+            parent = callee.parent
+            last = parent.child_by_field_name("field") or parent.child_by_field_name("name")
+            if last != callee:
+                break
+            callee = parent
+        call = callee.parent
+        if call is not None and call.type == "call_expression":
+            if call.child_by_field_name("function") == callee:
+                found.append(call)
+    return found
 
 
 def _has_word(text: bytes, word: str) -> bool:
@@ -616,10 +661,7 @@ def _const_qualified(ctx: Context, node: Node) -> bool:
 
 # -- rules ------------------------------------------------------------------------
 
-_CALL_TYPES = ["call_expression", "field_declaration", "function_definition"]
-
-
-_ENDL = re.compile(rb"\bstd\s*::\s*endl\b")
+_CALL_TYPES = ["field_declaration", "function_definition"]
 
 
 @rule(
@@ -651,9 +693,13 @@ for (const auto& row : rows) {
 def avoid_endl(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     # `endl` is rare, so finding it by bytes and asking the tree for the node at that spot
     # is much cheaper than capturing every qualified name in the query.
-    for m in _ENDL.finditer(ctx.source):
-        node = ctx.root.named_descendant_for_byte_range(m.start(), m.end())
+    for pos in _word_hits(ctx, "endl"):
+        node = ctx.root.named_descendant_for_byte_range(pos, pos + 4)
+        if node is not None and node.type == "identifier":
+            node = node.parent
         if node is None or node.type != "qualified_identifier":
+            continue
+        if "".join(ctx.text(node).split()) != "std::endl":
             continue
         parent = node.parent
         if parent is None or parent.type != "binary_expression":
@@ -721,7 +767,7 @@ void split_path(const std::string& path) {
 def faster_string_find(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     for method in _FIND_METHODS:
         for call in _calls(ctx, method):
-            mc = _method_call(ctx, call)
+            mc = _method_call(ctx, call, arrow=True)
             args = _args(call)
             if mc is None or not args or len(args) > 2:
                 continue
@@ -1724,21 +1770,56 @@ double hyp(double a) { return ::sqrt(a); }
 def type_promotion_in_math_fn(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     using_std = _facts(ctx).using_std
     has_cmath = b"<cmath>" in ctx.source
-    for name in sorted(_C_MATH):
-        for call in _calls(ctx, name):
-            callee = _callee(ctx, call)
-            if callee != f"::{name}" and (callee != name or using_std):
-                continue
-            args = _args(call)
-            if not args or (
-                not any(_is_float(ctx, a) for a in args)
-                and not (args[0].type == "binary_expression" and _float_expression(ctx, args[0]))
-            ):
-                continue
-            fn = call.child_by_field_name("function")
-            assert fn is not None
-            fix = ctx.fix(fn, f"std::{name}", f"Call std::{name}") if has_cmath else None
-            yield ctx.finding(info, call, fix=fix)
+    for call in _math_calls_near_floats(ctx):
+        callee = _callee(ctx, call)
+        name = callee.rsplit("::", 1)[-1]
+        if callee != f"::{name}" and (callee != name or using_std):
+            continue
+        args = _args(call)
+        if not args or (
+            not any(_is_float(ctx, a) for a in args)
+            and not (args[0].type == "binary_expression" and _float_expression(ctx, args[0]))
+        ):
+            continue
+        fn = call.child_by_field_name("function")
+        assert fn is not None
+        fix = ctx.fix(fn, f"std::{name}", f"Call std::{name}") if has_cmath else None
+        yield ctx.finding(info, call, fix=fix)
+
+
+_FLOAT_SUFFIX = re.compile(rb"[0-9][fF]")
+_MATH_CALL = re.compile(
+    rb"(?<![\w$.>])(" + b"|".join(n.encode() for n in sorted(_C_MATH)) + rb")\s*\("
+)
+
+
+def _math_calls_near_floats(ctx: Context) -> list[Node]:
+    """Calls of C math functions inside functions that mention `float` or a float literal.
+
+    Scanning only those functions keeps the rule cheap on the (common) code without floats.
+    """
+    calls: list[Node] = []
+    src = ctx.source
+    done_until = -1
+    hits = set(_word_hits(ctx, "float"))
+    hits.update(
+        m.start()
+        for m in _FLOAT_SUFFIX.finditer(src)
+        if m.end() >= len(src) or src[m.end()] not in _WORD_BYTES
+    )
+    for start in sorted(hits):
+        if start < done_until:
+            continue
+        node = ctx.root.named_descendant_for_byte_range(start, start + 1)
+        fn = _enclosing_function(node) if node is not None else None
+        while fn is not None and fn.type != "function_definition":
+            fn = _enclosing_function(fn)
+        if fn is None:
+            continue
+        done_until = fn.end_byte
+        for hit in _MATH_CALL.finditer(src, fn.start_byte, fn.end_byte):
+            calls.extend(_calls_in(ctx, hit.group(1).decode(), [hit.start(1)]))
+    return calls
 
 
 def _float_expression(ctx: Context, node: Node) -> bool:

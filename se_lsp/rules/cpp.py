@@ -70,18 +70,6 @@ _CONTAINERS = frozenset(
     }
 )
 _SEQUENCES = frozenset({"std::vector", "std::deque", "std::list"})
-_ASSOCIATIVE = frozenset(
-    {
-        "std::set",
-        "std::multiset",
-        "std::unordered_set",
-        "std::unordered_multiset",
-        "std::map",
-        "std::multimap",
-        "std::unordered_map",
-        "std::unordered_multimap",
-    }
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1196,8 +1184,8 @@ def _counted_bound(ctx: Context, loop: Node) -> tuple[bool, str | None]:
     explanation="""
 A `std::vector` that grows by `push_back`/`emplace_back` reallocates each time its capacity runs
 out: about log₂(n) allocations, each moving every element so far (for n = 1e6, around 20
-reallocations and ~2n element moves). When the loop's trip count is known, one `reserve(n)`
-makes it a single allocation.
+reallocations that move about n elements in total). When the loop's trip count is known,
+one `reserve(n)` makes it a single allocation.
 """,
     fix="Call `v.reserve(n)` before the loop.",
     measure="Google Benchmark the function; `heaptrack` or `valgrind --tool=massif` show the "
@@ -1368,11 +1356,6 @@ def move_const_arg(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             continue
         fix = ctx.fix(call, decl.name, "Remove std::move")
         yield ctx.finding(info, call, title=title, fix=fix)
-
-
-def _declarator_name(decl: Node) -> Node | None:
-    inner = decl.child_by_field_name("declarator")
-    return inner
 
 
 def _class_of(node: Node) -> str | None:
@@ -2007,7 +1990,7 @@ _SET_MEMBERS = {
 `std::find(s.begin(), s.end(), v)` walks every element: O(n), chasing tree or bucket pointers
 with a cache miss per node. A `std::set` finds the same element in O(log n) and an
 `unordered_set` in O(1) average with `s.find(v)`; `count`, `lower_bound` and friends likewise.
-For 100k elements that is ~100k node visits against ~17.
+For 100k elements that is up to 100k node visits against about 17.
 """,
     fix="Call the container's member: `s.find(v)`, `s.count(v)`.",
     measure="Google Benchmark the lookup at realistic sizes; `perf stat -e cache-misses` shows "

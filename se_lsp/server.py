@@ -6,7 +6,7 @@ import asyncio
 import contextvars
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.capabilities import get_capability
@@ -16,13 +16,15 @@ from pygls.protocol.json_rpc import JsonRPCNotification
 from pygls.uris import to_fs_path
 
 from se_lsp import __version__, actions
-from se_lsp.agent.reply import replacement_markdown
-from se_lsp.agent.runner import CLEAR_CACHE, DISMISS, OPTIMIZE, SHOW_STATS, AgentRunner
+from se_lsp.agent import CLEAR_CACHE, DISMISS, OPTIMIZE, SHOW_STATS
 from se_lsp.analysis import Analyzer
 from se_lsp.config import Settings, resolve
 from se_lsp.convert import diagnostic_json, pos_of, span_of
 from se_lsp.documents import Document, DocumentStore
 from se_lsp.findings import hover_markdown
+
+if TYPE_CHECKING:
+    from se_lsp.agent.runner import AgentRunner
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +105,16 @@ class SeLspServer(LanguageServer):
         self.settings = Settings()
         self.root: Path | None = None
         self.init_options: Any = None
-        self.agent = AgentRunner(self)
+        self._agent: AgentRunner | None = None
+
+    @property
+    def agent(self) -> AgentRunner:
+        """The agent runner, imported on first use (see warm_up_agent)."""
+        if self._agent is None:
+            from se_lsp.agent.runner import AgentRunner
+
+            self._agent = AgentRunner(self)
+        return self._agent
 
     @property
     def encoding(self) -> str:
@@ -168,8 +179,16 @@ def on_initialize(ls: SeLspServer, params: types.InitializeParams) -> None:
 
 @server.feature(types.INITIALIZED)
 async def on_initialized(ls: SeLspServer, params: types.InitializedParams) -> None:
+    # Import the agent's modules on a worker thread now that the client is answered, so the
+    # first code action does not pay for them.
+    asyncio.get_running_loop().run_in_executor(None, warm_up_agent)
     if ls.client_supports("workspace.configuration"):
         await refresh_configuration(ls)
+
+
+def warm_up_agent() -> None:
+    import se_lsp.agent.reply
+    import se_lsp.agent.runner  # noqa: F401
 
 
 async def refresh_configuration(ls: SeLspServer) -> None:
@@ -236,6 +255,8 @@ def hover(ls: SeLspServer, params: types.HoverParams) -> types.Hover | None:
     for f in doc.findings_at(pos):
         text = hover_markdown(f)
         if f.source != "se-lsp" and f.fix is not None:
+            from se_lsp.agent.reply import replacement_markdown
+
             text += "\n\n" + replacement_markdown(f, doc.language or "")
         parts.append(text)
     parts += [text for span, text, _ in doc.summaries if span.contains(pos)]

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from lsprotocol import types
 
+from se_lsp.agent import CLEAR_CACHE, DISMISS, OPTIMIZE, SHOW_STATS
 from se_lsp.agent.client import AgentError, Endpoint, ModelClient, NotConfigured, endpoint_from
 from se_lsp.agent.definitions import AgentDef, load_agents
 from se_lsp.agent.prompt import PROMPT_VERSION, Prompt, PromptError, build_prompt, is_excluded
@@ -43,10 +44,6 @@ from se_lsp.positions import LineIndex, Pos, Span
 
 log = logging.getLogger(__name__)
 
-OPTIMIZE = "se-lsp.optimize"
-DISMISS = "se-lsp.dismiss"
-CLEAR_CACHE = "se-lsp.clearCache"
-SHOW_STATS = "se-lsp.showStats"
 
 
 class Host(Protocol):

@@ -307,6 +307,11 @@ CLEAN: list[tuple[str, str]] = [
     ("cpp/noexcept-swap", "void L::swap(L& other) MY_NOEXCEPT { }"),
     (
         "cpp/noexcept-swap",
+        "struct Q {\n  void swap(Q& q)\n#if FAST\n  noexcept(true)\n#else\n"
+        "  noexcept(false)\n#endif\n  { }\n};",
+    ),
+    (
+        "cpp/noexcept-swap",
         "template <typename T>\n"
         "typename enable_if<!ok<T>::value>::type swap(P<T>&, P<T>&) = delete;",
     ),

@@ -1378,12 +1378,12 @@ def _class_of(node: Node) -> str | None:
 
 
 def _has_noexcept(ctx: Context, fdecl: Node) -> bool:
-    """A `noexcept`/`throw()` specifier, a macro standing for one (`FOO_NOEXCEPT`), or a
-    deleted or defaulted function, which needs none."""
+    """A `noexcept`/`throw()` specifier (also behind `#if` lines the parser skips), a macro
+    standing for one (`FOO_NOEXCEPT`), or a deleted or defaulted function, which needs none."""
     if any(c.type in ("noexcept", "throw_specifier") for c in fdecl.children):
         return True
     tail = _COMMENT.sub(b" ", _header_tail(ctx, fdecl))
-    return b"NOEXCEPT" in tail or re.search(rb"=\s*(?:delete|default)\b", tail) is not None
+    return re.search(rb"noexcept|NOEXCEPT|=\s*(?:delete|default)\b", tail) is not None
 
 
 _COMMENT = re.compile(rb"//[^\n]*|/\*.*?\*/", re.S)

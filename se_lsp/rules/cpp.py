@@ -801,6 +801,7 @@ void print_all(const std::vector<std::string>& names) {
     }
 }
 """,
+    scope="file",  # reads declarations elsewhere in the file
     node_types=["for_range_loop", "field_declaration", "function_definition"],
     has_fix=True,
     body_examples=False,
@@ -917,6 +918,7 @@ std::string with_suffix(std::string text) {
     return text;
 }
 """,
+    scope="file",  # reads declarations elsewhere in the file
     node_types=["function_definition", "field_declaration"],
     confidence=0.8,
     body_examples=False,
@@ -1024,6 +1026,7 @@ void remember(std::shared_ptr<Shape> shape) {
     cache.push_back(std::move(shape));
 }
 """,
+    scope="file",  # reads declarations elsewhere in the file
     node_types=["function_definition", "field_declaration"],
     confidence=0.8,
     body_examples=False,
@@ -1099,6 +1102,7 @@ std::string join(const std::vector<std::string>& parts) {
     return out + label;
 }
 """,
+    scope="file",  # reads declarations elsewhere in the file
     node_types=["assignment_expression", "field_declaration", "function_definition"],
     has_fix=True,
     body_examples=False,
@@ -1491,6 +1495,7 @@ private:
     int size_;
 };
 """,
+    scope="file",  # which class a member belongs to can be decided elsewhere
     node_types=["function_declarator", "field_declaration", "function_definition"],
     has_fix=True,
     confidence=0.85,
@@ -1568,6 +1573,7 @@ struct Handle {
 };
 void shuffle(Deck& deck) { deck.swap(0, 1); }
 """,
+    scope="file",  # which class a member belongs to can be decided elsewhere
     node_types=["function_declarator", "field_declaration", "function_definition"],
     has_fix=True,
     body_examples=False,
@@ -1932,6 +1938,7 @@ void load(std::vector<std::pair<std::string, int>>& out, const std::pair<std::st
     out.push_back(make_entry(2));
 }
 """,
+    scope="file",  # reads declarations elsewhere in the file
     node_types=_CALL_TYPES,
     has_fix=True,
     body_examples=False,
@@ -2007,6 +2014,7 @@ bool known(const std::set<int>& ids, const std::vector<int>& order, int id) {
            std::find(order.begin(), order.end(), id) != order.end();
 }
 """,
+    scope="file",  # reads declarations elsewhere in the file
     node_types=_CALL_TYPES,
     has_fix=True,
     body_examples=False,

@@ -1050,6 +1050,7 @@ enum Value {
     Many(Box<Vec<u64>>),
 }
 """,
+    scope="file",  # reads declarations elsewhere in the file
     node_types=["generic_type"],
     body_examples=False,
 )
@@ -1087,6 +1088,7 @@ struct Node {
     callback: Box<Box<dyn Fn()>>,
 }
 """,
+    scope="file",  # reads declarations elsewhere in the file
     node_types=["generic_type"],
     body_examples=False,
 )
@@ -1129,6 +1131,7 @@ struct Jobs {
     queue: VecDeque<Job>,
 }
 """,
+    scope="file",  # reads declarations elsewhere in the file
     node_types=["generic_type"],
     body_examples=False,
 )
@@ -1178,6 +1181,7 @@ struct Stats {
     names: Mutex<Vec<String>>,
 }
 """,
+    scope="file",  # reads declarations elsewhere in the file
     node_types=["generic_type"],
     body_examples=False,
 )

@@ -67,6 +67,7 @@ class TimedRpc(Rpc):
 
     def __init__(self, argv: list[str], env: dict[str, str] | None = None) -> None:
         self.timed: queue.Queue[tuple[float, dict[str, Any]]] = queue.Queue()
+        self.answered: set[Any] = set()  # ids of every response seen
         super().__init__(argv, env)
 
     def _read_loop(self) -> None:
@@ -76,6 +77,7 @@ class TimedRpc(Rpc):
             elif "method" in msg:
                 self.timed.put((time.perf_counter(), msg))
             else:
+                self.answered.add(msg.get("id"))
                 self._responses.put(msg)
 
     def wait_diagnostics(

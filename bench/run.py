@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from bench import analyzer, lsp_latency, startup
+from bench import agent, analyzer, lsp_latency, memory, startup
 
 
 def main() -> None:
     startup.main()
     analyzer.main()
     lsp_latency.main()
+    agent.main()
+    memory.main()
 
 
 if __name__ == "__main__":

@@ -37,6 +37,11 @@ class Script:
     hang_after: int | None = None  # events sent before hanging until the client leaves
     redirect_to: str | None = None  # answer 307 with this Location
     raw: str | None = None  # send this as the SSE body instead (malformed-stream faults)
+    headers: dict[str, str] = field(default_factory=dict)  # extra headers on an error answer
+    body_raw: str | None = None  # a non-JSON error body (e.g. an HTML proxy page)...
+    content_type: str = "text/html"  # ...sent with this content type
+    stall: float = 0.0  # seconds to wait before answering at all (read timeouts)
+    cut_after: int | None = None  # events sent before the server drops the connection
 
 
 @dataclass
@@ -62,6 +67,8 @@ class FakeModel:
     disconnects: int = 0
     sent_at: dict[int, float] = field(default_factory=dict)  # char offset -> perf_counter
     port: int = 0
+    open_connections: int = 0  # client connections currently open to the fake
+    connections: int = 0  # client connections accepted so far
 
     def __post_init__(self) -> None:
         self._loop = asyncio.new_event_loop()
@@ -122,12 +129,15 @@ class FakeModel:
     # -- HTTP -----------------------------------------------------------------------
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.open_connections += 1
+        self.connections += 1
         try:
             while await self._one(reader, writer):
                 pass
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
             pass
         finally:
+            self.open_connections -= 1
             writer.close()
 
     async def _one(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
@@ -180,8 +190,27 @@ class FakeModel:
             )
             await writer.drain()
             return True
+        if script.stall:
+            try:  # wait, but notice a client that gives up meanwhile
+                if not await asyncio.wait_for(reader.read(1), script.stall):
+                    self.disconnects += 1
+                    return False
+            except TimeoutError:
+                pass
+        if script.status != 200 and script.body_raw is not None:
+            data = script.body_raw.encode()
+            extra = "".join(f"{k}: {v}\r\n" for k, v in script.headers.items())
+            writer.write(
+                f"HTTP/1.1 {script.status} X\r\ncontent-type: {script.content_type}\r\n"
+                f"{extra}content-length: {len(data)}\r\n\r\n".encode()
+                + data
+            )
+            await writer.drain()
+            return True
         if script.status != 200:
-            await self._json(writer, script.status, script.error or {"error": {"message": "x"}})
+            await self._json(
+                writer, script.status, script.error or {"error": {"message": "x"}}, script.headers
+            )
             return True
         usage = _usage(body, script.content) if script.usage else None
         if not body.get("stream"):
@@ -190,10 +219,17 @@ class FakeModel:
         await self._stream(reader, writer, script, usage)
         return False
 
-    async def _json(self, writer: asyncio.StreamWriter, status: int, obj: Any) -> None:
+    async def _json(
+        self,
+        writer: asyncio.StreamWriter,
+        status: int,
+        obj: Any,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         data = json.dumps(obj).encode()
+        extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
         writer.write(
-            f"HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n"
+            f"HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n{extra}"
             f"content-length: {len(data)}\r\n\r\n".encode()
             + data
         )
@@ -216,6 +252,11 @@ class FakeModel:
             return
         sent = 0
         for n, (offset, piece) in enumerate(_pieces(script)):
+            if script.cut_after is not None and n >= script.cut_after:
+                await writer.drain()
+                writer.transport.abort()  # an abrupt drop, not a clean end of stream
+                self.disconnects += 1
+                return
             if script.hang_after is not None and n >= script.hang_after:
                 try:
                     await writer.drain()

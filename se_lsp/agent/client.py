@@ -216,9 +216,11 @@ class ModelClient:
                 result = await self._stream(ep, system, user, schema, on_text, temperature)
         except asyncio.CancelledError:
             raise
-        except AgentError:
+        except AgentError as err:
             self.stats.errors += 1
-            raise
+            if ep.base_url in str(err):
+                raise
+            raise AgentError(self.describe_error(ep, err)) from None  # name the endpoint
         except BaseException as err:
             if not isinstance(err, Exception):
                 raise

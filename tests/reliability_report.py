@@ -1,0 +1,97 @@
+"""The reliability figures: tests record what they injected and saw; this prints the table.
+
+`record(section, name, data)` merges one entry into tests/.reliability.json (gitignored)
+so the figures in docs/reliability.md come from a real run, not from memory.
+`python -m tests.reliability_report` prints them as markdown.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+PATH = Path(__file__).with_name(".reliability.json")
+_lock = threading.Lock()
+
+
+def _load() -> dict[str, Any]:
+    try:
+        data = json.loads(PATH.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def record(section: str, name: str, data: dict[str, Any]) -> None:
+    """Store one test's figures under section/name (a re-run overwrites its own entry)."""
+    with _lock:
+        all_ = _load()
+        all_.setdefault(section, {})[name] = data
+        all_["_meta"] = {
+            "updated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}",
+            "python": platform.python_version(),
+        }
+        tmp = PATH.with_suffix(".tmp")
+        tmp.write_text(json.dumps(all_, indent=1, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(PATH)
+
+
+def _cell(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def render(data: dict[str, Any]) -> str:
+    out: list[str] = []
+    meta = data.get("_meta", {})
+    if meta:
+        out.append(
+            f"Recorded {meta.get('updated')} on {meta.get('machine')}, "
+            f"Python {meta.get('python')}.\n"
+        )
+    matrix = data.get("fault_matrix", {})
+    if matrix:
+        requests = sum(int(v.get("requests", 0)) for v in matrix.values())
+        out.append(
+            f"### Fault matrix (runner + client): {len(matrix)} faults, "
+            f"{requests} HTTP requests in all\n"
+        )
+        out.append("| fault | outcome | requests | message shown |")
+        out.append("|---|---|---|---|")
+        for name, v in sorted(matrix.items()):
+            out.append(
+                f"| {name} | {v.get('outcome')} | {v.get('requests')} | {_cell(v.get('message'))} |"
+            )
+        out.append("")
+    lsp = data.get("fault_matrix_lsp", {})
+    if lsp:
+        out.append(f"### Through the language server process: {len(lsp)} faults\n")
+        out.append("| fault | progress | message shown |")
+        out.append("|---|---|---|")
+        for name, v in sorted(lsp.items()):
+            kinds = " → ".join(k.removeprefix("WorkDoneProgress") for k in v.get("progress", []))
+            out.append(f"| {name} | {kinds} | {_cell(v.get('message'))} |")
+        out.append("")
+    props = data.get("properties", {})
+    if props:
+        out.append("### Properties (hypothesis and randomized runs)\n")
+        out.append("| property | cases | figures |")
+        out.append("|---|---|---|")
+        for name, v in sorted(props.items()):
+            rest = ", ".join(f"{k}: {x}" for k, x in v.items() if k != "cases")
+            out.append(f"| {name} | {v.get('cases')} | {_cell(rest)} |")
+        out.append("")
+    return "\n".join(out)
+
+
+def main() -> None:
+    print(render(_load()))
+
+
+if __name__ == "__main__":
+    main()

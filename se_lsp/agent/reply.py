@@ -254,10 +254,13 @@ def clean_code(text: str) -> str:
 def clean_text(text: str, limit: int) -> str:
     """Markdown from the model, safe to render: no images, links, raw HTML, escapes; bounded."""
     text = clean_code(text)
-    text = _IMAGE.sub(lambda m: m.group(1), text)
-    text = _LINK.sub(lambda m: m.group(1), text)
-    text = _AUTOLINK.sub(lambda m: f"`{m.group(1)}`", text)
-    text = _HTML.sub("", text)
+    before = None
+    while text != before:  # again until stable: removing `<<img>img ...>` leaves `<img ...>`
+        before = text
+        text = _IMAGE.sub(lambda m: m.group(1), text)
+        text = _LINK.sub(lambda m: m.group(1), text)
+        text = _AUTOLINK.sub(lambda m: f"`{m.group(1)}`", text)
+        text = _HTML.sub("", text)
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return redact(text).text.strip()  # the model may echo a secret it was never shown

@@ -17,13 +17,16 @@ from pathlib import Path
 
 from se_lsp.config import Settings
 from se_lsp.documents import Document
-from se_lsp.findings import Finding, Severity
+from se_lsp.findings import Severity
 from se_lsp.guard import Excluder
 from se_lsp.positions import LineIndex
 from se_lsp.rules import Analysis, RuleInfo, analyze
 from se_lsp.rules.engine import reanalyze
 
 log = logging.getLogger(__name__)
+
+# Seconds of no typing after which a fast re-analysis is completed by an exact one.
+SETTLE = 0.6
 
 
 def run_rules(
@@ -32,6 +35,7 @@ def run_rules(
     settings: Settings,
     index: LineIndex,
     previous: Analysis | None = None,
+    exact: bool = True,
 ) -> Analysis:
     """One analysis with the user's rule choices applied (runs on a worker thread).
 
@@ -47,7 +51,13 @@ def run_rules(
 
     if previous is not None:
         return reanalyze(
-            previous, text, language, index=index, enabled=enabled, severity_of=severity_of
+            previous,
+            text,
+            language,
+            index=index,
+            enabled=enabled,
+            severity_of=severity_of,
+            exact=exact,
         )
     return analyze(text, language, index=index, enabled=enabled, severity_of=severity_of)
 
@@ -60,10 +70,12 @@ class _State:
         self.analysis: Analysis | None = None
         self.settings: Settings | None = None
 
-    def run(self, text: str, language: str, settings: Settings, index: LineIndex) -> Analysis:
+    def run(
+        self, text: str, language: str, settings: Settings, index: LineIndex, exact: bool
+    ) -> Analysis:
         with self.lock:
             previous = self.analysis if self.settings is settings else None
-            result = run_rules(text, language, settings, index, previous)
+            result = run_rules(text, language, settings, index, previous, exact)
             self.analysis, self.settings = result, settings
             return result
 
@@ -93,14 +105,18 @@ class Analyzer:
         path = to_fs_path(doc.uri)
         return self._excluder.excluded(Path(path)) if path else None
 
-    def schedule(self, doc: Document, delay: float = 0.0) -> None:
-        """Analyse `doc` after `delay` seconds, replacing any analysis already waiting."""
+    def schedule(self, doc: Document, delay: float = 0.0, *, typing: bool = False) -> None:
+        """Analyse `doc` after `delay` seconds, replacing any analysis already waiting.
+
+        While the user types (`typing`), re-analysis may leave file-scoped rules behind
+        for speed; an exact pass follows once typing pauses for SETTLE seconds.
+        """
         if doc.language is None:
             return
         old = self._pending.pop(doc.uri, None)
         if old is not None and not old.done():
             old.cancel()
-        task = asyncio.get_running_loop().create_task(self._run(doc, delay))
+        task = asyncio.get_running_loop().create_task(self._run(doc, delay, typing))
         self._pending[doc.uri] = task
         task.add_done_callback(functools.partial(self._done, doc.uri))
 
@@ -117,26 +133,36 @@ class Analyzer:
         if task is not None:
             task.cancel()
 
-    async def _run(self, doc: Document, delay: float) -> None:
+    async def _run(self, doc: Document, delay: float, typing: bool) -> None:
         if delay > 0:
             await asyncio.sleep(delay)
         language = doc.language
         if language is None:
             return
         if self.excluded(doc) is not None or not self.settings.language_enabled(language):
-            findings: list[Finding] = []
-        else:
-            version, text, index = doc.version, doc.text, doc.index
-            state = self._states.setdefault(doc.uri, _State())
-            loop = asyncio.get_running_loop()
-            result = await loop.run_in_executor(
-                self._pool, state.run, text, language, self.settings, index
-            )
-            findings = result.findings
-            if doc.version != version or doc.text is not text:
-                return  # a newer analysis is already scheduled for the new text
-        doc.builtin = findings
+            doc.builtin = []
+            self._publish(doc)
+            return
+        exact = await self._analyse(doc, language, exact=not typing)
+        if exact is None or exact:
+            return
+        # A new edit cancels this task, so the exact pass runs only once typing pauses.
+        await asyncio.sleep(SETTLE)
+        await self._analyse(doc, language, exact=True)
+
+    async def _analyse(self, doc: Document, language: str, *, exact: bool) -> bool | None:
+        """Run the rules, publish if the document is unchanged; None when it was stale."""
+        version, text, index = doc.version, doc.text, doc.index
+        state = self._states.setdefault(doc.uri, _State())
+        loop = asyncio.get_running_loop()
+        result = await loop.run_in_executor(
+            self._pool, state.run, text, language, self.settings, index, exact
+        )
+        if doc.version != version or doc.text is not text:
+            return None  # a newer analysis is already scheduled for the new text
+        doc.builtin = result.findings
         self._publish(doc)
+        return result.exact
 
     def shutdown(self) -> None:
         for task in self._pending.values():

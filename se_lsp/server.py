@@ -158,9 +158,9 @@ class SeLspServer(LanguageServer):
             )
         )
 
-    def analyze_soon(self, doc: Document | None, delay: float = 0.0) -> None:
+    def analyze_soon(self, doc: Document | None, delay: float = 0.0, typing: bool = False) -> None:
         if doc is not None:
-            self.analyzer.schedule(doc, delay)
+            self.analyzer.schedule(doc, delay, typing=typing)
 
 
 server = SeLspServer()
@@ -229,7 +229,7 @@ def did_change(ls: SeLspServer, params: types.DidChangeTextDocumentParams) -> No
     doc = ls.documents.get(params.text_document.uri)
     if doc is not None and doc.agent:
         ls.publish(doc)  # agent findings moved with the edit: show them where they are now
-    ls.analyze_soon(doc, ls.settings.editor.builtin.debounce_ms / 1000)
+    ls.analyze_soon(doc, ls.settings.editor.builtin.debounce_ms / 1000, typing=True)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)

@@ -62,3 +62,18 @@ def test_unchanged_text_reuses_everything():
     base = analyze(text, "go")
     again = reanalyze(base, text, "go")
     assert again.findings is base.findings
+
+
+@pytest.mark.parametrize("language", ["rust", "cpp", "go"])
+def test_fast_reanalysis_then_exact_pass_converges(language):
+    """While typing, file-scoped rules may lag; the exact pass on the same text repairs them."""
+    rng = random.Random(f"{language}-fast")
+    path = sorted((CORPUS / language).glob(f"*{EXT[language]}"))[0]
+    text = path.read_text(encoding="utf-8")
+    current = analyze(text, language)
+    for edited in list(_edits(text, rng))[:20]:
+        current = reanalyze(current, edited, language, exact=False)
+        settled = reanalyze(current, edited, language, exact=True)
+        assert settled.exact
+        assert _keys(settled.findings) == _keys(analyze(edited, language).findings)
+        current = settled

@@ -585,14 +585,15 @@ def _word_hits(ctx: Context, word: str) -> Iterator[int]:
     src = ctx.source
     needle = word.encode()
     n = len(needle)
-    pos = src.find(needle)
+    lo, hi = ctx.scan_range
+    pos = src.find(needle, lo, hi)
     while pos >= 0:
         end = pos + n
         if (pos == 0 or src[pos - 1] not in _WORD_BYTES) and (
             end >= len(src) or src[end] not in _WORD_BYTES
         ):
             yield pos
-        pos = src.find(needle, end)
+        pos = src.find(needle, end, hi)
 
 
 def _calls(ctx: Context, name: str) -> list[Node]:
@@ -1793,7 +1794,7 @@ def _math_calls_near_floats(ctx: Context) -> list[Node]:
     hits = set(_word_hits(ctx, "float"))
     hits.update(
         m.start()
-        for m in _FLOAT_SUFFIX.finditer(src)
+        for m in _FLOAT_SUFFIX.finditer(src, *ctx.scan_range)
         if m.end() >= len(src) or src[m.end()] not in _WORD_BYTES
     )
     for start in sorted(hits):

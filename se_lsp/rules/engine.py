@@ -245,6 +245,11 @@ class Context:
         self._nodes: dict[str, list[Node]] | None = None
         self._rule: RuleInfo | None = None
 
+    @property
+    def scan_range(self) -> tuple[int, int]:
+        """The bytes a rule that scans `source` directly should look at (all of it, or `limit`)."""
+        return self.limit if self.limit is not None else (0, len(self.source))
+
     # -- nodes ----------------------------------------------------------
 
     def nodes(self, node_type: str) -> list[Node]:
@@ -324,6 +329,8 @@ class Analysis:
     tree: Tree
     source: bytes = field(repr=False)
     line_count: int = 0
+    # False when file-scoped rules were limited to the edited code (see reanalyze).
+    exact: bool = True
 
 
 IsEnabled = Callable[[RuleInfo], bool]
@@ -455,11 +462,16 @@ def reanalyze(
     enabled: IsEnabled | None = None,
     severity_of: SeverityOf | None = None,
     index: LineIndex | None = None,
+    exact: bool = True,
 ) -> Analysis:
     """Analyse `text` again after an edit, re-checking only the items the edit touched.
 
     Findings elsewhere are carried over (moved by the number of lines the edit added
-    or removed). A rule whose result depends on code in another item (a declaration
+    or removed). With `exact=False`, file-scoped rules are also limited to the touched
+    items: much cheaper while the user types, but such a rule may miss or keep a finding
+    that depends on a declaration elsewhere until the next exact pass (the result says
+    `exact=False`; the server runs a full analysis when typing pauses).
+    A rule whose result depends on code in another item (a declaration
     elsewhere in the file) is brought up to date by the next full `analyze`, which the
     server runs on save and when the user pauses.
     """
@@ -469,9 +481,21 @@ def reanalyze(
     if b"\r" in old or b"\r" in source:
         # A lone CR is a line break to LSP but not to tree-sitter rows: keep it simple.
         return analyze(text, language, enabled=enabled, severity_of=severity_of, index=index)
+    rules = rules_for(language)
+    file_rules = [r for r in rules if r.info.scope != "item"]
     start = _common_prefix(old, source)
     if start == len(old) == len(source):
-        return Analysis(previous.findings, previous.tree, source, index.line_count)
+        if previous.exact or not exact:
+            return Analysis(
+                previous.findings, previous.tree, source, index.line_count, exact=previous.exact
+            )
+        # The same text, made exact: only the file-scoped rules need a whole-file pass.
+        codes = {r.info.id for r in file_rules}
+        whole = Context(language, source, previous.tree, index)
+        fresh = _run_rules(whole, file_rules, enabled, severity_of)
+        same = [f for f in previous.findings if f.code not in codes]
+        found = sorted([*same, *fresh], key=lambda f: (f.span.start, f.code))
+        return Analysis(found, previous.tree, source, index.line_count)
     suffix = _common_suffix(old, source, min(len(old), len(source)) - start)
     old_end, new_end = len(old) - suffix, len(source) - suffix
     tree = previous.tree.copy()
@@ -491,9 +515,9 @@ def reanalyze(
     for r in edited.changed_ranges(tree):
         first, last = min(first, r.start_byte), max(last, r.end_byte)
     lo, hi = _dirty_range(tree.root_node, first, last)
-    rules = rules_for(language)
-    item_rules = [r for r in rules if r.info.scope == "item"]
-    file_rules = [r for r in rules if r.info.scope != "item"]
+    if not exact:
+        file_rules = []
+    item_rules = [r for r in rules if r not in file_rules]
     ctx = Context(language, source, tree, index, limit=(lo, hi))
     fresh = _run_rules(ctx, item_rules, enabled, severity_of)
     if file_rules:
@@ -510,10 +534,14 @@ def reanalyze(
             kept.append(f)
         elif f.span.start.line > hi_line - delta:
             moved = f.shifted(delta) if delta else f
-            if not _suppressed(index, moved):
+            # Only the line just below the edited code can have gained an ignore comment.
+            if moved.span.start.line > hi_line + 1 or not _suppressed(index, moved):
                 kept.append(moved)
-    found = sorted([*kept, *fresh], key=lambda f: (f.span.start, f.code))
-    return Analysis(_dedupe(found), tree, source, index.line_count)
+    # Both lists are already in order and free of duplicates: sorting two runs is cheap.
+    found = sorted([*kept, *_dedupe(fresh)], key=lambda f: (f.span.start, f.code))
+    # Exact when file-scoped rules ran over the whole file now, or there are none.
+    exact = exact or all(r.info.scope == "item" for r in rules)
+    return Analysis(found, tree, source, index.line_count, exact=exact)
 
 
 def _with_severity(f: Finding, sev: Severity) -> Finding:

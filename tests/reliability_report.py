@@ -61,11 +61,12 @@ def render(data: dict[str, Any]) -> str:
             f"### Fault matrix (runner + client): {len(matrix)} faults, "
             f"{requests} HTTP requests in all\n"
         )
-        out.append("| fault | outcome | requests | message shown |")
-        out.append("|---|---|---|---|")
+        out.append("| fault | outcome | requests | seconds | message shown |")
+        out.append("|---|---|---|---|---|")
         for name, v in sorted(matrix.items()):
             out.append(
-                f"| {name} | {v.get('outcome')} | {v.get('requests')} | {_cell(v.get('message'))} |"
+                f"| {name} | {v.get('outcome')} | {v.get('requests')} | {v.get('seconds')} "
+                f"| {_cell(v.get('message'))} |"
             )
         out.append("")
     lsp = data.get("fault_matrix_lsp", {})

@@ -14,6 +14,7 @@ import asyncio
 import json
 import socket
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -319,7 +320,9 @@ async def test_fault_ends_in_one_clear_outcome(case: Case, healthy: FakeModel) -
         runner = AgentRunner(host)
         try:
             # A safety net only: the run's own deadline (TIMEOUT) must end it long before.
+            started = time.perf_counter()
             result = await asyncio.wait_for(runner.optimize(ARG, "tok"), 30)
+            seconds = time.perf_counter() - started  # recorded as a figure, never asserted
             errors = [m for lvl, m in host.messages if lvl == types.MessageType.Error]
             calls = [c for c, _ in host.progress.calls]
             doc = host.documents.get(URI)
@@ -354,7 +357,12 @@ async def test_fault_ends_in_one_clear_outcome(case: Case, healthy: FakeModel) -
         record(
             "fault_matrix",
             case.name,
-            {"outcome": case.outcome, "requests": requests, "message": message},
+            {
+                "outcome": case.outcome,
+                "requests": requests,
+                "seconds": round(seconds, 2),
+                "message": message,
+            },
         )
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 import pytest_lsp
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from lsprotocol import types
 from pygls.exceptions import JsonRpcRequestCancelled
@@ -233,6 +233,8 @@ def test_any_reply_parses_or_fails_cleanly_and_stays_in_the_selection(
 
 @settings(max_examples=300, deadline=None)
 @given(text=nasty_text, limit=st.integers(2, 300))
+@example(text="<<img>img src=x onerror=1>", limit=100)  # once rebuilt a tag (fixed)
+@example(text="!![[x](a)](http://e/p.png)", limit=100)
 def test_sanitised_text_has_no_escapes_or_invisible_characters(text: str, limit: int) -> None:
     out = clean_text(text, limit)
     assert _clean(out) and "\x00" not in out
@@ -384,8 +386,12 @@ FINDING = {
 }
 
 
+ANCHOR_LINES = [(3, "let mut v = Vec::new(); // é"), (5, "v.push(*x);"), (4, "for x in xs {")]
+ANCHORS = {f"f{i}": a for i, (_, a) in enumerate(ANCHOR_LINES)}
+
+
 def _reply(n: int) -> str:
-    anchors = [(3, "let mut v = Vec::new(); // é"), (5, "v.push(*x);"), (4, "for x in xs {")]
+    anchors = ANCHOR_LINES
     fs = [
         {**FINDING, "line_start": ln, "line_end": ln, "anchor": a, "title": f"f{i}"}
         for i, (ln, a) in enumerate(anchors[:n])
@@ -617,7 +623,11 @@ async def test_edit_storm_never_publishes_a_range_invalid_for_its_version(
         for d in diags:
             assert _valid(d.range, texts[ver]), (ver, d.range, d.message)
             checked += 1
-            agent += d.source == "systems-engineer"
+            if d.source == "systems-engineer":
+                # An agent finding sits on the very line of code it was made for.
+                line = texts[ver].split("\n")[d.range.start.line]
+                assert line.strip() == ANCHORS[d.message], (ver, d.range, d.message, line)
+                agent += 1
     record(
         "properties",
         "edit_storm",

@@ -97,11 +97,21 @@ class Case:
 
 
 CASES = [
-    Case("http-400", [_err(400, "bad request: unknown field")], says=("HTTP 400",), max_requests=1),
+    Case(
+        "http-400",
+        [_err(400, "bad request: unknown field")],
+        says=("HTTP 400", "seLsp.agent.model"),
+        max_requests=1,
+    ),
     Case("http-401", [_err(401, "invalid key")], says=("API key",), max_requests=1),
     Case("http-403", [_err(403, "forbidden")], says=("API key",), max_requests=1),
     Case("http-404", [_err(404, "no such model")], says=("404", "model"), max_requests=1),
-    Case("http-422", [_err(422, "unprocessable: messages")], says=("HTTP 422",), max_requests=1),
+    Case(
+        "http-422",
+        [_err(422, "unprocessable: messages")],
+        says=("HTTP 422", "seLsp.agent.model"),
+        max_requests=1,
+    ),
     Case(
         "http-429-retry-after",
         [_err(429, "slow down", headers={"retry-after-ms": "20"})] * 2,
@@ -112,20 +122,24 @@ CASES = [
         [_err(429, "slow down", headers={"retry-after": "3600"})] * 2,
         says=("429",),
     ),
-    Case("http-500", [_err(500, "internal")] * 2, says=("HTTP 500",)),
-    Case("http-503", [_err(503, "overloaded")] * 2, says=("HTTP 503",)),
+    Case("http-500", [_err(500, "internal")] * 2, says=("HTTP 500", "try again")),
+    Case("http-503", [_err(503, "overloaded")] * 2, says=("HTTP 503", "try again")),
     Case(
         "http-502-html-body",
         [Script(status=502, body_raw="<html><body><h1>502 Bad Gateway</h1></body></html>")] * 2,
-        says=("HTTP 502",),
+        says=("HTTP 502", "try again"),
     ),
     Case(
         "http-200-html-body",
         [Script(status=599, body_raw="<html>proxy login</html>")] * 2,
-        says=("599",),
+        says=("599", "try again"),
     ),
-    Case("redirect-307", [Script(redirect_to="http://10.255.255.1/v1/chat/completions")]),
-    Case("connection-refused", refused=True, says=("Cannot reach",)),
+    Case(
+        "redirect-307",
+        [Script(redirect_to="http://10.255.255.1/v1/chat/completions")],
+        says=("Redirects are not followed",),
+    ),
+    Case("connection-refused", refused=True, says=("Cannot reach", "baseUrl")),
     Case("read-timeout", [Script(stall=30)] * 2, says=("did not answer",)),
     Case(
         "dripping-stream",
@@ -158,11 +172,16 @@ CASES = [
         says=("maxOutputTokens",),
         max_requests=1,
     ),
-    Case("malformed-sse", [Script(raw="data: {not json at all\n\n")], max_requests=1),
+    Case(
+        "malformed-sse",
+        [Script(raw="data: {not json at all\n\n")],
+        says=("OpenAI-compatible",),
+        max_requests=1,
+    ),
     Case(
         "sse-error-event",
         [Script(raw=_event({"error": {"message": "model overloaded", "type": "x"}}))],
-        says=("overloaded",),
+        says=("overloaded", "Try again"),
         max_requests=1,
     ),
     Case(
@@ -174,6 +193,7 @@ CASES = [
     Case(
         "wrong-shape-chunks",
         [Script(raw=_event({"choices": "nope"}) + _event({"choices": [{"delta": 5}]}))],
+        says=("OpenAI-compatible",),
         max_requests=1,
     ),
     Case(
@@ -185,15 +205,26 @@ CASES = [
                 + "data: [DONE]\n\n"
             )
         ],
+        says=("declined", "I cannot help with that."),
         max_requests=1,
     ),
-    Case("prose-not-json", [Script(content="Sorry, I am only a language model.")], max_requests=1),
-    Case("json-array-reply", [Script(content="[1, 2, 3]")], max_requests=1),
-    Case("deeply-nested-json", [Script(content=NESTED, chunk=5000)], max_requests=1),
+    Case(
+        "prose-not-json",
+        [Script(content="Sorry, I am only a language model.")],
+        says=("reply format",),
+        max_requests=1,
+    ),
+    Case("json-array-reply", [Script(content="[1, 2, 3]")], says=("reply format",), max_requests=1),
+    Case(
+        "deeply-nested-json",
+        [Script(content=NESTED, chunk=5000)],
+        says=("reply format",),
+        max_requests=1,
+    ),
     Case(
         "deeply-nested-field",
         [Script(content=NESTED_FIELD, chunk=5000)],
-        says=("not valid JSON",),
+        says=("not valid JSON", "reply format"),
         max_requests=1,
     ),
     Case(

@@ -302,6 +302,7 @@ class ModelClient:
         size = 0
         finish: str | None = None
         tokens_in = tokens_out = None
+        refusals: list[str] = []
         try:
             async for chunk in stream:
                 usage = getattr(chunk, "usage", None)
@@ -309,6 +310,9 @@ class ModelClient:
                     tokens_in = getattr(usage, "prompt_tokens", None)
                     tokens_out = getattr(usage, "completion_tokens", None)
                 for choice in chunk.choices or ():
+                    refusal = getattr(choice.delta, "refusal", None)
+                    if isinstance(refusal, str):
+                        refusals.append(refusal)
                     delta = choice.delta.content if choice.delta is not None else None
                     if delta:
                         size += len(delta)
@@ -322,6 +326,14 @@ class ModelClient:
             close = getattr(stream, "close", None)
             if close is not None:
                 await close()
+        if not parts and refusals:
+            from se_lsp.agent.reply import clean_code
+
+            said = _short(clean_code("".join(refusals)))
+            raise AgentError(
+                f"the model declined to review this code ({said}). "
+                "Select other code, or choose another model (seLsp.agent.model)."
+            )
         return Result(
             "".join(parts), finish, tokens_in, tokens_out, time.perf_counter() - started, fmt
         )
@@ -338,7 +350,10 @@ class ModelClient:
             )
         elif isinstance(err, openai.APIConnectionError):
             cause = err.__cause__ or err.__context__
-            msg = f"Cannot reach the model endpoint {url}: {type(cause or err).__name__}."
+            msg = (
+                f"Cannot reach the model endpoint {url}: {type(cause or err).__name__}. "
+                "Is the server running? Check seLsp.agent.baseUrl."
+            )
         elif isinstance(err, openai.AuthenticationError | openai.PermissionDeniedError):
             msg = f"{url} refused the API key (from the environment variable {ep.key_source})."
         elif isinstance(err, openai.NotFoundError):
@@ -346,13 +361,16 @@ class ModelClient:
         elif isinstance(err, openai.RateLimitError):
             msg = f"{url} is rate limiting requests (HTTP 429); try again later."
         elif isinstance(err, openai.APIStatusError):
-            msg = f"{url} answered HTTP {err.status_code}: {_short(err.message)}"
+            msg = f"{url} answered HTTP {err.status_code}: {_short(err.message)}{_advice(err)}"
         elif isinstance(err, openai.APIError):
-            msg = f"{url} reported an error: {_short(err.message)}"
+            msg = f"{url} reported an error: {_short(err.message)}. Try again later."
         elif isinstance(err, AgentError):
             msg = f"{url}: {err}"
         else:
-            msg = f"{url} sent a malformed response ({type(err).__name__})."
+            msg = (
+                f"{url} sent a malformed response ({type(err).__name__}). Check that "
+                "seLsp.agent.baseUrl is an OpenAI-compatible /v1 endpoint."
+            )
         return redact(msg).text
 
     async def aclose(self) -> None:
@@ -362,6 +380,16 @@ class ModelClient:
             except Exception:  # closing is best effort at shutdown
                 pass
         self._clients.clear()
+
+
+def _advice(err: Any) -> str:
+    """What the user can do about an HTTP status the SDK has no class of its own for."""
+    code = int(getattr(err, "status_code", 0) or 0)
+    if 300 <= code < 400:
+        return ". Redirects are not followed: set seLsp.agent.baseUrl to the final URL."
+    if code >= 500:
+        return ". The server failed; try again later or look at its log."
+    return ". Check seLsp.agent.model and seLsp.agent.baseUrl."
 
 
 def _short(text: str, limit: int = 200) -> str:

@@ -45,7 +45,6 @@ from se_lsp.positions import LineIndex, Pos, Span
 log = logging.getLogger(__name__)
 
 
-
 class Host(Protocol):
     """What the runner needs from the language server."""
 
@@ -415,7 +414,10 @@ class AgentRunner:
         try:
             reply = parse_reply(result.text)
         except ValueError as err:
-            raise AgentError(f"{endpoint.base_url}: {err}") from None
+            raise AgentError(
+                f"{endpoint.base_url}: {err}; the model did not follow the reply format. "
+                "Try again, or a model that supports JSON output (seLsp.agent.model)."
+            ) from None
         for raw in reply.findings[outcome.seen :]:
             accept(raw)  # anything the streaming scanner could not see complete
         self._finish(doc, agent, run_lines, reply.summary, cleared, outcome)

@@ -466,3 +466,39 @@ async def test_fault_through_the_server_then_hover_answers(
     # The server still answers (a hover over code with no finding is null, not an error).
     assert hover is None or isinstance(hover, types.Hover)
     record("fault_matrix_lsp", name, {"message": errors[0].message, "progress": kinds})
+
+
+async def test_a_cut_stream_publishes_only_complete_valid_findings(healthy: FakeModel) -> None:
+    """Before a drop: one valid finding, one outside the selection, one half sent."""
+    outside = {**GOOD_FINDING, "line_start": 40, "line_end": 40, "anchor": "", "title": "far"}
+    half = {**GOOD_FINDING, "title": "never finished"}
+    body = json.dumps(
+        {"summary": "s", "findings": [GOOD_FINDING, outside, half]}, ensure_ascii=False
+    )
+    cut_at = body.index("never finished")  # the third finding is still open here
+    with FakeModel() as fake:
+        fake.push(Script(content=body, chunk=cut_at // 4 or 1, cut_after=4))
+        host = Host(fake.base_url)
+        host.documents.open(types.TextDocumentItem(URI, "rust", 1, RUST))
+        runner = AgentRunner(host)
+        try:
+            result = await asyncio.wait_for(runner.optimize(ARG, "tok"), 30)
+        finally:
+            await runner.shutdown()
+        doc = host.documents.get(URI)
+        assert doc is not None
+        assert "error" in result and result["findings"] == 1, result
+        assert [f.title for f in doc.agent] == ["Reserve capacity"]
+        assert doc.agent[0].span.start.line == 2, "placed on the line its anchor names"
+        errors = [m for lvl, m in host.messages if lvl == types.MessageType.Error]
+        assert len(errors) == 1 and fake.base_url in errors[0]
+        record(
+            "fault_matrix",
+            "cut-after-one-valid-finding",
+            {
+                "outcome": "error, 1 valid finding kept",
+                "requests": len(fake.requests),
+                "seconds": None,
+                "message": errors[0],
+            },
+        )

@@ -639,3 +639,16 @@ async def test_edit_storm_never_publishes_a_range_invalid_for_its_version(
             "agent_ranges": agent,
         },
     )
+
+
+def test_report_renders_what_was_recorded() -> None:
+    from tests.reliability_report import render
+
+    data = {
+        "fault_matrix": {"x-fault": {"outcome": "error", "requests": 2, "message": "a|b"}},
+        "properties": {"p": {"cases": 7, "kept": 3}},
+    }
+    out = render(data)
+    assert "| x-fault | error | 2 |" in out and "a\\|b" in out
+    assert "1 faults, 2 HTTP requests" in out
+    assert "| p | 7 | kept: 3 |" in out

@@ -11,6 +11,7 @@ import asyncio
 import functools
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,6 +25,9 @@ from se_lsp.rules import Analysis, RuleInfo, analyze
 from se_lsp.rules.engine import reanalyze
 
 log = logging.getLogger(__name__)
+
+# How many documents keep their syntax tree between analyses.
+KEEP_TREES = 8
 
 # Seconds of no typing after which a fast re-analysis is completed by an exact one.
 SETTLE = 0.6
@@ -90,7 +94,10 @@ class Analyzer:
         self.settings = Settings()
         self.root: Path | None = None
         self._excluder: Excluder | None = None
-        self._states: dict[str, _State] = {}
+        # Syntax trees of the documents edited most recently, for incremental re-parsing.
+        # Trees are the bulk of the server's memory (~0.4 MB per 1,000 lines), so the
+        # others are parsed afresh when they change again.
+        self._states: OrderedDict[str, _State] = OrderedDict()
 
     def configure(self, settings: Settings, root: Path | None) -> None:
         self.settings = settings
@@ -153,7 +160,13 @@ class Analyzer:
     async def _analyse(self, doc: Document, language: str, *, exact: bool) -> bool | None:
         """Run the rules, publish if the document is unchanged; None when it was stale."""
         version, text, index = doc.version, doc.text, doc.index
-        state = self._states.setdefault(doc.uri, _State())
+        state = self._states.get(doc.uri)
+        if state is None:
+            state = self._states[doc.uri] = _State()
+            while len(self._states) > KEEP_TREES:
+                self._states.popitem(last=False)
+        else:
+            self._states.move_to_end(doc.uri)
         loop = asyncio.get_running_loop()
         result = await loop.run_in_executor(
             self._pool, state.run, text, language, self.settings, index, exact

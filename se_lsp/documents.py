@@ -48,10 +48,10 @@ class Document:
             end = index.from_client(change.range.end.line, change.range.end.character, encoding)
             if end < start:
                 start, end = end, start
-            a, b = index.offset(start), index.offset(end)
             old_lines = end.line - start.line
             new_lines = _count_newlines(change.text)
-            self.text = self.text[:a] + change.text + self.text[b:]
+            self._index = index.edited(start, end, change.text)
+            self.text = self._index.text
             self._track_agent_findings(start, end, old_lines, new_lines)
         else:
             self.text = change.text

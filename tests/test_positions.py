@@ -67,3 +67,16 @@ def test_past_end_of_last_line_clamps_to_its_length():
     # pygls 2.1.1 maps this to an offset past the end of the document.
     astral = LineIndex("fn main() {} // 😋\n")
     assert astral.offset(astral.from_client(1, 0, "utf-16")) == len(astral.text)
+
+
+@given(TEXT, TEXT, st.data())
+def test_edited_index_equals_a_fresh_one(text, new_text, data):
+    index = LineIndex(text)
+    a = data.draw(st.integers(0, len(text)))
+    b = data.draw(st.integers(a, len(text)))
+    start, end = index.pos_at(a), index.pos_at(b)
+    edited = index.edited(start, end, new_text)
+    fresh = LineIndex(edited.text)
+    assert edited.text == text[: index.offset(start)] + new_text + text[index.offset(end) :]
+    assert edited.lines == fresh.lines
+    assert edited.line_starts == fresh.line_starts

@@ -198,3 +198,14 @@ async def test_hostile_streams_become_one_clear_error(fake: FakeModel, raw: str)
     with pytest.raises(AgentError) as err:
         await run(ModelClient(), ep(fake))
     assert fake.base_url in str(err.value)
+
+
+def test_stats_report_what_the_prompt_cache_saved():
+    from se_lsp.agent.client import Result, Stats
+
+    stats = Stats()
+    stats.record(Result("{}", "stop", 1000, 50, 0.5, "json_schema", tokens_cached=768))
+    stats.record(Result("{}", "stop", 1000, 40, 0.4, "json_schema", tokens_cached=None))
+    text = stats.describe()
+    assert "tokens in 2000, 768 of them from the provider's prompt cache (38%)" in text
+    assert "out 90" in text

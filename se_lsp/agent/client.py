@@ -128,6 +128,8 @@ class Result:
     tokens_out: int | None
     seconds: float
     format: str
+    # Prompt tokens the provider served from its prompt cache (None: not reported).
+    tokens_cached: int | None = None
 
 
 @dataclass
@@ -139,6 +141,7 @@ class Stats:
     errors: int = 0
     tokens_in: int = 0
     tokens_out: int = 0
+    tokens_cached: int = 0
     usage_missing: int = 0
     latencies: list[float] = field(default_factory=list)
 
@@ -148,6 +151,7 @@ class Stats:
             self.usage_missing += 1
         self.tokens_in += result.tokens_in or 0
         self.tokens_out += result.tokens_out or 0
+        self.tokens_cached += result.tokens_cached or 0
 
     def describe(self) -> str:
         lat = sorted(self.latencies)
@@ -157,10 +161,14 @@ class Stats:
         else:
             latency = "no completed requests"
         missing = f" ({self.usage_missing} replies without usage)" if self.usage_missing else ""
+        saved = ""
+        if self.tokens_cached:
+            share = self.tokens_cached / self.tokens_in if self.tokens_in else 0.0
+            saved = f", {self.tokens_cached} of them from the provider's prompt cache ({share:.0%})"
         return (
             f"se-lsp agent: {self.requests} model requests, {self.cache_hits} cache hits, "
-            f"{self.errors} errors; tokens in {self.tokens_in}, out {self.tokens_out}{missing}; "
-            f"{latency}"
+            f"{self.errors} errors; tokens in {self.tokens_in}{saved}, out {self.tokens_out}"
+            f"{missing}; {latency}"
         )
 
 
@@ -301,7 +309,7 @@ class ModelClient:
         parts: list[str] = []
         size = 0
         finish: str | None = None
-        tokens_in = tokens_out = None
+        tokens_in = tokens_out = tokens_cached = None
         refusals: list[str] = []
         try:
             async for chunk in stream:
@@ -309,6 +317,8 @@ class ModelClient:
                 if usage is not None:
                     tokens_in = getattr(usage, "prompt_tokens", None)
                     tokens_out = getattr(usage, "completion_tokens", None)
+                    details = getattr(usage, "prompt_tokens_details", None)
+                    tokens_cached = getattr(details, "cached_tokens", None)
                 for choice in chunk.choices or ():
                     refusal = getattr(choice.delta, "refusal", None)
                     if isinstance(refusal, str):
@@ -335,7 +345,13 @@ class ModelClient:
                 "Select other code, or choose another model (seLsp.agent.model)."
             )
         return Result(
-            "".join(parts), finish, tokens_in, tokens_out, time.perf_counter() - started, fmt
+            "".join(parts),
+            finish,
+            tokens_in,
+            tokens_out,
+            time.perf_counter() - started,
+            fmt,
+            tokens_cached if isinstance(tokens_cached, int) else None,
         )
 
     def describe_error(self, ep: Endpoint, err: Exception) -> str:

@@ -31,3 +31,33 @@ def big_source(language: str, lines: int = 10_000) -> str:
         i += 1
     text = "\n".join(out)
     return "\n".join(text.splitlines()[:lines]) + "\n"
+
+
+def compilable_cpp(lines: int = 10_000) -> str:
+    """~`lines` lines of C++ that compile: each copy of the corpus in its own namespace.
+
+    clang-tidy stops after 20 errors, so comparing it on code that does not compile
+    would measure an early exit rather than its analysis.
+    """
+    files = sorted((ROOT / "tests" / "corpus" / "cpp").glob("*.cpp"))
+    files.append(ROOT / "examples" / "report.cpp")
+    includes: set[str] = set()
+    bodies = []
+    for path in files:
+        text = re.sub(r"//\s*expect:.*$", "", path.read_text(encoding="utf-8"), flags=re.M)
+        body = []
+        for line in text.splitlines():
+            if line.startswith("#include"):
+                includes.add(line)
+            else:
+                body.append(line)
+        bodies.append("\n".join(body))
+    out = sorted(includes)
+    total = len(out)
+    i = 0
+    while total < lines:
+        for j, body in enumerate(bodies):
+            out.append(f"namespace copy{i}_{j} {{\n{body}\n}}  // namespace copy{i}_{j}")
+            total += body.count("\n") + 3
+        i += 1
+    return "\n".join(out) + "\n"

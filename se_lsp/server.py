@@ -150,6 +150,7 @@ class SeLspServer(LanguageServer):
     def apply_settings(self, raw: Any) -> None:
         self.settings = resolve(raw, self.root)
         self.analyzer.configure(self.settings, self.root)
+        logging.getLogger().setLevel(self.settings.editor.log_level.upper())
         for problem in self.settings.problems:
             self.window_show_message(
                 types.ShowMessageParams(

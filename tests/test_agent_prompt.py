@@ -110,3 +110,15 @@ def test_cache_text_has_no_line_numbers_so_moved_code_matches() -> None:
     assert a.cache_text == b.cache_text
     c = build_prompt(RUST.replace("Vec::new()", "Vec::new( )"), "rust", Span(Pos(2, 0), Pos(4, 0)))
     assert c.cache_text != a.cache_text
+
+
+def test_binary_looking_selection_is_refused_with_a_reason():
+    from se_lsp.agent.prompt import PromptError, build_prompt, looks_binary
+    from se_lsp.positions import Pos, Span
+
+    assert looks_binary("abc\x00def")
+    assert looks_binary("\x01\x02\x03\x04 ab")
+    assert not looks_binary('fn main() {\n\tlet s = "é😀";\r\n}\n')
+    text = 'fn f() {\n    let b = b"\x00\x01\x02\x03";\n}\n'
+    with pytest.raises(PromptError, match="binary"):
+        build_prompt(text, "rust", Span(Pos(1, 0), Pos(1, 20)))

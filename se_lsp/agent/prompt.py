@@ -100,6 +100,14 @@ def is_excluded(path: Path | None, root: Path | None, patterns: list[str]) -> st
     return Excluder(root, patterns, secrets=True).excluded(path)
 
 
+def looks_binary(text: str) -> bool:
+    """NUL bytes, or more than 1 in 20 characters that are control codes other than tab/CR."""
+    if "\x00" in text:
+        return True
+    controls = sum(1 for ch in text if ch < " " and ch not in "\t\r\n")
+    return controls * 20 > max(len(text), 1)
+
+
 def build_prompt(
     text: str,
     language: str,
@@ -124,6 +132,11 @@ def build_prompt(
             f"The selection is too large for the agent: {n_lines} lines / {n_bytes} bytes, "
             f"the limit is {max_lines} lines / {max_bytes} bytes "
             "(seLsp.limits.maxSelectionLines / maxSelectionBytes)."
+        )
+    if looks_binary("\n".join(raw)):
+        raise PromptError(
+            "The selection looks like binary data, not source code (NUL or many control "
+            "characters): it is not sent to the agent."
         )
     redaction = redact("\n".join(raw))
     lines = tuple(redaction.text.split("\n"))

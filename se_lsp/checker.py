@@ -8,6 +8,7 @@ from typing import Any
 
 from se_lsp.analysis import run_rules
 from se_lsp.config import PROJECT_FILE, Settings, load_project_settings
+from se_lsp.findings import Finding
 from se_lsp.guard import Excluder
 from se_lsp.languages import language_for
 from se_lsp.positions import LineIndex
@@ -19,6 +20,23 @@ def _project_root(directory: Path) -> Path | None:
         if (d / PROJECT_FILE).is_file():
             return d
     return None
+
+
+def record(path: Path, f: Finding) -> dict[str, Any]:
+    """One finding as `se-lsp check --format json` prints it (1-based, code points)."""
+    return {
+        "path": str(path),
+        "line": f.span.start.line + 1,
+        "column": f.span.start.col + 1,
+        "end_line": f.span.end.line + 1,
+        "end_column": f.span.end.col + 1,
+        "severity": f.severity.value,
+        "code": f.code,
+        "source": f.source,
+        "title": f.title,
+        "category": f.category,
+        "fix": f.fix.description if f.fix else None,
+    }
 
 
 def check_files(
@@ -53,22 +71,6 @@ def check_files(
             problems.append(f"{path}: cannot be read ({err.strerror})")
             continue
         index = LineIndex(text)
-        records = []
-        for f in run_rules(text, language, settings, index).findings:
-            records.append(
-                {
-                    "path": str(path),
-                    "line": f.span.start.line + 1,
-                    "column": f.span.start.col + 1,
-                    "end_line": f.span.end.line + 1,
-                    "end_column": f.span.end.col + 1,
-                    "severity": f.severity.value,
-                    "code": f.code,
-                    "source": f.source,
-                    "title": f.title,
-                    "category": f.category,
-                    "fix": f.fix.description if f.fix else None,
-                }
-            )
+        records = [record(path, f) for f in run_rules(text, language, settings, index).findings]
         results.append((path, records))
     return results, problems

@@ -23,8 +23,8 @@ from se_lsp.agent.prompt import (
 )
 from se_lsp.agent.reply import parse_reply, response_schema, shift_lines, to_finding
 from se_lsp.cache import Entry, ReplyCache, cache_key
+from se_lsp.checker import record
 from se_lsp.config import Settings
-from se_lsp.findings import Finding
 from se_lsp.languages import language_for, parser
 from se_lsp.positions import LineIndex, Pos, Span
 
@@ -42,22 +42,6 @@ def function_spans(text: str, language: str) -> list[Span]:
             continue
         stack.extend(reversed(node.children))
     return sorted(out, key=lambda s: s.start.line)
-
-
-def _record(path: Path, f: Finding) -> dict[str, Any]:
-    return {
-        "path": str(path),
-        "line": f.span.start.line + 1,
-        "column": f.span.start.col + 1,
-        "end_line": f.span.end.line + 1,
-        "end_column": f.span.end.col + 1,
-        "severity": f.severity.value,
-        "code": f.code,
-        "source": f.source,
-        "title": f.title,
-        "category": f.category,
-        "fix": f.fix.description if f.fix else None,
-    }
 
 
 async def review_files(
@@ -141,7 +125,7 @@ async def review_files(
                 shift_lines(raw, delta), prompt, text, source=agent.name, index=index
             )
             if checked.finding is not None:
-                results[path].append(_record(path, checked.finding))
+                results[path].append(record(path, checked.finding))
         done += 1
         say(f"agent: {done}/{len(jobs)} functions ({path}:{prompt.first_line + 1})")
 

@@ -20,7 +20,8 @@ from se_lsp.rules.engine import Context, RuleInfo, rule
 
 LOOPS = ("for_expression", "while_expression", "loop_expression")
 FUNCTION_BOUNDARY = ("function_item", "closure_expression")
-CALLS = ["call_expression"]
+# Calls are not captured by the query: `methods()`/`path_calls()` find them by name.
+CALLS: list[str] = []
 
 
 def in_loop(ctx: Context, node: Node) -> bool:
@@ -43,9 +44,9 @@ class MethodCall:
 
 @dataclass(slots=True)
 class _Index:
-    # Method name -> the calls; taken apart into a MethodCall only when a rule asks.
+    # Method name -> the calls of that method, in document order (scanned on first request).
     methods: dict[str, list[Node]] = field(default_factory=dict)
-    # Keyed by the last path segment (`new` for `Vec::new`), holding (call, full path text).
+    # Path (`Vec::new`) -> (call, full path text) for calls whose path ends with it.
     paths: dict[str, list[tuple[Node, str]]] = field(default_factory=dict)
     by_call: dict[int, MethodCall | None] = field(default_factory=dict)
     vec_lets: list[VecLet] | None = None
@@ -63,31 +64,90 @@ def _args(node: Node | None) -> list[Node]:
 
 
 def _index(ctx: Context) -> _Index:
-    """Method and path calls of the document, grouped by name (built once per analysis)."""
+    """The per-analysis tables the rules share (filled lazily, on first request)."""
     idx = _INDEXES.get(ctx)
-    if idx is not None:
-        return idx
-    idx = _Index()
-    methods, paths = idx.methods, idx.paths
-    for call in ctx.nodes("call_expression"):
-        fn = call.child_by_field_name("function")
-        if fn is None:
-            continue
-        kind = fn.type
-        if kind == "generic_function":
-            fn = fn.child_by_field_name("function")
-            if fn is None:
-                continue
-            kind = fn.type
-        if kind == "field_expression":
-            name = fn.child_by_field_name("field")
-            if name is not None:
-                methods.setdefault(ctx.text(name), []).append(call)
-        elif kind in ("scoped_identifier", "identifier"):
-            path = ctx.text(fn)
-            paths.setdefault(path.rsplit("::", 1)[-1], []).append((call, path))
-    _INDEXES[ctx] = idx
+    if idx is None:
+        idx = _INDEXES[ctx] = _Index()
     return idx
+
+
+# Calls are found by scanning the source bytes for the few names the rules ask about
+# and asking the tree only at those spots: the document has thousands of calls, and
+# taking every one apart (and having the query capture them) cost more than the rules.
+# `.` then whitespace or comments, as tree-sitter allows between a receiver and a method.
+_GAP = rb"(?:\s|//[^\n]*|/\*.*?\*/)*"
+
+
+def _call_of(fn: Node) -> Node | None:
+    """The call whose `function` is `fn` (directly, or through a `::<..>` turbofish)."""
+    parent = fn.parent
+    if parent is not None and parent.type == "generic_function":
+        if parent.child_by_field_name("function") != fn:
+            return None
+        fn, parent = parent, parent.parent
+    if parent is None or parent.type != "call_expression":
+        return None
+    return parent if parent.child_by_field_name("function") == fn else None
+
+
+def _inside_limit(ctx: Context, calls: list[Node]) -> list[Node]:
+    """Document order, each once, and only calls wholly inside `ctx.limit` (as `nodes()`)."""
+    lo, hi = ctx.scan_range
+    unique = {c.id: c for c in calls if c.start_byte >= lo and c.end_byte <= hi}
+    return sorted(unique.values(), key=lambda c: (c.start_byte, -c.end_byte))
+
+
+def _scan_methods(ctx: Context, idx: _Index, names: set[str]) -> None:
+    found: dict[str, list[Node]] = {n: [] for n in names}
+    alternatives = b"|".join(re.escape(n.encode()) for n in sorted(names, key=len, reverse=True))
+    pattern = re.compile(rb"\." + _GAP + rb"(" + alternatives + rb")\b", re.S)
+    lo, hi = ctx.scan_range
+    root = ctx.root
+    for m in pattern.finditer(ctx.source, lo, hi):
+        start, end = m.span(1)
+        name = root.descendant_for_byte_range(start, end)
+        if (
+            name is None
+            or name.type != "field_identifier"
+            or name.start_byte != start
+            or name.end_byte != end
+        ):
+            continue
+        fe = name.parent
+        if fe is None or fe.type != "field_expression":
+            continue
+        call = _call_of(fe)
+        if call is not None:
+            found[m.group(1).decode()].append(call)
+    for n, calls in found.items():
+        idx.methods[n] = _inside_limit(ctx, calls)
+
+
+def _scan_path(ctx: Context, path: str) -> list[tuple[Node, str]]:
+    last = path.rsplit("::", 1)[-1].encode()
+    pattern = re.compile(re.escape(path.encode()) + rb"\b")
+    lo, hi = ctx.scan_range
+    calls = []
+    for m in pattern.finditer(ctx.source, lo, hi):
+        end = m.end()
+        leaf = ctx.root.descendant_for_byte_range(end - len(last), end)
+        if leaf is None or leaf.type != "identifier" or leaf.end_byte != end:
+            continue
+        fn = leaf.parent if leaf.start_byte != m.start() else leaf
+        if fn is None or fn.type not in ("scoped_identifier", "identifier") or fn.end_byte != end:
+            continue
+        call = _call_of(fn)
+        if call is not None:
+            calls.append(call)
+    out = []
+    for call in _inside_limit(ctx, calls):
+        fn = call.child_by_field_name("function")
+        if fn is not None and fn.type == "generic_function":
+            fn = fn.child_by_field_name("function")
+        text = ctx.text(fn)
+        if text == path or text.endswith("::" + path):
+            out.append((call, text))
+    return out
 
 
 def _take_apart(call: Node) -> MethodCall | None:
@@ -107,8 +167,12 @@ def _take_apart(call: Node) -> MethodCall | None:
 
 def methods(ctx: Context, *names: str) -> Iterator[MethodCall]:
     idx = _index(ctx)
+    missing = {n for n in names if n not in idx.methods}
+    if missing:
+        # The first request scans for every method any rule asks about, in one pass.
+        _scan_methods(ctx, idx, missing if idx.methods else missing | _RULE_METHODS)
     for name in names:
-        for call in idx.methods.get(name, ()):
+        for call in idx.methods[name]:
             mc = as_method(ctx, call)
             if mc is not None:
                 yield mc
@@ -128,9 +192,13 @@ def as_method(ctx: Context, node: Node | None) -> MethodCall | None:
 def path_calls(ctx: Context, *paths: str) -> Iterator[tuple[Node, str]]:
     """Calls of the given paths (`Vec::new`), also when spelled `std::vec::Vec::new`."""
     idx = _index(ctx)
-    for last in {p.rsplit("::", 1)[-1] for p in paths}:
-        for call, text in idx.paths.get(last, ()):
-            if any(text == p or text.endswith("::" + p) for p in paths):
+    seen: set[int] = set()
+    for p in paths:
+        if p not in idx.paths:
+            idx.paths[p] = _scan_path(ctx, p)
+        for call, text in idx.paths[p]:
+            if call.id not in seen:
+                seen.add(call.id)
                 yield call, text
 
 
@@ -279,7 +347,7 @@ for line in lines {
     if re.is_match(line) { n += 1; }
 }
 """,
-    node_types=["call_expression"],
+    node_types=CALLS,
 )
 def regex_in_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     for call, _path in path_calls(ctx, "Regex::new", "RegexBuilder::new"):
@@ -571,7 +639,7 @@ for (k, v) in &pairs {
     out.push_str(&prefix);
 }
 """,
-    node_types=["call_expression", "compound_assignment_expr"],
+    node_types=["compound_assignment_expr"],
 )
 def format_push_string(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     for mc in methods(ctx, "push_str"):
@@ -606,7 +674,7 @@ let port = cfg.get("port").expect(&format!("missing port in {}", path));
 let port = cfg.get("port").unwrap_or_else(|| panic!("missing port in {}", path));
 let host = cfg.get("host").expect("missing host");
 """,
-    node_types=["call_expression"],
+    node_types=CALLS,
 )
 def expect_fun_call(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     for mc in methods(ctx, "expect"):
@@ -912,7 +980,7 @@ if user.role == "admin".to_string() { grant(); }
 if user.role == "admin" { grant(); }
 let label = "admin".to_string();
 """,
-    node_types=["binary_expression", "call_expression"],
+    node_types=["binary_expression"],
     has_fix=True,
     confidence=0.8,
 )
@@ -958,7 +1026,7 @@ if ext.to_ascii_lowercase() == wanted.to_ascii_lowercase() { keep(); }
 if ext.eq_ignore_ascii_case(&wanted) { keep(); }
 if ext.to_ascii_lowercase() == "Png" { never(); }
 """,
-    node_types=["binary_expression", "call_expression"],
+    node_types=["binary_expression"],
     has_fix=True,
 )
 def manual_ignore_case_cmp(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
@@ -1525,7 +1593,7 @@ let mut other = Vec::new();
 other.push(first);
 if verbose { other.push("-v"); }
 """,
-    node_types=["call_expression", "macro_invocation"],
+    node_types=["macro_invocation"],
     has_fix=True,
 )
 def vec_init_then_push(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
@@ -1577,7 +1645,7 @@ let mut buf = vec![0; len];
 let mut pad = Vec::with_capacity(len);
 pad.resize(len, b' ');
 """,
-    node_types=["call_expression", "macro_invocation"],
+    node_types=["macro_invocation"],
     has_fix=True,
 )
 def slow_vector_initialization(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
@@ -1693,7 +1761,7 @@ for user in &users {
     adults.push(user.id);
 }
 """,
-    node_types=["call_expression", "macro_invocation"],
+    node_types=["macro_invocation"],
     confidence=0.75,
 )
 def push_without_capacity(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
@@ -1730,3 +1798,18 @@ def _fills_once_per_item(ctx: Context, loop: Node, name: str) -> bool:
             if mc is not None and ctx.text(mc.name) == "push" and ctx.text(mc.receiver) == name:
                 return not _exits_early(ctx, body)
     return False
+
+
+# Every method name a rule passes to `methods()`, scanned for together in one pass.
+_RULE_METHODS = {
+    "push_str",
+    "expect",
+    "len",
+    "is_empty",
+    "collect",
+    "extend",
+    "truncate",
+    *_OVEREAGER,
+    *_EAGER_TO_LAZY,
+    *_PATTERN_METHODS,
+}

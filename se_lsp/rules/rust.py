@@ -78,16 +78,21 @@ def _index(ctx: Context) -> _Index:
 _GAP = rb"(?:\s|//[^\n]*|/\*.*?\*/)*"
 
 
-def _call_of(fn: Node) -> Node | None:
-    """The call whose `function` is `fn` (directly, or through a `::<..>` turbofish)."""
+def _call_of(fn: Node) -> tuple[Node, Node | None] | None:
+    """The call whose `function` is `fn`, and its `::<..>` turbofish node if there is one.
+
+    Compared by start byte rather than by asking for the `function` field: the function
+    is a call's (and a turbofish's) first child, and the field look-up costs more.
+    """
     parent = fn.parent
+    generic = None
     if parent is not None and parent.type == "generic_function":
-        if parent.child_by_field_name("function") != fn:
+        if parent.start_byte != fn.start_byte:
             return None
-        fn, parent = parent, parent.parent
-    if parent is None or parent.type != "call_expression":
+        generic, parent = parent, parent.parent
+    if parent is None or parent.type != "call_expression" or parent.start_byte != fn.start_byte:
         return None
-    return parent if parent.child_by_field_name("function") == fn else None
+    return parent, generic
 
 
 def _inside_limit(ctx: Context, calls: list[Node]) -> list[Node]:
@@ -99,7 +104,9 @@ def _inside_limit(ctx: Context, calls: list[Node]) -> list[Node]:
 
 def _scan_methods(ctx: Context, idx: _Index, names: set[str]) -> None:
     found: dict[str, list[Node]] = {n: [] for n in names}
-    alternatives = b"|".join(re.escape(n.encode()) for n in sorted(names, key=len, reverse=True))
+    alternatives = b"|".join(
+        re.escape(n.encode()) for n in sorted(names, key=lambda n: (-len(n), n))
+    )
     pattern = re.compile(rb"\." + _GAP + rb"(" + alternatives + rb")\b", re.S)
     lo, hi = ctx.scan_range
     root = ctx.root
@@ -116,9 +123,18 @@ def _scan_methods(ctx: Context, idx: _Index, names: set[str]) -> None:
         fe = name.parent
         if fe is None or fe.type != "field_expression":
             continue
-        call = _call_of(fe)
-        if call is not None:
-            found[m.group(1).decode()].append(call)
+        hit = _call_of(fe)
+        if hit is None:
+            continue
+        call, generic = hit
+        found[m.group(1).decode()].append(call)
+        if call.id not in idx.by_call:
+            # Taken apart here, where the pieces are at hand (what `_take_apart` would find).
+            value = fe.child_by_field_name("value")
+            turbofish = generic.child_by_field_name("type_arguments") if generic else None
+            args = _args(call.child_by_field_name("arguments"))
+            mc = MethodCall(call, value, name, args, turbofish) if value is not None else None
+            idx.by_call[call.id] = mc
     for n, calls in found.items():
         idx.methods[n] = _inside_limit(ctx, calls)
 
@@ -136,9 +152,9 @@ def _scan_path(ctx: Context, path: str) -> list[tuple[Node, str]]:
         fn = leaf.parent if leaf.start_byte != m.start() else leaf
         if fn is None or fn.type not in ("scoped_identifier", "identifier") or fn.end_byte != end:
             continue
-        call = _call_of(fn)
-        if call is not None:
-            calls.append(call)
+        hit = _call_of(fn)
+        if hit is not None:
+            calls.append(hit[0])
     out = []
     for call in _inside_limit(ctx, calls):
         fn = call.child_by_field_name("function")

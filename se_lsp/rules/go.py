@@ -56,7 +56,9 @@ def in_loop(ctx: Context, node: Node) -> bool:
 class _Facts:
     """What several rules want from one document, computed once per analysis."""
 
+    # callee spelling -> calls, filled per qualifier or bare name as rules ask (see calls)
     calls: dict[str, list[Node]] = field(default_factory=dict)
+    scanned: set[str] = field(default_factory=set)
     # function node id -> {name: (type text, byte where it was declared)}
     decls: dict[int, dict[str, tuple[str, int]]] = field(default_factory=dict)
     imports: set[str] | None = None
@@ -96,27 +98,82 @@ def _facts(ctx: Context) -> _Facts:
     facts = _FACTS.get(ctx)
     if facts is None:
         facts = _Facts()
-        for call in ctx.nodes("call_expression"):
-            fn = call.child_by_field_name("function")
-            if fn is None:
-                continue
-            if fn.type == "identifier":
-                name = ctx.text(fn)
-            elif fn.type == "selector_expression":
-                name = ctx.text(fn)
-                if not name.isidentifier() and ("\n" in name or " " in name or "\t" in name):
-                    name = _squash(name)
-            else:
-                continue
-            facts.calls.setdefault(name, []).append(call)
         _FACTS[ctx] = facts
     _LAST = (weakref.ref(ctx), facts)
     return facts
 
 
+def _callee_name(ctx: Context, fn: Node) -> str | None:
+    """How a call's callee is spelled (`append`, `fmt.Sprintf`), for the calls table."""
+    if fn.type == "identifier":
+        return ctx.text(fn)
+    if fn.type == "selector_expression":
+        name = ctx.text(fn)
+        if not name.isidentifier() and ("\n" in name or " " in name or "\t" in name):
+            name = _squash(name)
+        return name
+    return None
+
+
+@cache
+def _callee_pattern(key: str) -> re.Pattern[bytes]:
+    """Where a callee of `key` may be spelled: `pkg . Name` for a package, else the bare name.
+
+    A superset of the real callees; each hit is confirmed in the tree. A bare name must be
+    followed by what can follow a callee (arguments, type arguments or a comment), which
+    skips the many `string` types that are not conversions.
+    """
+    k = re.escape(key).encode()
+    if key in _QUALIFIERS:
+        return re.compile(k + rb"\s*\.\s*\w+")
+    return re.compile(k + rb"(?=\s*[(\[/])")
+
+
+# Package names whose calls rules ask about; `calls` scans once per qualifier.
+_QUALIFIERS = frozenset({"fmt", "regexp", "strings", "bytes", "time"})
+
+
+def _call_at(ctx: Context, start: int, end: int) -> Node | None:
+    """The call whose callee spans exactly source[start:end], if there is one."""
+    node: Node | None = ctx.root.descendant_for_byte_range(start, end)
+    while node is not None and node.start_byte == start and node.end_byte == end:
+        parent = node.parent
+        if parent is not None and parent.type == "call_expression":
+            fn = parent.child_by_field_name("function")
+            if fn is not None and fn.id == node.id:
+                return parent
+        node = parent
+    return None
+
+
+def _scan_calls(ctx: Context, facts: _Facts, key: str) -> None:
+    """Fill the calls table for `key` by scanning the bytes, not by capturing every call.
+
+    A big file has thousands of calls and the rules ask about a dozen callees; finding
+    those spellings in the source and confirming each in the tree is much cheaper.
+    """
+    lo, hi = ctx.scan_range
+    for m in _callee_pattern(key).finditer(ctx.source, lo, hi):
+        call = _call_at(ctx, m.start(), m.end())
+        if call is None or call.start_byte < lo or call.end_byte > hi:
+            continue
+        fn = call.child_by_field_name("function")
+        name = _callee_name(ctx, fn) if fn is not None else None
+        if name is not None:
+            facts.calls.setdefault(name, []).append(call)
+    facts.scanned.add(key)
+
+
 def calls(ctx: Context, *names: str) -> list[Node]:
     """All calls whose callee is spelled as one of `names` (e.g. `fmt.Sprintf`, `append`)."""
-    table = _facts(ctx).calls
+    facts = _facts(ctx)
+    for n in names:
+        key = n.split(".", 1)[0] if "." in n else n
+        if key not in facts.scanned:
+            if "." in n and key not in _QUALIFIERS:
+                raise ValueError(f"calls of {n}: add {key} to _QUALIFIERS")
+            _scan_calls(ctx, facts, key)
+    table = facts.calls
     if len(names) == 1:
         return table.get(names[0], [])
     out = [c for n in names for c in table.get(n, [])]
@@ -454,7 +511,7 @@ for _, s := range lines {
     }
 }
 """,
-    node_types=["call_expression"],
+    node_types=[],
 )
 def regexp_in_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     for call in calls(ctx, "regexp.Match", "regexp.MatchString", "regexp.MatchReader"):
@@ -549,7 +606,7 @@ if strings.ToLower(got) == want {
     return true
 }
 """,
-    node_types=["call_expression"],
+    node_types=[],
     has_fix=True,
 )
 def equal_fold(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
@@ -615,7 +672,7 @@ func merge(dst []string, src map[string]bool) []string {
 	return dst
 }
 """,
-    node_types=["range_clause", "call_expression"],
+    node_types=["range_clause"],
     body_examples=False,
     has_fix=True,
 )
@@ -748,7 +805,7 @@ var buf bytes.Buffer
 render(&buf)
 return buf.String()
 """,
-    node_types=["call_expression"],
+    node_types=[],
     has_fix=True,
     confidence=0.8,
 )
@@ -790,7 +847,7 @@ label := fmt.Sprintf("total")
     good="""
 label := fmt.Sprintf("total %d", n)
 """,
-    node_types=["call_expression"],
+    node_types=[],
     has_fix=True,
 )
 def sprint_literal(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
@@ -846,7 +903,7 @@ func check(s string) error {
 	return nil
 }
 """,
-    node_types=["call_expression"],
+    node_types=[],
     body_examples=False,
     has_fix=True,
 )
@@ -927,7 +984,7 @@ func header(w io.Writer, n int) {
 	fmt.Fprintf(w, "count: %d\\n", n)
 }
 """,
-    node_types=["call_expression"],
+    node_types=[],
     body_examples=False,
     has_fix=True,
 )
@@ -1031,7 +1088,7 @@ if verbose {
     args = append(args, "-v")
 }
 """,
-    node_types=["call_expression"],
+    node_types=[],
     has_fix=True,
 )
 def append_combine(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
@@ -1203,7 +1260,7 @@ for _, u := range users {
     }
 }
 """,
-    node_types=["range_clause", "call_expression"],
+    node_types=["range_clause"],
 )
 def prealloc(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     appends = self_appends(ctx)
@@ -1282,7 +1339,7 @@ func has(b []byte, word string) bool {
 	return bytes.Index(b, []byte(word)) >= 0
 }
 """,
-    node_types=["call_expression"],
+    node_types=[],
     body_examples=False,
 )
 def index_alloc(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
@@ -1357,7 +1414,7 @@ pad := bytes.Repeat([]byte{0}, size)
     good="""
 pad := bytes.Repeat([]byte{' '}, size)
 """,
-    node_types=["call_expression"],
+    node_types=[],
     has_fix=True,
 )
 def zero_byte_repeat(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
@@ -1615,7 +1672,7 @@ case <-time.After(time.Second):
     return
 }
 """,
-    node_types=["call_expression"],
+    node_types=[],
 )
 def time_after_in_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     for call in calls(ctx, "time.After"):
@@ -1806,7 +1863,7 @@ func total(samples []Sample) (sum float64) {
 }
 """,
     scope="file",  # sizes come from struct declarations anywhere in the file
-    node_types=["range_clause", "type_spec", "const_spec", "call_expression"],
+    node_types=["range_clause", "type_spec", "const_spec"],
     body_examples=False,
     confidence=0.8,
 )

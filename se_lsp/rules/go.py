@@ -181,13 +181,20 @@ def calls(ctx: Context, *names: str) -> list[Node]:
     return out
 
 
+_IMPORT = re.compile(rb"import")
+
+
 def imports(ctx: Context) -> set[str]:
     """Import paths of the file (only the top-level import declarations)."""
     facts = _facts(ctx)
     if facts.imports is None:
         found: set[str] = set()
-        for decl in ctx.root.named_children:
-            if decl.type != "import_declaration":
+        root = ctx.root
+        # Only where the keyword is: walking every top-level declaration of a big file
+        # costs more than asking the tree about the few `import` spellings.
+        for m in _IMPORT.finditer(ctx.source):
+            decl = root.first_named_child_for_byte(m.start())
+            if decl is None or decl.type != "import_declaration" or decl.start_byte != m.start():
                 continue
             stack = list(decl.named_children)
             while stack:
@@ -1593,7 +1600,10 @@ out := b.String()
     node_types=["assignment_statement"],
 )
 def string_concat_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
+    source = ctx.source
     for stmt in ctx.nodes("assignment_statement"):
+        if b"+" not in source[stmt.start_byte : stmt.end_byte]:
+            continue  # both `s += x` and `s = s + x` spell a plus
         op = stmt.child_by_field_name("operator")
         if op is None or op.type not in ("+=", "="):
             continue
@@ -1871,8 +1881,24 @@ def range_val_copy(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     if not ctx.nodes("type_spec"):
         return
     sizer = _sizer(ctx)
+    # Only a slice or array of one of these types is reported, and its declared type is
+    # spelled inside the function, so a function that never names one needs no lookup.
+    # (Sizes do not depend on the order they are computed in: a cycle is unsized anyway.)
+    big = [n.encode() for n in sizer.specs if (sizer.named(n) or 0) >= RANGE_COPY_BYTES]
+    if not big:
+        return
+    names_big: dict[int, bool] = {}
     for rl in range_loops(ctx):
-        if len(rl.names) != 2 or rl.names[1] == "_":
+        if len(rl.names) != 2 or rl.names[1] == "_" or rl.src.type != "identifier":
+            continue
+        func = enclosing_function(ctx, rl.src)
+        if func is None:
+            continue
+        named = names_big.get(func.id)
+        if named is None:
+            body = ctx.source[func.start_byte : func.end_byte]
+            named = names_big[func.id] = any(n in body for n in big)
+        if not named:
             continue
         ty = type_of(ctx, rl.src)
         m = re.fullmatch(r"(?:\[\]|\[\d+\])(\w+)", ty)
@@ -1937,7 +1963,18 @@ def huge_param(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     if not params:
         return
     sizer = _sizer(ctx)
+    # A named parameter type is reported only when it is one of these, so most parameters
+    # (int, string, pointers) are dismissed before the tree is asked about their function.
+    big = {n for n in sizer.specs if (sizer.named(n) or 0) >= PARAM_COPY_BYTES}
     for p in params:
+        typ = p.child_by_field_name("type")
+        if typ is None:
+            continue
+        if typ.type == "type_identifier":
+            if ctx.text(typ) not in big:
+                continue
+        elif typ.type != "array_type":
+            continue
         plist = p.parent
         func = plist.parent if plist is not None else None
         if func is None or func.type not in ("function_declaration", "method_declaration"):
@@ -1945,11 +1982,6 @@ def huge_param(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
         if plist != func.child_by_field_name("parameters") and plist != func.child_by_field_name(
             "receiver"
         ):
-            continue
-        typ = p.child_by_field_name("type")
-        if typ is None or typ.type not in ("type_identifier", "array_type"):
-            continue
-        if typ.type == "type_identifier" and ctx.text(typ) not in sizer.specs:
             continue
         size = sizer.size(typ)
         if size is None or size < PARAM_COPY_BYTES:

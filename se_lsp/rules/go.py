@@ -134,14 +134,14 @@ _QUALIFIERS = frozenset({"fmt", "regexp", "strings", "bytes", "time"})
 
 
 def _call_at(ctx: Context, start: int, end: int) -> Node | None:
-    """The call whose callee spans exactly source[start:end], if there is one."""
+    """The callee of the call whose callee spans exactly source[start:end], if there is one."""
     node: Node | None = ctx.root.descendant_for_byte_range(start, end)
     while node is not None and node.start_byte == start and node.end_byte == end:
         parent = node.parent
         if parent is not None and parent.type == "call_expression":
             fn = parent.child_by_field_name("function")
             if fn is not None and fn.id == node.id:
-                return parent
+                return node
         node = parent
     return None
 
@@ -153,12 +153,14 @@ def _scan_calls(ctx: Context, facts: _Facts, key: str) -> None:
     those spellings in the source and confirming each in the tree is much cheaper.
     """
     lo, hi = ctx.scan_range
+    bare = key not in _QUALIFIERS
     for m in _callee_pattern(key).finditer(ctx.source, lo, hi):
-        call = _call_at(ctx, m.start(), m.end())
-        if call is None or call.start_byte < lo or call.end_byte > hi:
+        fn = _call_at(ctx, m.start(), m.end())
+        call = fn.parent if fn is not None else None
+        if fn is None or call is None or call.start_byte < lo or call.end_byte > hi:
             continue
-        fn = call.child_by_field_name("function")
-        name = _callee_name(ctx, fn) if fn is not None else None
+        # A bare-name hit is an identifier spelled exactly `key`.
+        name = key if bare and fn.type == "identifier" else _callee_name(ctx, fn)
         if name is not None:
             facts.calls.setdefault(name, []).append(call)
     facts.scanned.add(key)
@@ -753,9 +755,15 @@ func index(src []string) map[int]string {
     has_fix=True,
 )
 def copy_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
+    source = ctx.source
     for rl in range_loops(ctx):
-        loop, names, src, body, stmts = rl.loop, rl.names, rl.src, rl.body, rl.stmts
-        if not names or len(stmts) != 1 or stmts[0].type != "assignment_statement":
+        body = rl.body
+        if not rl.names or rl.names[0] == "_" or body is None:
+            continue
+        if b"[" not in source[body.start_byte : body.end_byte]:
+            continue  # the one statement must be `dst[i] = ..`
+        loop, names, src, stmts = rl.loop, rl.names, rl.src, rl.stmts
+        if len(stmts) != 1 or stmts[0].type != "assignment_statement":
             continue
         stmt = stmts[0]
         op = stmt.child_by_field_name("operator")
@@ -1601,6 +1609,7 @@ out := b.String()
 )
 def string_concat_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     source = ctx.source
+    may_be_string: dict[tuple[int, str], bool] = {}  # sums in one loop repeat the question
     for stmt in ctx.nodes("assignment_statement"):
         if b"+" not in source[stmt.start_byte : stmt.end_byte]:
             continue  # both `s += x` and `s = s + x` spell a plus
@@ -1638,7 +1647,13 @@ def string_concat_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             continue
         loop = up(stmt, _LOOP_SET, _FUNCTION_SET)
         func = enclosing_function(ctx, stmt)
-        if loop is None or func is None or not _may_declare_string(ctx, func, name):
+        if loop is None or func is None:
+            continue
+        key = (func.id, name)
+        maybe = may_be_string.get(key)
+        if maybe is None:
+            maybe = may_be_string[key] = _may_declare_string(ctx, func, name)
+        if not maybe:
             continue
         ty, where = declarations(ctx, func).get(name, ("", 0))
         if ty != "string" or where >= loop.start_byte:

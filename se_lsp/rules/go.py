@@ -1915,7 +1915,7 @@ def range_val_copy(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             named = names_big[func.id] = any(n in body for n in big)
         if not named:
             continue
-        ty = type_of(ctx, rl.src)
+        ty = declarations(ctx, func).get(ctx.text(rl.src), ("", 0))[0]  # type_of, func known
         m = re.fullmatch(r"(?:\[\]|\[\d+\])(\w+)", ty)
         if m is None or m.group(1) not in sizer.specs:
             continue

@@ -118,16 +118,27 @@ class _Facts:
     value_params: list[tuple[Node, Node, Node]] | None = None
     expensive_classes: set[str] | None = None
     free_functions: dict[str, list[Node]] | None = None
+    # Per free function name: its overloads' per-parameter "cannot change the argument".
+    overloads: dict[str, list[list[bool]]] = field(default_factory=dict)
 
 
 _FACTS: weakref.WeakKeyDictionary[Context, _Facts] = weakref.WeakKeyDictionary()
+# The context asked about last and its facts, replaced as one tuple (safe across threads):
+# rules ask tens of thousands of times per analysis, and a weak-key lookup builds a new
+# weak reference on every call.
+_LAST: tuple[weakref.ref[Context], _Facts] | None = None
 
 
 def _facts(ctx: Context) -> _Facts:
+    global _LAST
+    last = _LAST
+    if last is not None and last[0]() is ctx:
+        return last[1]
     facts = _FACTS.get(ctx)
     if facts is None:
         facts = _Facts(using_std=b"using namespace std;" in ctx.source)
         _FACTS[ctx] = facts
+    _LAST = (weakref.ref(ctx), facts)
     return facts
 
 
@@ -245,8 +256,9 @@ def _scope_decls(ctx: Context, scope: Node, name: str) -> list[Decl]:
         return table
     table = []
     word = name.encode()
+    src = ctx.source
     for child, kind, end in _scope_candidates(ctx, scope):
-        if word not in ctx.source[child.start_byte : end]:
+        if src.find(word, child.start_byte, end) < 0:  # no slice copied
             continue
         for d in _declared(ctx, child, kind, name):
             if child.type == "for_range_loop":
@@ -562,6 +574,9 @@ def _free_functions(ctx: Context, name: str) -> list[list[bool]]:
             ident = decl.child_by_field_name("declarator")
             if ident is not None and ident.type == "identifier":
                 facts.free_functions.setdefault(ctx.text(ident), []).append(fn)
+    overloads = facts.overloads.get(name)
+    if overloads is not None:
+        return overloads
     overloads = []
     for fn in facts.free_functions.get(name, []):
         safe = []
@@ -570,6 +585,7 @@ def _free_functions(ctx: Context, name: str) -> list[list[bool]]:
             by_value = pdecl is None or pdecl.type == "identifier"
             safe.append(by_value or _const_qualified(ctx, param))
         overloads.append(safe)
+    facts.overloads[name] = overloads
     return overloads
 
 

@@ -1749,7 +1749,9 @@ class _Sizer:
     """
 
     def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
+        # A proxy, not the context itself: the sizer lives in a dict keyed weakly by the
+        # context, and a strong reference back would keep both (and the tree) forever.
+        self.ctx: Context = weakref.proxy(ctx)
         self.specs: dict[str, Node] = {}
         for spec in ctx.nodes("type_spec"):
             name = spec.child_by_field_name("name")

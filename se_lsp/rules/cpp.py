@@ -274,7 +274,7 @@ def _expensive_classes(ctx: Context) -> set[str]:
     if facts.expensive_classes is None:
         facts.expensive_classes = set()
         for node in ctx.nodes("field_declaration"):
-            if not _EXPENSIVE_HINT.search(ctx.source[node.start_byte : node.end_byte]):
+            if not _EXPENSIVE_HINT.search(ctx.source, node.start_byte, node.end_byte):
                 continue
             spec = node.parent.parent if node.parent is not None else None
             if spec is None or spec.type not in ("struct_specifier", "class_specifier"):
@@ -300,15 +300,14 @@ def _fields(ctx: Context) -> dict[str, list[Decl]]:
 def lookup(ctx: Context, name: str, at: Node) -> Decl | None:
     """The declaration of `name` visible at `at`: innermost scope first, then fields."""
     cur = at.parent
+    at_start = at.start_byte
     while cur is not None:
         if cur.type in _SCOPES:
-            found = [
-                d
-                for d in _scope_decls(ctx, cur, name)
-                if d.kind == "param" or d.start <= at.start_byte
-            ]
-            if found:
-                return found[-1]
+            table = _scope_decls(ctx, cur, name)
+            if table:  # most scopes declare nothing of that name
+                found = [d for d in table if d.kind == "param" or d.start <= at_start]
+                if found:
+                    return found[-1]
         cur = cur.parent
     candidates = _fields(ctx).get(name, [])
     # A field name declared with two different types in the file is ambiguous.
@@ -942,7 +941,7 @@ std::string with_suffix(std::string text) {
 )
 def unnecessary_value_param(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     for fn, body, param in _value_params(ctx):
-        if not _EXPENSIVE_HINT.search(ctx.source[param.start_byte : param.end_byte]):
+        if not _EXPENSIVE_HINT.search(ctx.source, param.start_byte, param.end_byte):
             continue
         if _is_override(ctx, fn):
             continue
@@ -1967,15 +1966,16 @@ def use_emplace(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             args = _args(call)
             if mc is None or len(args) != 1 or args[0].type != "call_expression":
                 continue
-            decl = _decl_of(ctx, mc[0])
-            if decl is None or decl.base not in _SEQUENCES:
-                continue
-            element = _element_type(decl)
             inner = args[0]
             ctor = _callee(ctx, inner)
             if ctor.startswith("std::") and ctor not in ("std::make_pair", *_STRINGS):
                 if "<" not in ctor:
                     continue  # std::move, std::to_string, ...: not a constructor call
+            # The callee test above needs no declaration: it goes first, before the lookup.
+            decl = _decl_of(ctx, mc[0])
+            if decl is None or decl.base not in _SEQUENCES:
+                continue
+            element = _element_type(decl)
             if ctor in ("std::make_pair", "make_pair"):
                 if not element.startswith("std::pair<"):
                     continue

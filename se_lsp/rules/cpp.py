@@ -1792,10 +1792,26 @@ def type_promotion_in_math_fn(ctx: Context, info: RuleInfo) -> Iterator[Finding]
         yield ctx.finding(info, call, fix=fix)
 
 
-_FLOAT_SUFFIX = re.compile(rb"[0-9][fF]")
+# Every digit becomes "0", so a float suffix (`1f`, `2.5F`) is a plain substring search for
+# "0f" or "0F": several times faster than a regex over a character class.
+_DIGITS_TO_ZERO = bytes(ord("0") if ord("0") <= i <= ord("9") else i for i in range(256))
+# The lookahead lets the regex engine skip positions that cannot start a name before it tries
+# the lookbehind and the alternation (about twice as fast, the same matches).
 _MATH_CALL = re.compile(
-    rb"(?<![\w$.>])(" + b"|".join(n.encode() for n in sorted(_C_MATH)) + rb")\s*\("
+    rb"(?=[a-z])(?<![\w$.>])(" + b"|".join(n.encode() for n in sorted(_C_MATH)) + rb")\s*\("
 )
+
+
+def _float_suffixes(src: bytes, lo: int, hi: int) -> Iterator[int]:
+    """Offsets in [lo, hi) of a digit followed by `f`/`F` that ends the word (`1f`, not `0xff`)."""
+    zeroed = src[lo:hi].translate(_DIGITS_TO_ZERO)
+    for needle in (b"0f", b"0F"):
+        pos = zeroed.find(needle)
+        while pos >= 0:
+            end = lo + pos + 2
+            if end >= len(src) or src[end] not in _WORD_BYTES:
+                yield lo + pos
+            pos = zeroed.find(needle, pos + 2)
 
 
 def _math_calls_near_floats(ctx: Context) -> list[Node]:
@@ -1807,11 +1823,7 @@ def _math_calls_near_floats(ctx: Context) -> list[Node]:
     src = ctx.source
     done_until = -1
     hits = set(_word_hits(ctx, "float"))
-    hits.update(
-        m.start()
-        for m in _FLOAT_SUFFIX.finditer(src, *ctx.scan_range)
-        if m.end() >= len(src) or src[m.end()] not in _WORD_BYTES
-    )
+    hits.update(_float_suffixes(src, *ctx.scan_range))
     for start in sorted(hits):
         if start < done_until:
             continue

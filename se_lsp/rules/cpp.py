@@ -276,7 +276,8 @@ def _expensive_classes(ctx: Context) -> set[str]:
         for node in ctx.nodes("field_declaration"):
             if not _EXPENSIVE_HINT.search(ctx.source, node.start_byte, node.end_byte):
                 continue
-            spec = node.parent.parent if node.parent is not None else None
+            owner = node.parent
+            spec = owner.parent if owner is not None else None
             if spec is None or spec.type not in ("struct_specifier", "class_specifier"):
                 continue
             name = spec.child_by_field_name("name")
@@ -641,14 +642,16 @@ def _calls_in(ctx: Context, name: str, hits: Iterable[int]) -> list[Node]:
         node = ctx.root.named_descendant_for_byte_range(pos, pos + len(name))
         if node is None or node.type not in ("identifier", "field_identifier"):
             continue
+        # Each `.parent` searches down from the root: ask once per level.
         callee = node
-        while callee.parent is not None and callee.parent.type in _CALLEE_PARTS:
-            parent = callee.parent
+        parent = callee.parent
+        while parent is not None and parent.type in _CALLEE_PARTS:
             last = parent.child_by_field_name("field") or parent.child_by_field_name("name")
             if last != callee:
                 break
             callee = parent
-        call = callee.parent
+            parent = callee.parent
+        call = parent
         if call is not None and call.type == "call_expression":
             if call.child_by_field_name("function") == callee:
                 found.append(call)

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from se_lsp.config import Settings
+from se_lsp.convert import diagnostics_json_text
 from se_lsp.documents import Document
 from se_lsp.findings import Severity
 from se_lsp.guard import Excluder
@@ -84,11 +85,32 @@ class _State:
             return result
 
 
+def _analyse_and_render(
+    state: _State,
+    text: str,
+    language: str,
+    settings: Settings,
+    index: LineIndex,
+    exact: bool,
+    uri: str,
+    encoding: str,
+) -> tuple[Analysis, str]:
+    """Analyse, then render the diagnostics JSON here too: the event loop only writes it."""
+    result = state.run(text, language, settings, index, exact)
+    return result, diagnostics_json_text(result.findings, index, encoding, uri)
+
+
 class Analyzer:
     """Runs the built-in rules for documents and hands fresh results to `publish`."""
 
-    def __init__(self, publish: Callable[[Document], None], workers: int = 2) -> None:
+    def __init__(
+        self,
+        publish: Callable[[Document], None],
+        workers: int = 2,
+        encoding: Callable[[], str] = lambda: "utf-16",
+    ) -> None:
         self._publish = publish
+        self._encoding = encoding
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="se-lsp-rules")
         self._pending: dict[str, asyncio.Task[None]] = {}
         self.settings = Settings()
@@ -168,12 +190,23 @@ class Analyzer:
         else:
             self._states.move_to_end(doc.uri)
         loop = asyncio.get_running_loop()
-        result = await loop.run_in_executor(
-            self._pool, state.run, text, language, self.settings, index, exact
+        encoding = self._encoding()
+        result, rendered = await loop.run_in_executor(
+            self._pool,
+            _analyse_and_render,
+            state,
+            text,
+            language,
+            self.settings,
+            index,
+            exact,
+            doc.uri,
+            encoding,
         )
         if doc.version != version or doc.text is not text:
             return None  # a newer analysis is already scheduled for the new text
         doc.builtin = result.findings
+        doc.rendered = (result.findings, encoding, rendered)
         self._publish(doc)
         return result.exact
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from typing import Any
 
@@ -77,3 +78,10 @@ def diagnostic_json(finding: Finding, index: LineIndex, encoding: str, uri: str)
     if href is not None:
         d["codeDescription"] = {"href": href}
     return d
+
+
+def diagnostics_json_text(
+    findings: list[Finding], index: LineIndex, encoding: str, uri: str
+) -> str:
+    """The JSON array of `findings` as diagnostics, ready to splice into a message."""
+    return json.dumps([diagnostic_json(f, index, encoding, uri) for f in findings])

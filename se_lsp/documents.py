@@ -26,6 +26,9 @@ class Document:
     builtin: list[Finding] = field(default_factory=list)
     agent: list[Finding] = field(default_factory=list)
     summaries: list[tuple[Span, str, str]] = field(default_factory=list)
+    # The built-in findings already rendered as a JSON array on the analysis thread:
+    # (the findings list it renders, position encoding, JSON text).
+    rendered: tuple[list[Finding], str, str] | None = field(default=None, repr=False)
     _index: LineIndex | None = field(default=None, repr=False)
 
     @property

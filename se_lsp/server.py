@@ -20,7 +20,7 @@ from se_lsp import __version__, actions
 from se_lsp.agent import CLEAR_CACHE, DISMISS, OPTIMIZE, SHOW_STATS
 from se_lsp.analysis import Analyzer
 from se_lsp.config import Settings, resolve
-from se_lsp.convert import diagnostic_json, pos_of, span_of
+from se_lsp.convert import diagnostics_json_text, pos_of, span_of
 from se_lsp.documents import Document, DocumentStore
 from se_lsp.findings import hover_markdown
 
@@ -43,17 +43,18 @@ class SeLspProtocol(LanguageServerProtocol):
 
     _server: SeLspServer
 
-    def notify_json(self, method: str, params: dict[str, Any]) -> None:
-        """Send a notification whose params are already plain JSON data.
+    def notify_json_text(self, method: str, params: str) -> None:
+        """Send a notification whose params are already JSON text.
 
         pygls's own path runs every message through cattrs, which walks a big
-        publishDiagnostics for milliseconds more; plain data needs only json.dumps.
+        publishDiagnostics for milliseconds more on the event loop; the diagnostics are
+        rendered on the analysis thread instead and only written here.
         """
         if self.writer is None:
             return
-        message = {"jsonrpc": "2.0", "method": method, "params": params}
-        body = json.dumps(message, separators=(",", ":")).encode("utf-8")
-        result = self.writer.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        body = f'{{"jsonrpc": "2.0", "method": {json.dumps(method)}, "params": {params}}}'
+        body_bytes = body.encode("utf-8")
+        result = self.writer.write(b"Content-Length: %d\r\n\r\n" % len(body_bytes) + body_bytes)
         if inspect.isawaitable(result):  # TCP and WebSocket writers are asynchronous
             task = asyncio.ensure_future(result)
             _WRITES.add(task)
@@ -121,7 +122,7 @@ class SeLspServer(LanguageServer):
             protocol_cls=SeLspProtocol,
         )
         self.documents = DocumentStore()
-        self.analyzer = Analyzer(self.publish)
+        self.analyzer = Analyzer(self.publish, encoding=lambda: self.encoding)
         self.settings = Settings()
         self.root: Path | None = None
         self.init_options: Any = None
@@ -170,12 +171,24 @@ class SeLspServer(LanguageServer):
             return
         enc = self.encoding
         index = doc.index
-        diags = [diagnostic_json(f, index, enc, doc.uri) for f in doc.findings]
-        params = {"uri": doc.uri, "version": doc.version, "diagnostics": diags}
-        # Sent as plain JSON: see convert.diagnostic_json for why.
+        rendered = doc.rendered
+        if rendered is not None and rendered[0] is doc.builtin and rendered[1] == enc:
+            builtin = rendered[2]  # made on the analysis thread
+        else:
+            builtin = diagnostics_json_text(doc.builtin, index, enc, doc.uri)
+        agent = diagnostics_json_text(doc.agent, index, enc, doc.uri) if doc.agent else "[]"
+        if builtin == "[]":
+            diagnostics = agent
+        elif agent == "[]":
+            diagnostics = builtin
+        else:
+            diagnostics = builtin[:-1] + ", " + agent[1:]
+        # Sent as plain JSON text: see convert.diagnostic_json for why.
+        params = f'{{"uri": {json.dumps(doc.uri)}, "version": {doc.version}, '
+        params += f'"diagnostics": {diagnostics}}}'
         protocol = self.protocol
         assert isinstance(protocol, SeLspProtocol)
-        protocol.notify_json(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, params)
+        protocol.notify_json_text(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, params)
 
     def analyze_soon(self, doc: Document | None, delay: float = 0.0, typing: bool = False) -> None:
         if doc is not None:

@@ -135,10 +135,13 @@ async def test_connection_refused_names_the_endpoint() -> None:
 async def test_local_only_refuses_remote_hosts_before_connecting() -> None:
     await check_local_only("http://127.0.0.1:1/v1")
     await check_local_only("http://[::1]:1/v1")
-    with pytest.raises(AgentError):
-        await check_local_only("http://10.1.2.3/v1")
+    # Not loopback, yet harmless should a bug let a connection through: tests never name
+    # an address off this machine.
+    for url in ("http://0.0.0.0/v1", "http://[::]:1/v1", "ftp://127.0.0.1/v1"):
+        with pytest.raises(AgentError):
+            await check_local_only(url)
     endpoint = Endpoint(
-        base_url="http://192.0.2.1:9/v1", model="m", api_key="k", key_source="K", local_only=True
+        base_url="http://0.0.0.0:9/v1", model="m", api_key="k", key_source="K", local_only=True
     )
     with pytest.raises(AgentError) as err:
         await run(ModelClient(), endpoint)

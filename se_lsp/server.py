@@ -322,7 +322,12 @@ def code_action(ls: SeLspServer, params: types.CodeActionParams) -> list[types.C
         document_changes=ls.client_supports("workspace.workspace_edit.document_changes"),
     )
     out += ls.agent.finding_actions(doc, span)
-    out += ls.agent.actions(doc, params.range, span)
+    out += ls.agent.actions(
+        doc,
+        params.range,
+        span,
+        disabled_support=ls.client_supports("text_document.code_action.disabled_support"),
+    )
     only = params.context.only
     if only:
         out = [a for a in out if a.kind is not None and any(a.kind.startswith(k) for k in only)]

@@ -154,7 +154,8 @@ def as_action(item: Any) -> dict[str, Any]:
     if isinstance(item, types.CodeAction):
         cmd = item.command
         command = {"command": cmd.command, "arguments": cmd.arguments} if cmd else None
-        return {"title": item.title, "kind": item.kind, "command": command}
+        disabled = {"reason": item.disabled.reason} if item.disabled else None
+        return {"title": item.title, "kind": item.kind, "command": command, "disabled": disabled}
     return {"title": item.title, "kind": None, "command": {"command": item.command}}
 
 
@@ -448,6 +449,16 @@ async def test_dismiss_and_clear_cache(client: LanguageClient, fake: FakeModel) 
 async def test_excluded_files_are_never_sent(client: LanguageClient, fake: FakeModel) -> None:
     uri = "file:///work/demo/secrets/keys.rs"
     await start(client, fake, uri=uri)
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            types.TextDocumentIdentifier(uri), SELECTION, types.CodeActionContext(diagnostics=[])
+        )
+    )
+    optimize_actions = [as_action(a) for a in actions or [] if "Optimize" in as_action(a)["title"]]
+    assert optimize_actions, "the action is shown, disabled with its reason, not hidden"
+    for action in optimize_actions:
+        assert "secrets/" in action["disabled"]["reason"]
+        assert "never sent" in action["disabled"]["reason"]
     result = await optimize(client, uri=uri)
     assert "excluded" in result["error"] and fake.requests == []
     assert any("never sent" in m.message for m in client.messages)

@@ -119,12 +119,34 @@ class AgentRunner:
                 self.host.notify_user(f"se-lsp: {p}", types.MessageType.Warning)
         return self._agents
 
-    def actions(self, doc: Document, rng: types.Range, span: Span) -> list[types.CodeAction]:
-        """ "Optimize selection with <agent>" for a non-empty selection in a supported file."""
+    def excluded_by(self, doc: Document) -> str | None:
+        """The exclusion pattern that keeps this file from ever reaching a model, if any."""
+        from pygls.uris import to_fs_path
+
+        fs_path = to_fs_path(doc.uri)
+        return is_excluded(
+            Path(fs_path) if fs_path else None, self.host.root, self.host.settings.exclude
+        )
+
+    def actions(
+        self, doc: Document, rng: types.Range, span: Span, *, disabled_support: bool = True
+    ) -> list[types.CodeAction]:
+        """ "Optimize selection with <agent>" for a non-empty selection in a supported file.
+
+        In an excluded file the action is shown disabled, with the reason, rather than
+        silently missing (clients without `disabled` support get it enabled: running it
+        says the same).
+        """
         if doc.language is None or not self.host.settings.editor.agent.enable:
             return []
         if span.start == span.end:
             return []
+        pattern = self.excluded_by(doc)
+        disabled = None
+        if pattern is not None and disabled_support:
+            disabled = types.CodeActionDisabled(
+                reason=f"This file is excluded by '{pattern}': it is never sent to a model."
+            )
         out = []
         for agent in self.agents().values():
             arg = {"uri": doc.uri, "range": _range_json(rng), "agent": agent.id}
@@ -132,6 +154,7 @@ class AgentRunner:
                 types.CodeAction(
                     title=f"Optimize selection with {agent.name}",
                     kind=types.CodeActionKind.RefactorRewrite,
+                    disabled=disabled,
                     command=types.Command(
                         title=f"Optimize selection with {agent.name}",
                         command=OPTIMIZE,
@@ -252,10 +275,7 @@ class AgentRunner:
             host.notify_user(f"se-lsp: {msg}", types.MessageType.Error)
             return {"error": msg}
         settings = host.settings
-        from pygls.uris import to_fs_path
-
-        fs_path = to_fs_path(doc.uri)
-        pattern = is_excluded(Path(fs_path) if fs_path else None, host.root, settings.exclude)
+        pattern = self.excluded_by(doc)
         if pattern is not None:
             msg = f"this file is excluded by '{pattern}' and is never sent to a model"
             host.notify_user(f"se-lsp: {msg}", types.MessageType.Warning)

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from se_lsp.findings import Severity
@@ -182,6 +181,8 @@ def load_project_settings(root: Path | None) -> tuple[ProjectSettings, list[str]
     if not path.is_file():
         return ProjectSettings(), problems
     try:
+        import yaml  # only projects with a .se-lsp.yaml pay for it at start-up
+
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
         problems.append(f"{path}: cannot be read ({_short(err)}); using the defaults")

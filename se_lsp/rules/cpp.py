@@ -9,7 +9,6 @@ quiet: a missed finding costs less than a false alarm.
 from __future__ import annotations
 
 import re
-import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -122,23 +121,10 @@ class _Facts:
     overloads: dict[str, list[list[bool]]] = field(default_factory=dict)
 
 
-_FACTS: weakref.WeakKeyDictionary[Context, _Facts] = weakref.WeakKeyDictionary()
-# The context asked about last and its facts, replaced as one tuple (safe across threads):
-# rules ask tens of thousands of times per analysis, and a weak-key lookup builds a new
-# weak reference on every call.
-_LAST: tuple[weakref.ref[Context], _Facts] | None = None
-
-
 def _facts(ctx: Context) -> _Facts:
-    global _LAST
-    last = _LAST
-    if last is not None and last[0]() is ctx:
-        return last[1]
-    facts = _FACTS.get(ctx)
+    facts: _Facts | None = ctx.shared.get("cpp")
     if facts is None:
-        facts = _Facts(using_std=b"using namespace std;" in ctx.source)
-        _FACTS[ctx] = facts
-    _LAST = (weakref.ref(ctx), facts)
+        facts = ctx.shared["cpp"] = _Facts(using_std=b"using namespace std;" in ctx.source)
     return facts
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from tree_sitter import Node, Query, QueryCursor, Tree
 
@@ -239,6 +240,9 @@ class Context:
         self.root = tree.root_node
         self._nodes: dict[str, list[Node]] | None = None
         self._rule: RuleInfo | None = None
+        # Tables a language module computes once per analysis and shares between its
+        # rules (declarations, calls by name...). They live and die with the context.
+        self.shared: dict[str, Any] = {}
 
     @property
     def scan_range(self) -> tuple[int, int]:

@@ -82,24 +82,10 @@ class RangeLoop:
         return statements(self.body)
 
 
-_FACTS: weakref.WeakKeyDictionary[Context, _Facts] = weakref.WeakKeyDictionary()
-
-
-# The facts of the most recent analysis, checked by identity before the weak dictionary
-# (rules ask for them thousands of times per document).
-_LAST: tuple[weakref.ref[Context], _Facts] | None = None
-
-
 def _facts(ctx: Context) -> _Facts:
-    global _LAST
-    last = _LAST
-    if last is not None and last[0]() is ctx:
-        return last[1]
-    facts = _FACTS.get(ctx)
+    facts: _Facts | None = ctx.shared.get("go")
     if facts is None:
-        facts = _Facts()
-        _FACTS[ctx] = facts
-    _LAST = (weakref.ref(ctx), facts)
+        facts = ctx.shared["go"] = _Facts()
     return facts
 
 
@@ -1749,8 +1735,8 @@ class _Sizer:
     """
 
     def __init__(self, ctx: Context) -> None:
-        # A proxy, not the context itself: the sizer lives in a dict keyed weakly by the
-        # context, and a strong reference back would keep both (and the tree) forever.
+        # A proxy: the sizer lives in the context's own tables, and a strong reference back
+        # would make a cycle that only the garbage collector could free, tree and all.
         self.ctx: Context = weakref.proxy(ctx)
         self.specs: dict[str, Node] = {}
         for spec in ctx.nodes("type_spec"):

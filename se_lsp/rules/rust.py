@@ -8,7 +8,6 @@ rule looks only at the handful of calls whose method or path name it cares about
 from __future__ import annotations
 
 import re
-import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -54,9 +53,6 @@ class _Index:
     generics: dict[str, list[Node]] | None = None
 
 
-_INDEXES: weakref.WeakKeyDictionary[Context, _Index] = weakref.WeakKeyDictionary()
-
-
 def _args(node: Node | None) -> list[Node]:
     if node is None:
         return []
@@ -65,9 +61,9 @@ def _args(node: Node | None) -> list[Node]:
 
 def _index(ctx: Context) -> _Index:
     """The per-analysis tables the rules share (filled lazily, on first request)."""
-    idx = _INDEXES.get(ctx)
+    idx: _Index | None = ctx.shared.get("rust")
     if idx is None:
-        idx = _INDEXES[ctx] = _Index()
+        idx = ctx.shared["rust"] = _Index()
     return idx
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -104,3 +105,25 @@ def isolated_env(home: Path) -> dict[str, str]:
         p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p
     )
     return env
+
+
+def scripted_agent_reply() -> tuple[int, str, dict[str, object], str]:
+    """The model reply the editors' Optimize tests script: one finding on the Rust sample's
+    non-ASCII line. Returns that line's 0-based number, its text, the finding, the reply."""
+    _, text, _, _ = SAMPLES["rust"]
+    line_no, line = locate(text, "é✓😀")
+    finding = {
+        "line_start": line_no + 1,  # the model sees 1-based line numbers
+        "line_end": line_no + 1,
+        "anchor": line.strip(),
+        "severity": "warning",
+        "category": "algorithm",
+        "title": "Pattern compiled per line; hoist it out of the loop",
+        "explanation": "The regex never changes but is rebuilt for each line.",
+        "replacement": None,
+        "impact": "one compile instead of one per line",
+        "measure": "cargo bench",
+        "confidence": 0.9,
+    }
+    reply = json.dumps({"findings": [finding], "summary": "Hoist the regex."}, ensure_ascii=False)
+    return line_no, line, finding, reply

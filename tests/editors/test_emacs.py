@@ -22,7 +22,7 @@ from tests.editors.conftest import (
     SERVER_CMD,
     expected_range,
     isolated_env,
-    locate,
+    scripted_agent_reply,
     write_workspace,
 )
 
@@ -170,22 +170,7 @@ def test_optimize_region_reaches_the_agent(tmp_path: Path) -> None:
     root.mkdir()
     (root / ".git").mkdir()
     paths = write_workspace(root)
-    _, text, _, _ = SAMPLES["rust"]
-    line_no, line = locate(text, "é✓😀")
-    finding = {
-        "line_start": line_no + 1,
-        "line_end": line_no + 1,
-        "anchor": line.strip(),
-        "severity": "warning",
-        "category": "algorithm",
-        "title": "Pattern compiled per line; hoist it out of the loop",
-        "explanation": "The regex never changes but is rebuilt for each line.",
-        "replacement": None,
-        "impact": "one compile instead of one per line",
-        "measure": "cargo bench",
-        "confidence": 0.9,
-    }
-    reply = json.dumps({"findings": [finding], "summary": "Hoist the regex."}, ensure_ascii=False)
+    line_no, _line, finding, reply = scripted_agent_reply()
     with FakeModel() as fake:
         fake.push(Script(content=reply))
         settings_el = (

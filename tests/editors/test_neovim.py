@@ -28,6 +28,7 @@ from tests.editors.conftest import (
     expected_range,
     isolated_env,
     locate,
+    scripted_agent_reply,
     units,
     write_workspace,
 )
@@ -334,22 +335,7 @@ def test_optimize_reaches_the_agent_and_its_finding_shows(tmp_path: Path) -> Non
     root = tmp_path / "project"
     root.mkdir()
     paths = write_workspace(root)
-    _, text, _, _ = SAMPLES["rust"]
-    line_no, line = locate(text, "é✓😀")
-    finding = {
-        "line_start": line_no + 1,  # the model sees 1-based line numbers
-        "line_end": line_no + 1,
-        "anchor": line.strip(),
-        "severity": "warning",
-        "category": "algorithm",
-        "title": "Pattern compiled per line; hoist it out of the loop",
-        "explanation": "The regex never changes but is rebuilt for each line.",
-        "replacement": None,
-        "impact": "one compile instead of one per line",
-        "measure": "cargo bench",
-        "confidence": 0.9,
-    }
-    reply = json.dumps({"findings": [finding], "summary": "Hoist the regex."}, ensure_ascii=False)
+    line_no, line, finding, reply = scripted_agent_reply()
     with FakeModel() as fake:
         fake.push(Script(content=reply))
         setup = {

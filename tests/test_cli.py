@@ -132,3 +132,18 @@ def test_invalid_project_file_names_the_key_and_keeps_going(tmp_path):
     assert "rules.cpp/avoid-endl" in out.stderr and ".se-lsp.yaml" in out.stderr
     assert "baseUrl" in out.stderr and "ignored" in out.stderr
     assert json.loads(out.stdout)["findings"]
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    for i in range(200):
+        (tmp_path / f"f{i}.cpp").write_text(CPP_BAD, encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "se_lsp", "check", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None
+    proc.stdout.readline()
+    proc.stdout.close()  # like `| head -1`
+    _, err = proc.communicate(timeout=60)
+    assert b"Traceback" not in err

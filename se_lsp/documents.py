@@ -7,7 +7,7 @@ so the line index is built once per version, not once per request.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from lsprotocol import types
 
@@ -36,6 +36,15 @@ class Document:
         if self._index is None or self._index.text is not self.text:
             self._index = LineIndex(self.text)
         return self._index
+
+    def built_index(self) -> LineIndex | None:
+        """The line index if it is already built for the current text (never builds it)."""
+        return self._index if self._index is not None and self._index.text is self.text else None
+
+    def adopt_index(self, index: LineIndex) -> None:
+        """Keep an index built elsewhere (on a worker thread) if it matches the text."""
+        if index.text is self.text:
+            self._index = index
 
     @property
     def findings(self) -> list[Finding]:
@@ -131,14 +140,4 @@ class DocumentStore:
         return list(self._docs.values())
 
 
-def drop_stale(doc: Document, findings: list[Finding]) -> list[Finding]:
-    """Findings whose anchor line no longer holds the text it was made for are dropped."""
-    index = doc.index
-    out = []
-    for f in findings:
-        if not f.anchor or index.line(f.span.start.line) == f.anchor:
-            out.append(f)
-    return out
-
-
-__all__ = ["Document", "DocumentStore", "drop_stale", "replace"]
+__all__ = ["Document", "DocumentStore"]

@@ -10,7 +10,7 @@ import hashlib
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from se_lsp.positions import LineIndex, Pos, Span
+from se_lsp.positions import Pos, Span
 
 
 class Severity(StrEnum):
@@ -68,10 +68,6 @@ class Finding:
         raw = f"{self.source}|{self.code}|{self.span.start.line}:{self.span.start.col}|"
         raw += f"{self.span.end.line}:{self.span.end.col}|{self.title}"
         return hashlib.sha1(raw.encode("utf-8")).hexdigest()[:16]
-
-    def with_anchor(self, index: LineIndex) -> Finding:
-        """Record the text of the first flagged line so the finding can be re-found after edits."""
-        return replace(self, anchor=index.line(self.span.start.line))
 
     def shifted(self, delta: int) -> Finding:
         """The same finding moved by `delta` lines (used when lines are inserted above)."""

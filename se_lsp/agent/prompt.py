@@ -8,7 +8,6 @@ body, sent byte-identical first in every request so endpoints can cache it.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,9 +55,6 @@ class Prompt:
     def cache_text(self) -> str:
         """What the answer depends on, without line numbers, so moved code still hits."""
         return f"{self.language}\n{self.context}\n{self.normalized}"
-
-    def digest(self) -> str:
-        return hashlib.sha256(self.user.encode("utf-8")).hexdigest()
 
 
 def selected_lines(span: Span) -> tuple[int, int]:

@@ -239,7 +239,6 @@ class Context:
         self.index = index
         self.root = tree.root_node
         self._nodes: dict[str, list[Node]] | None = None
-        self._rule: RuleInfo | None = None
         # Tables a language module computes once per analysis and shares between its
         # rules (declarations, calls by name...). They live and die with the context.
         self.shared: dict[str, Any] = {}
@@ -360,12 +359,11 @@ def analyze(
     enabled: IsEnabled | None = None,
     severity_of: SeverityOf | None = None,
     index: LineIndex | None = None,
-    old_tree: Tree | None = None,
 ) -> Analysis:
-    """Parse `text` and run every enabled rule of `language` over it."""
+    """Parse `text` and run every enabled rule of `language` over it (see reanalyze for edits)."""
     index = index or LineIndex(text)
     source = text.encode("utf-8", "surrogatepass")
-    tree = parse(language, source, old_tree)
+    tree = parse(language, source)
     ctx = Context(language, source, tree, index)
     found = _run_rules(ctx, rules_for(language), enabled, severity_of)
     return Analysis(_dedupe(found), tree, source, index.line_count)

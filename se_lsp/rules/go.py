@@ -405,19 +405,6 @@ def append_to_self(ctx: Context, stmt: Node) -> tuple[str, Node] | None:
     return target, call
 
 
-def range_parts(ctx: Context, loop: Node) -> tuple[list[str], Node] | None:
-    """For `for k, v := range expr` return ([k, v], expr); None for other loops."""
-    clause = next((c for c in loop.named_children if c.type == "range_clause"), None)
-    if clause is None:
-        return None
-    right = clause.child_by_field_name("right")
-    if right is None:
-        return None
-    left = clause.child_by_field_name("left")
-    names = [ctx.text(n) for n in left.named_children] if left is not None else []
-    return names, right
-
-
 @dataclass(frozen=True, slots=True)
 class SelfAppend:
     """One `x = append(x, ..)` statement."""

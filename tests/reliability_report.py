@@ -110,7 +110,8 @@ def _summary(data: dict[str, Any]) -> list[str]:
         f"| crashes (faults not ending in one clean outcome) | "
         f"{len(matrix) - ended} of {len(matrix)} (+{len(lsp)} through the server) | "
         "test_fault_matrix.py |",
-        f"| out-of-range or stale diagnostics | 0 of {storm.get('ranges_checked', '?')} ranges "
+        f"| out-of-range or stale diagnostics | {storm.get('invalid_or_stale', '?')} of "
+        f"{storm.get('ranges_checked', '?')} ranges "
         f"in {storm.get('cases', '?')} publishes | edit storm, test_properties.py |",
         f"| secrets in requests the loopback model received | "
         f"{corpus.get('secrets_seen', '?')} of {corpus.get('kinds', '?')} kinds planted | "

@@ -618,15 +618,19 @@ async def test_edit_storm_never_publishes_a_range_invalid_for_its_version(
     await asyncio.sleep(0.3)  # let the last debounced built-in analysis publish
     assert published, "diagnostics were published during the storm"
     checked = agent = 0
+    bad: list[tuple[int, types.Range, str]] = []  # invalid for their version, or stale
     for ver, diags in published:
         assert ver in texts, f"published for unknown version {ver}"
         for d in diags:
-            assert _valid(d.range, texts[ver]), (ver, d.range, d.message)
             checked += 1
+            if not _valid(d.range, texts[ver]):
+                bad.append((ver, d.range, d.message))
+                continue
             if d.source == "systems-engineer":
                 # An agent finding sits on the very line of code it was made for.
                 line = texts[ver].split("\n")[d.range.start.line]
-                assert line.strip() == ANCHORS[d.message], (ver, d.range, d.message, line)
+                if line.strip() != ANCHORS[d.message]:
+                    bad.append((ver, d.range, d.message))
                 agent += 1
     record(
         "properties",
@@ -637,8 +641,10 @@ async def test_edit_storm_never_publishes_a_range_invalid_for_its_version(
             "runs": len(pending),
             "ranges_checked": checked,
             "agent_ranges": agent,
+            "invalid_or_stale": len(bad),
         },
     )
+    assert not bad, bad[:5]
 
 
 def test_report_renders_what_was_recorded() -> None:

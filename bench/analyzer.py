@@ -12,7 +12,7 @@ from typing import Any
 
 from bench.common import fmt, header, summary, write
 from bench.sources import EXT, big_source, compilable_cpp
-from se_lsp.positions import LineIndex
+from se_lsp.core.positions import LineIndex
 from se_lsp.rules import analyze
 from se_lsp.rules.engine import reanalyze
 

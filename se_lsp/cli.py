@@ -78,7 +78,7 @@ def _serve(tcp: str | None) -> int:
     import logging
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    from se_lsp.server import server
+    from se_lsp.lsp.server import server
 
     if tcp:
         host, _, port = tcp.rpartition(":")
@@ -86,7 +86,7 @@ def _serve(tcp: str | None) -> int:
             raise UsageError(f"--tcp expects HOST:PORT, got '{tcp}'")
         server.start_tcp(host, int(port))
     else:
-        from se_lsp.stdio import serve_stdio
+        from se_lsp.lsp.stdio import serve_stdio
 
         serve_stdio(server)
     return EXIT_CLEAN
@@ -96,7 +96,7 @@ def _serve(tcp: str | None) -> int:
 
 
 def _iter_files(paths: Sequence[str]) -> Iterator[Path]:
-    from se_lsp.languages import EXTENSIONS
+    from se_lsp.core.languages import EXTENSIONS
 
     for raw in paths:
         path = Path(raw)
@@ -116,7 +116,7 @@ def _iter_files(paths: Sequence[str]) -> Iterator[Path]:
 
 
 def _check(paths: Sequence[str], fmt: str, config: str | None, agent: bool = False) -> int:
-    from se_lsp.checker import check_files
+    from se_lsp.rules.batch import check_files
 
     inputs = list(_iter_files(paths))
     results, problems = check_files(inputs, Path(config) if config else None)
@@ -129,7 +129,7 @@ def _check(paths: Sequence[str], fmt: str, config: str | None, agent: bool = Fal
     if fmt == "json":
         print(json.dumps({"findings": records}, indent=2, ensure_ascii=False))
     elif fmt == "sarif":
-        from se_lsp.sarif import to_sarif
+        from se_lsp.report import to_sarif
 
         print(json.dumps(to_sarif(records), indent=2, ensure_ascii=False))
     else:
@@ -156,7 +156,7 @@ def _check_agent(
 
     from se_lsp.agent.batch import review_files
     from se_lsp.agent.client import AgentError
-    from se_lsp.config import resolve
+    from se_lsp.core.settings import resolve
 
     root = config.parent if config else Path.cwd()
     settings = resolve(None, root)

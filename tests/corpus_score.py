@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from se_lsp.languages import language_for
+from se_lsp.core.languages import language_for
 from se_lsp.rules import analyze
 
 CORPUS = Path(__file__).resolve().parent / "corpus"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from se_lsp.cache import Entry, ReplyCache, cache_dir, cache_key
+from se_lsp.agent.cache import Entry, ReplyCache, cache_dir, cache_key
 
 
 def key(**kw: str) -> str:

@@ -17,7 +17,7 @@ from se_lsp.agent.client import (
     endpoint_from,
 )
 from se_lsp.agent.reply import response_schema
-from se_lsp.config import AgentSettings
+from se_lsp.core.settings import AgentSettings
 from tests.fakemodel import FakeModel, Script
 
 REPLY = json.dumps({"summary": "s", "findings": []})

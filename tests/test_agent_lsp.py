@@ -23,7 +23,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcRequestCancelled
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
-from se_lsp.positions import LineIndex, col_to_units
+from se_lsp.core.positions import LineIndex, col_to_units
 from tests.fakemodel import FakeModel, Script, estimate_tokens
 
 CACHE_DIR = tempfile.mkdtemp(prefix="se-lsp-cache-")

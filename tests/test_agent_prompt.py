@@ -8,8 +8,8 @@ import pytest
 
 from se_lsp.agent.definitions import load_agents, parse_agent
 from se_lsp.agent.prompt import PromptError, build_prompt, enclosing_header, is_excluded
-from se_lsp.findings import Finding
-from se_lsp.positions import Pos, Span
+from se_lsp.core.findings import Finding
+from se_lsp.core.positions import Pos, Span
 
 RUST = (
     "// ünïcödé 😀 header\n"
@@ -114,7 +114,7 @@ def test_cache_text_has_no_line_numbers_so_moved_code_matches() -> None:
 
 def test_binary_looking_selection_is_refused_with_a_reason():
     from se_lsp.agent.prompt import PromptError, build_prompt, looks_binary
-    from se_lsp.positions import Pos, Span
+    from se_lsp.core.positions import Pos, Span
 
     assert looks_binary("abc\x00def")
     assert looks_binary("\x01\x02\x03\x04 ab")

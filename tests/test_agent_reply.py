@@ -15,7 +15,7 @@ from se_lsp.agent.reply import (
     response_schema,
     to_finding,
 )
-from se_lsp.positions import Pos, Span
+from se_lsp.core.positions import Pos, Span
 
 RUST = (
     "// 😀 ünï\n"

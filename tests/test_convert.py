@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from lsprotocol.converters import get_converter
 
-from se_lsp.convert import diagnostic, diagnostic_json
-from se_lsp.positions import LineIndex
+from se_lsp.core.positions import LineIndex
+from se_lsp.lsp.convert import diagnostic, diagnostic_json
 from se_lsp.rules import analyze
 
 SRC = '#include <iostream>\nvoid f(int n) {\n    std::cout << "é😀" << n << std::endl;\n}\n'

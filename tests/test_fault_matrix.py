@@ -25,9 +25,9 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
-from se_lsp.agent.runner import AgentRunner
-from se_lsp.config import EditorSettings, Settings
-from se_lsp.documents import Document, DocumentStore
+from se_lsp.agent.session import AgentRunner
+from se_lsp.core.settings import EditorSettings, Settings
+from se_lsp.lsp.documents import Document, DocumentStore
 from tests.fakemodel import FakeModel, Script
 from tests.reliability_report import record
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from se_lsp.guard import Excluder, contains_placeholder, redact
+from se_lsp.core.policy import Excluder, contains_placeholder, redact
 
 # Fake credentials in each provider's public shape (none of them is real).
 SECRETS = {

@@ -13,7 +13,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
-from se_lsp.positions import col_to_units
+from se_lsp.core.positions import col_to_units
 
 CLIENTS = {
     "visual-studio-code": "utf-16",
@@ -111,7 +111,7 @@ async def test_hover_explains_the_finding(client: LanguageClient):
 
 def apply_text_edits(text: str, edits, encoding: str) -> str:
     """Apply LSP edits the way a client does, converting columns in `encoding`."""
-    from se_lsp.positions import LineIndex
+    from se_lsp.core.positions import LineIndex
 
     index = LineIndex(text)
     spans = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from se_lsp.positions import ENCODINGS, LineIndex, Pos, col_to_units, units_to_col
+from se_lsp.core.positions import ENCODINGS, LineIndex, Pos, col_to_units, units_to_col
 
 ALPHABET = st.sampled_from([*list("ab \t;{}é"), "́", "😀", "𝄞", "中", "\r\n", "\n", "\r"])
 TEXT = st.lists(ALPHABET, max_size=40).map("".join)

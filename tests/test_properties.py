@@ -39,8 +39,8 @@ from se_lsp.agent.reply import (
     response_schema,
     to_finding,
 )
-from se_lsp.guard import PLACEHOLDER_PREFIX, redact
-from se_lsp.positions import LineIndex, Pos, Span, col_to_units
+from se_lsp.core.policy import PLACEHOLDER_PREFIX, redact
+from se_lsp.core.positions import LineIndex, Pos, Span, col_to_units
 from tests.fakemodel import FakeModel, Script
 from tests.reliability_report import record
 

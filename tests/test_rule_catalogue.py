@@ -47,7 +47,7 @@ def test_metadata_complete(rule):
 @pytest.mark.parametrize("rule", [r for r in RULES if r.info.has_fix], ids=lambda r: r.info.id)
 def test_quick_fix_removes_the_finding(rule):
     """Applying a rule's mechanical fix to its bad example makes that finding go away."""
-    from se_lsp.positions import LineIndex
+    from se_lsp.core.positions import LineIndex
 
     src = rule.info.example("bad")
     found = [f for f in analyze(src, rule.info.language).findings if f.code == rule.info.id]

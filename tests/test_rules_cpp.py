@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from se_lsp.findings import Finding
-from se_lsp.positions import LineIndex, Pos
+from se_lsp.core.findings import Finding
+from se_lsp.core.positions import LineIndex, Pos
 from se_lsp.rules import analyze, rules_for
 
 

@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from se_lsp.positions import LineIndex, Pos
+from se_lsp.core.positions import LineIndex, Pos
 from se_lsp.rules import analyze, rules_for
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from se_lsp.agent.definitions import load_agents
 from se_lsp.agent.prompt import build_prompt
 from se_lsp.agent.reply import parse_reply, to_finding
-from se_lsp.positions import Pos, Span
+from se_lsp.core.positions import Pos, Span
 
 PACKAGE = Path(__file__).resolve().parents[1] / "se_lsp"
 

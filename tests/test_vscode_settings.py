@@ -1,7 +1,7 @@
 """The VS Code extension's contributed settings must match the server's settings model.
 
 VS Code only shows, validates and sends the settings that package.json declares, so a
-setting added to `se_lsp/config.py` alone is unreachable from VS Code, and one added to
+setting added to `se_lsp/core/settings.py` alone is unreachable from VS Code, and one added to
 package.json alone is rejected by the server (extra keys are forbidden). Names, types,
 defaults, enums and bounds are compared here so the two cannot drift apart.
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from se_lsp.config import EditorSettings
+from se_lsp.core.settings import EditorSettings
 
 PACKAGE_JSON = Path(__file__).resolve().parents[1] / "editors" / "vscode" / "package.json"
 PREFIX = "seLsp."
@@ -114,7 +114,7 @@ def test_same_setting_names_on_both_sides() -> None:
     server = set(_server_settings())
     assert server, "no settings found in the server model"
     assert contributed - CLIENT_ONLY - server == set(), "in package.json only"
-    assert server - contributed == set(), "in se_lsp/config.py only"
+    assert server - contributed == set(), "in se_lsp/core/settings.py only"
     assert CLIENT_ONLY <= contributed
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from se_lsp.agent.cache import Entry, ReplyCache, cache_key
 from se_lsp.agent.client import AgentError, ModelClient, endpoint_from
 from se_lsp.agent.definitions import load_agents
 from se_lsp.agent.prompt import (
@@ -22,11 +23,10 @@ from se_lsp.agent.prompt import (
     is_excluded,
 )
 from se_lsp.agent.reply import parse_reply, response_schema, shift_lines, to_finding
-from se_lsp.cache import Entry, ReplyCache, cache_key
-from se_lsp.checker import record
-from se_lsp.config import Settings
-from se_lsp.languages import language_for, parser
-from se_lsp.positions import LineIndex, Pos, Span
+from se_lsp.core.languages import language_for, parser
+from se_lsp.core.positions import LineIndex, Pos, Span
+from se_lsp.core.settings import Settings
+from se_lsp.report import record
 
 
 def function_spans(text: str, language: str) -> list[Span]:

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from se_lsp.config import AgentSettings
-from se_lsp.guard import redact
+from se_lsp.core.policy import redact
+from se_lsp.core.settings import AgentSettings
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from se_lsp.findings import Finding
-from se_lsp.guard import Excluder, redact
-from se_lsp.languages import parser
-from se_lsp.positions import LineIndex, Span
+from se_lsp.core.findings import Finding
+from se_lsp.core.languages import parser
+from se_lsp.core.policy import Excluder, redact
+from se_lsp.core.positions import LineIndex, Span
 
 PROMPT_VERSION = "1"
 

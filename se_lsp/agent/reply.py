@@ -19,10 +19,10 @@ import jiter
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from se_lsp.agent.prompt import Prompt
-from se_lsp.findings import CATEGORIES, Finding, Fix, Severity
-from se_lsp.guard import contains_placeholder, redact
-from se_lsp.languages import parser
-from se_lsp.positions import LineIndex, Pos, Span
+from se_lsp.core.findings import CATEGORIES, Finding, Fix, Severity
+from se_lsp.core.languages import parser
+from se_lsp.core.policy import contains_placeholder, redact
+from se_lsp.core.positions import LineIndex, Pos, Span
 
 ANCHOR_WINDOW = 3
 LIMITS = {"title": 200, "explanation": 4000, "impact": 1000, "measure": 1000, "summary": 4000}

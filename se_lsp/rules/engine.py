@@ -17,9 +17,9 @@ from typing import Any
 
 from tree_sitter import Node, Query, QueryCursor, Tree
 
-from se_lsp.findings import Finding, Fix, Severity
-from se_lsp.languages import grammar, parser
-from se_lsp.positions import LineIndex, Pos, Span
+from se_lsp.core.findings import Finding, Fix, Severity
+from se_lsp.core.languages import grammar, parser
+from se_lsp.core.positions import LineIndex, Pos, Span
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,8 +17,8 @@ from functools import cache, cached_property
 
 from tree_sitter import Node, Query, QueryCursor
 
-from se_lsp.findings import Finding, Severity
-from se_lsp.languages import grammar
+from se_lsp.core.findings import Finding, Severity
+from se_lsp.core.languages import grammar
 from se_lsp.rules.engine import Context, RuleInfo, rule
 
 LOOPS = ("for_statement",)

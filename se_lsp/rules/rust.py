@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
-from se_lsp.findings import Finding, Fix, Severity
-from se_lsp.positions import Span
+from se_lsp.core.findings import Finding, Fix, Severity
+from se_lsp.core.positions import Span
 from se_lsp.rules.engine import Context, RuleInfo, rule
 
 LOOPS = ("for_expression", "while_expression", "loop_expression")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from se_lsp.config import parse_editor_settings
+from se_lsp.core.settings import parse_editor_settings
 from tests.editors.conftest import EDITORS
 
 HERE = Path(__file__).parent

@@ -16,8 +16,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from se_lsp.findings import Severity
-from se_lsp.languages import LANGUAGES
+from se_lsp.core.findings import Severity
+from se_lsp.core.languages import LANGUAGES
 
 PROJECT_FILE = ".se-lsp.yaml"
 

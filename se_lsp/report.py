@@ -1,4 +1,4 @@
-"""SARIF 2.1.0 output for `se-lsp check --format sarif` (code-scanning uploads, IDE viewers)."""
+"""Findings as `se-lsp check` prints them: JSON records, and SARIF 2.1.0 for code scanning."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from se_lsp import __version__
+from se_lsp.core.findings import Finding
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -74,4 +75,21 @@ def to_sarif(records: list[dict[str, Any]]) -> dict[str, Any]:
                 "results": results,
             }
         ],
+    }
+
+
+def record(path: Path, f: Finding) -> dict[str, Any]:
+    """One finding as `se-lsp check --format json` prints it (1-based, code points)."""
+    return {
+        "path": str(path),
+        "line": f.span.start.line + 1,
+        "column": f.span.start.col + 1,
+        "end_line": f.span.end.line + 1,
+        "end_column": f.span.end.col + 1,
+        "severity": f.severity.value,
+        "code": f.code,
+        "source": f.source,
+        "title": f.title,
+        "category": f.category,
+        "fix": f.fix.description if f.fix else None,
     }

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from lsprotocol import types
 
 from se_lsp.agent import CLEAR_CACHE, DISMISS, OPTIMIZE, SHOW_STATS
+from se_lsp.agent.cache import Entry, ReplyCache, cache_key
 from se_lsp.agent.client import AgentError, Endpoint, ModelClient, NotConfigured, endpoint_from
 from se_lsp.agent.definitions import AgentDef, load_agents
 from se_lsp.agent.prompt import PROMPT_VERSION, Prompt, PromptError, build_prompt, is_excluded
@@ -34,13 +35,12 @@ from se_lsp.agent.reply import (
     shift_lines,
     to_finding,
 )
-from se_lsp.cache import Entry, ReplyCache, cache_key
-from se_lsp.config import Settings
-from se_lsp.convert import span_of
-from se_lsp.documents import Document, DocumentStore
-from se_lsp.findings import Finding
-from se_lsp.languages import parser
-from se_lsp.positions import LineIndex, Pos, Span
+from se_lsp.core.findings import Finding
+from se_lsp.core.languages import parser
+from se_lsp.core.positions import LineIndex, Pos, Span
+from se_lsp.core.settings import Settings
+from se_lsp.lsp.convert import span_of
+from se_lsp.lsp.documents import Document, DocumentStore
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 from lsprotocol import types
 
-from se_lsp.findings import Finding
-from se_lsp.languages import language_for
-from se_lsp.positions import LineIndex, Pos, Span
+from se_lsp.core.findings import Finding
+from se_lsp.core.languages import language_for
+from se_lsp.core.positions import LineIndex, Pos, Span
 
 
 @dataclass

@@ -8,8 +8,8 @@ from typing import Any
 
 from lsprotocol import types
 
-from se_lsp.findings import Finding, Severity
-from se_lsp.positions import LineIndex, Pos, Span
+from se_lsp.core.findings import Finding, Severity
+from se_lsp.core.positions import LineIndex, Pos, Span
 from se_lsp.rules import rule_info
 
 _SEVERITY = {

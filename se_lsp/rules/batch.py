@@ -1,4 +1,4 @@
-"""`se-lsp check`: the built-in analyzer over files, with each file's nearest .se-lsp.yaml."""
+"""The built-in analyzer over files (`se-lsp check`) and with the user's rule choices."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from se_lsp.analysis import run_rules
-from se_lsp.config import PROJECT_FILE, Settings, load_project_settings
-from se_lsp.findings import Finding
-from se_lsp.guard import Excluder
-from se_lsp.languages import language_for
-from se_lsp.positions import LineIndex
+from se_lsp.core.findings import Severity
+from se_lsp.core.languages import language_for
+from se_lsp.core.policy import Excluder
+from se_lsp.core.positions import LineIndex
+from se_lsp.core.settings import PROJECT_FILE, Settings, load_project_settings
+from se_lsp.report import record
+from se_lsp.rules.engine import Analysis, RuleInfo, analyze, reanalyze
 
 
 @cache
@@ -22,21 +23,37 @@ def _project_root(directory: Path) -> Path | None:
     return None
 
 
-def record(path: Path, f: Finding) -> dict[str, Any]:
-    """One finding as `se-lsp check --format json` prints it (1-based, code points)."""
-    return {
-        "path": str(path),
-        "line": f.span.start.line + 1,
-        "column": f.span.start.col + 1,
-        "end_line": f.span.end.line + 1,
-        "end_column": f.span.end.col + 1,
-        "severity": f.severity.value,
-        "code": f.code,
-        "source": f.source,
-        "title": f.title,
-        "category": f.category,
-        "fix": f.fix.description if f.fix else None,
-    }
+def run_rules(
+    text: str,
+    language: str,
+    settings: Settings,
+    index: LineIndex,
+    previous: Analysis | None = None,
+    exact: bool = True,
+) -> Analysis:
+    """One analysis with the user's rule choices applied (runs on a worker thread).
+
+    With `previous` (made under the same settings), only the code an edit touched is
+    checked again; tests/test_incremental.py holds this equal to a full analysis.
+    """
+
+    def enabled(info: RuleInfo) -> bool:
+        return settings.rule_enabled(info.id, info.language)
+
+    def severity_of(info: RuleInfo) -> Severity:
+        return settings.severity(info.id, info.severity)
+
+    if previous is not None:
+        return reanalyze(
+            previous,
+            text,
+            language,
+            index=index,
+            enabled=enabled,
+            severity_of=severity_of,
+            exact=exact,
+        )
+    return analyze(text, language, index=index, enabled=enabled, severity_of=severity_of)
 
 
 def check_files(

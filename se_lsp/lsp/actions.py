@@ -12,10 +12,10 @@ from typing import Any
 
 from lsprotocol import types
 
-from se_lsp.convert import lsp_range
-from se_lsp.documents import Document
-from se_lsp.findings import Finding
-from se_lsp.positions import Pos, Span
+from se_lsp.core.findings import Finding
+from se_lsp.core.positions import Pos, Span
+from se_lsp.lsp.convert import lsp_range
+from se_lsp.lsp.documents import Document
 
 FIX = "fix"
 SUPPRESS = "suppress"

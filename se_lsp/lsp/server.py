@@ -16,16 +16,17 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 from pygls.uris import to_fs_path
 
-from se_lsp import __version__, actions
+from se_lsp import __version__
 from se_lsp.agent import CLEAR_CACHE, DISMISS, OPTIMIZE, SHOW_STATS
-from se_lsp.analysis import Analyzer
-from se_lsp.config import Settings, resolve
-from se_lsp.convert import diagnostics_json_text, pos_of, span_of
-from se_lsp.documents import Document, DocumentStore
-from se_lsp.findings import hover_markdown
+from se_lsp.core.findings import hover_markdown
+from se_lsp.core.settings import Settings, resolve
+from se_lsp.lsp import actions
+from se_lsp.lsp.analysis import Analyzer
+from se_lsp.lsp.convert import diagnostics_json_text, pos_of, span_of
+from se_lsp.lsp.documents import Document, DocumentStore
 
 if TYPE_CHECKING:
-    from se_lsp.agent.runner import AgentRunner
+    from se_lsp.agent.session import AgentRunner
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +133,7 @@ class SeLspServer(LanguageServer):
     def agent(self) -> AgentRunner:
         """The agent runner, imported on first use (see warm_up_agent)."""
         if self._agent is None:
-            from se_lsp.agent.runner import AgentRunner
+            from se_lsp.agent.session import AgentRunner
 
             self._agent = AgentRunner(self)
         return self._agent
@@ -220,7 +221,7 @@ async def on_initialized(ls: SeLspServer, params: types.InitializedParams) -> No
 
 def warm_up_agent() -> None:
     import se_lsp.agent.reply
-    import se_lsp.agent.runner  # noqa: F401
+    import se_lsp.agent.session  # noqa: F401
 
 
 async def refresh_configuration(ls: SeLspServer) -> None:

@@ -10,7 +10,7 @@ import hashlib
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from se_lsp.positions import Pos, Span
+from se_lsp.core.positions import Pos, Span
 
 
 class Severity(StrEnum):

@@ -16,14 +16,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from se_lsp.config import Settings
-from se_lsp.convert import diagnostics_json_text
-from se_lsp.documents import Document
-from se_lsp.findings import Severity
-from se_lsp.guard import Excluder
-from se_lsp.positions import LineIndex
-from se_lsp.rules import Analysis, RuleInfo, analyze
-from se_lsp.rules.engine import reanalyze
+from se_lsp.core.policy import Excluder
+from se_lsp.core.positions import LineIndex
+from se_lsp.core.settings import Settings
+from se_lsp.lsp.convert import diagnostics_json_text
+from se_lsp.lsp.documents import Document
+from se_lsp.rules import Analysis
+from se_lsp.rules.batch import run_rules
 
 log = logging.getLogger(__name__)
 
@@ -32,39 +31,6 @@ KEEP_TREES = 8
 
 # Seconds of no typing after which a fast re-analysis is completed by an exact one.
 SETTLE = 0.6
-
-
-def run_rules(
-    text: str,
-    language: str,
-    settings: Settings,
-    index: LineIndex,
-    previous: Analysis | None = None,
-    exact: bool = True,
-) -> Analysis:
-    """One analysis with the user's rule choices applied (runs on a worker thread).
-
-    With `previous` (made under the same settings), only the code an edit touched is
-    checked again; tests/test_incremental.py holds this equal to a full analysis.
-    """
-
-    def enabled(info: RuleInfo) -> bool:
-        return settings.rule_enabled(info.id, info.language)
-
-    def severity_of(info: RuleInfo) -> Severity:
-        return settings.severity(info.id, info.severity)
-
-    if previous is not None:
-        return reanalyze(
-            previous,
-            text,
-            language,
-            index=index,
-            enabled=enabled,
-            severity_of=severity_of,
-            exact=exact,
-        )
-    return analyze(text, language, index=index, enabled=enabled, severity_of=severity_of)
 
 
 class _State:

@@ -1,0 +1,1 @@
+"""What every wing shares: positions, findings, languages, settings, the code policy."""

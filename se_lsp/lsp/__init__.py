@@ -1,0 +1,1 @@
+"""The protocol wing: the language server and its handlers."""

@@ -358,6 +358,9 @@ class RuleSet:
     # Suppressions written in the language itself rather than in comments
     # (Rust's `#[allow(clippy::x)]` on an enclosing item).
     suppressed: Callable[[Context, Finding, RuleInfo], bool] = _never
+    # 0-based line ranges (inclusive) of code that runs once or rarely (`main` set-up,
+    # `init()`, static initialisers, error paths): findings there are hints at most.
+    cold_lines: Callable[[Context], list[tuple[int, int]]] = _no_ranges
 
 
 def analyze(
@@ -390,23 +393,29 @@ def _ruleset(language: str) -> RuleSet:
     return ruleset(language)
 
 
-class _TestCode:
-    """Where test code is in one analysis, asked only when a rule finds something."""
+class _Lines:
+    """Line ranges a language computes for one analysis, asked only when a rule finds something."""
 
-    def __init__(self, ctx: Context, rules: RuleSet) -> None:
+    def __init__(self, ctx: Context, compute: Callable[[Context], list[tuple[int, int]]]) -> None:
         self._ctx = ctx
-        self._rules = rules
-        self._whole: bool | None = None
+        self._compute = compute
         self._lines: list[tuple[int, int]] | None = None
 
     def covers(self, line: int) -> bool:
-        if self._whole is None:
-            self._whole = bool(self._ctx.path) and self._rules.test_path(self._ctx.path or "")
-        if self._whole:
-            return True
         if self._lines is None:
-            self._lines = self._rules.test_lines(self._ctx)
+            self._lines = self._compute(self._ctx)
         return any(a <= line <= b for a, b in self._lines)
+
+
+class _TestCode(_Lines):
+    """Where test code is: the whole file by its path, or ranges inside it."""
+
+    def __init__(self, ctx: Context, rules: RuleSet) -> None:
+        super().__init__(ctx, rules.test_lines)
+        self._whole = bool(ctx.path) and rules.test_path(ctx.path or "")
+
+    def covers(self, line: int) -> bool:
+        return self._whole or super().covers(line)
 
 
 def _run_rules(
@@ -426,6 +435,7 @@ def _run_rules(
         )
     suppressions = ctx.suppressions
     tests = _TestCode(ctx, rules) if test_code != "on" else None
+    cold = _Lines(ctx, rules.cold_lines)
     for r in selected:
         if enabled is not None and not enabled(r.info):
             continue
@@ -442,6 +452,8 @@ def _run_rules(
             if tests is not None and tests.covers(line):
                 if test_code == "off":
                     continue
+                want = Severity.HINT
+            elif want != Severity.HINT and cold.covers(line):
                 want = Severity.HINT
             if want != f.severity:
                 f = _with_severity(f, want)

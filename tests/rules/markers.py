@@ -111,10 +111,14 @@ def apply_fixes(text: str, findings: list[Finding]) -> str | None:
         {(index.offset(x.span.start), index.offset(x.span.end), x.new_text) for x in fixes},
         reverse=True,
     )
+    # Like rustfix: in document order (outer first), a fix that overlaps one already taken is
+    # left out; two rules may offer different edits of the same code.
+    chosen: list[tuple[int, int, str]] = []
+    for start, end, new in sorted(spans, key=lambda s: (s[0], -s[1])):
+        if chosen and start < chosen[-1][1]:
+            continue
+        chosen.append((start, end, new))
     out = text
-    last_start = len(text) + 1
-    for start, end, new in spans:
-        assert end <= last_start, f"overlapping fixes at offset {start}"
+    for start, end, new in reversed(chosen):
         out = out[:start] + new + out[end:]
-        last_start = start
     return out

@@ -1,0 +1,1208 @@
+"""Rules about iterator chains and collections built from them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from tree_sitter import Node
+
+from se_lsp.core.findings import Finding, Severity
+from se_lsp.rules.engine import Context, RuleInfo, rule
+from se_lsp.rules.rust import stdlib as S
+from se_lsp.rules.rust.model import MethodCall, Model
+from se_lsp.rules.rust.stdlib import Ty
+from se_lsp.rules.rust.syntax import (
+    args,
+    closure_body,
+    closure_params,
+    fn_tail,
+    guarded_fix,
+    is_str_literal,
+    mentions,
+    statements_after,
+    unparen,
+)
+
+CALLS: list[str] = []
+
+METHODS = frozenset(
+    {
+        "len",
+        "is_empty",
+        "contains",
+        "collect",
+        "extend",
+        "cloned",
+        "nth",
+        "fold",
+        "count",
+        "is_some",
+        "is_none",
+        "any",
+        "into_iter",
+    }
+)
+
+_MUTATORS = frozenset(
+    {
+        "push",
+        "push_back",
+        "push_front",
+        "insert",
+        "remove",
+        "pop",
+        "extend",
+        "clear",
+        "take",
+        "append",
+        "retain",
+        "truncate",
+        "drain",
+        "set",
+        "replace",
+        "swap",
+    }
+)
+
+
+def _walk(node: Node) -> Iterator[Node]:
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(reversed(n.named_children))
+
+
+def _chain_has_side_effects(ctx: Context, model: Model, node: Node) -> bool:
+    """Closures in an iterator chain that assign or call a mutating method: making the
+    chain lazy (or dropping a step) would change when, or whether, that happens."""
+    for n in _walk(node):
+        if n.type == "closure_expression":
+            for m in _walk(n):
+                if m.type in ("assignment_expression", "compound_assignment_expr"):
+                    return True
+                mc = model.method(m) if m.type == "call_expression" else None
+                if mc is not None and ctx.text(mc.name) in _MUTATORS:
+                    return True
+                if m.type == "reference_expression" and any(
+                    c.type == "mutable_specifier" for c in m.children
+                ):
+                    return True
+    return False
+
+
+def collect_target(ctx: Context, model: Model, mc: MethodCall) -> Ty:
+    """What `.collect()` builds: its turbofish, the `let` annotation, or the function's return
+    type when the call is the function's tail or returned."""
+    if mc.turbofish is not None:
+        targs = args(mc.turbofish)
+        if len(targs) == 1:
+            return model.type_from(targs[0], model.generics_at(mc.call))
+        return S.UNKNOWN
+    parent = mc.call.parent
+    if parent is None:
+        return S.UNKNOWN
+    if parent.type == "let_declaration":
+        ty = parent.child_by_field_name("type")
+        return model.type_from(ty, model.generics_at(mc.call)) if ty is not None else S.UNKNOWN
+    if parent.type == "return_expression" or fn_tail(mc.call):
+        fn = model.fn_info(model.fn_of(mc.call))
+        if fn is not None and fn.ret is not None:
+            return model.type_from(fn.ret, model.generics_at(mc.call))
+    return S.UNKNOWN
+
+
+def _has_placeholder(ctx: Context, node: Node | None) -> bool:
+    if node is None:
+        return False
+    return any(n.type == "_" or ctx.text(n) == "_" for n in _walk(node))
+
+
+# -- needless-collect ---------------------------------------------------------------
+
+_LEN_TARGETS = ("Vec", "VecDeque", "LinkedList", "BinaryHeap")
+_EMPTY_TARGETS = (*_LEN_TARGETS, "HashSet", "BTreeSet", "HashMap", "BTreeMap")
+_CONTAINS_TARGETS = ("Vec", "VecDeque", "LinkedList", "HashSet", "BTreeSet")
+
+
+@rule(
+    "rust/needless-collect",
+    title="Collection built only to be counted, tested or iterated once",
+    severity=Severity.WARNING,
+    category="allocation",
+    explanation="""
+`.collect::<Vec<_>>().len()` allocates a collection, moves every element into it, reads
+one fact and frees it. The iterator can give that fact itself: `.count()`,
+`.next().is_none()`, `.any(..)`, or the iterator is simply used where the collection
+was. Also reported when the collection is bound to a name and used once that way.
+""",
+    fix="Use `.count()`, `.next().is_none()`, `.any(|x| x == y)`, or iterate directly.",
+    measure="cargo bench (criterion); allocation counts with DHAT or heaptrack.",
+    mirrors=["clippy:needless_collect"],
+    bad="""
+let n = words.iter().filter(|w| w.len() > 3).collect::<Vec<_>>().len();
+""",
+    good="""
+let n = words.iter().filter(|w| w.len() > 3).count();
+let unique = words.iter().collect::<HashSet<_>>().len();
+""",
+    node_types=CALLS,
+    has_fix=True,
+    gaps=[
+        "a collection passed where an `IntoIterator` is taken (`f(it.collect::<Vec<_>>())`) "
+        "needs the callee's signature and is not reported",
+        "`collect` followed by pushes and then iteration (clippy's chain-extension case) is "
+        "not reported",
+        "indexing the collected `Vec` (`[i]`) is not reported",
+    ],
+)
+def needless_collect(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
+    model = Model.of(ctx)
+    for mc in model.methods("collect"):
+        if mc.args:
+            continue
+        parent = mc.call.parent
+        outer = _outer_call(model, mc.call)
+        if outer is not None:
+            yield from _direct(ctx, model, info, mc, outer)
+        elif parent is not None and parent.type == "let_declaration":
+            yield from _indirect(ctx, model, info, mc, parent)
+
+
+def _outer_call(model: Model, call: Node) -> MethodCall | None:
+    fe = call.parent
+    if fe is None or fe.type != "field_expression":
+        return None
+    return model.method(fe.parent)
+
+
+def _direct(
+    ctx: Context, model: Model, info: RuleInfo, mc: MethodCall, outer: MethodCall
+) -> Iterator[Finding]:
+    if mc.turbofish is None or not _has_placeholder(ctx, mc.turbofish):
+        return  # a concrete turbofish may be what fixes the iterator's type: clippy skips it
+    target = collect_target(ctx, model, mc)
+    name = ctx.text(outer.name)
+    fix_text = None
+    if name == "len" and not outer.args and target.is_std(*_LEN_TARGETS):
+        fix_text = "count()"
+    elif name == "is_empty" and not outer.args and target.is_std(*_EMPTY_TARGETS):
+        fix_text = "next().is_none()"
+    elif name == "contains" and len(outer.args) == 1 and target.is_std(*_CONTAINS_TARGETS):
+        fix_text = ""
+    else:
+        return
+    if _chain_has_side_effects(ctx, model, mc.receiver):
+        return
+    span = ctx.span_between(mc.name, outer.call)
+    fix = guarded_fix(ctx, span, fix_text, f"Use `.{fix_text}`") if fix_text else None
+    yield ctx.finding(info, span, fix=fix)
+
+
+_INDIRECT_USES = ("len", "is_empty", "contains", "into_iter")
+
+
+def _indirect(
+    ctx: Context, model: Model, info: RuleInfo, mc: MethodCall, let: Node
+) -> Iterator[Finding]:
+    pat = let.child_by_field_name("pattern")
+    if pat is None or pat.type != "identifier":
+        return
+    name = ctx.text(pat)
+    target = collect_target(ctx, model, mc)
+    if not target.is_std(*_EMPTY_TARGETS):
+        return
+    uses = []
+    for stmt in statements_after(let):
+        for n in _walk(stmt):
+            if n.type == "identifier" and ctx.text(n) == name:
+                uses.append(n)
+        if any(
+            b.kind == "let" and b.name == name
+            for b in model.bindings_in(model.fn_of(let) or let).get(name, ())
+            if b.site.id == stmt.id
+        ):
+            break  # shadowed from here on
+    if len(uses) != 1:
+        return
+    use = uses[0]
+    user = model.method(use.parent.parent if use.parent is not None else None)
+    if user is None or user.receiver.id != use.id:
+        return
+    method = ctx.text(user.name)
+    if method not in _INDIRECT_USES:
+        return
+    if method == "len" and not target.is_std(*_LEN_TARGETS):
+        return
+    if method == "contains" and not target.is_std(*_CONTAINS_TARGETS):
+        return
+    # The single use must not run more often than the collection is built.
+    if len(model.loops_around(use)) > len(model.loops_around(let)):
+        return
+    if _chain_has_side_effects(ctx, model, mc.receiver):
+        return
+    yield ctx.finding(
+        info,
+        ctx.span_between(mc.name, mc.call),
+        title=f"`{name}` is collected only for `.{method}()`: use the iterator directly",
+    )
+
+
+# -- manual-str-repeat ---------------------------------------------------------------
+
+
+def _is_std_repeat(model: Model, call: Node) -> bool:
+    path = model.call_path(call)
+    return path in ("std::iter::repeat",) or path.endswith("iter::repeat")
+
+
+@rule(
+    "rust/manual-str-repeat",
+    title="String built by repeating a piece through an iterator",
+    severity=Severity.WARNING,
+    category="algorithm",
+    explanation="""
+`iter::repeat("ab").take(n).collect::<String>()` appends the piece `n` times, growing
+the buffer as it goes. `str::repeat` computes the final length, allocates once and fills
+the buffer by doubling copies: for large `n` often several times faster.
+""",
+    fix='Use `"ab".repeat(n)`.',
+    measure="cargo bench (criterion) comparing both forms at realistic `n`.",
+    mirrors=["clippy:manual_str_repeat"],
+    bad="""
+let rule = std::iter::repeat("-").take(width).collect::<String>();
+""",
+    good="""
+let rule = "-".repeat(width);
+let cells = std::iter::repeat(0u8).take(width).collect::<Vec<u8>>();
+""",
+    node_types=CALLS,
+    has_fix=True,
+)
+def manual_str_repeat(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
+    model = Model.of(ctx)
+    for mc in model.methods("collect"):
+        if mc.args or not collect_target(ctx, model, mc).is_std("String"):
+            continue
+        take = model.method_named(mc.receiver, "take")
+        if take is None or len(take.args) != 1:
+            continue
+        rep = take.receiver
+        if rep.type != "call_expression" or not _is_std_repeat(model, rep):
+            continue
+        rep_args = args(rep.child_by_field_name("arguments"))
+        if len(rep_args) != 1:
+            continue
+        piece = _repeat_piece(ctx, model, rep_args[0])
+        if piece is None:
+            continue
+        new = f"{piece}.repeat({ctx.text(take.args[0])})"
+        yield ctx.finding(info, mc.call, fix=guarded_fix(ctx, mc.call, new, "Use `str::repeat`"))
+
+
+def _repeat_piece(ctx: Context, model: Model, piece: Node) -> str | None:
+    """The receiver text for `.repeat(n)`, when the repeated item is string-like."""
+    if piece.type == "char_literal":
+        text = ctx.text(piece)
+        if text.startswith("b"):
+            return None
+        return _char_to_str_literal(text)
+    if is_str_literal(ctx, piece):
+        return ctx.text(piece)
+    target = piece
+    if piece.type == "unary_expression" and ctx.text(piece).startswith("*"):
+        target = piece.named_children[0] if piece.named_children else piece
+    t = model.type_of(target)
+    base = t.deref()
+    stringy = (
+        base.name == "str"
+        or base.is_std("String", "Cow")
+        or (
+            base.is_std("Box") and base.arg() is not None and base.arg().name == "str"  # type: ignore[union-attr]
+        )
+    )
+    if not stringy:
+        return None
+    if target.type in ("identifier", "field_expression", "call_expression"):
+        return ctx.text(target)
+    return f"({ctx.text(target)})"
+
+
+def _char_to_str_literal(char_lit: str) -> str | None:
+    inner = char_lit[1:-1]
+    if inner == "\\'":
+        return '"\'"'
+    if inner == '"':
+        return '"\\""'
+    return f'"{inner}"' if inner else None
+
+
+# -- extend-with-drain / drain-collect ---------------------------------------------------
+
+
+def _whole_range(ctx: Context, arg: Node, receiver: Node) -> bool:
+    """`..`, `0..`, `..v.len()`, `0..v.len()` for receiver `v`."""
+    text = ctx.text(arg).replace(" ", "")
+    recv = ctx.text(receiver).replace(" ", "")
+    return text in ("..", "0..", f"..{recv}.len()", f"0..{recv}.len()")
+
+
+@rule(
+    "rust/extend-with-drain",
+    title="`extend(v.drain(..))` moves elements one by one",
+    severity=Severity.INFO,
+    category="copy",
+    explanation="""
+Draining a whole vector into another through `extend` moves the elements one at a time
+through the iterator machinery. `Vec::append` reserves once and moves the whole block with
+a single `memcpy`, leaving the source empty as `drain(..)` does.
+""",
+    fix="Use `dst.append(&mut src)` when both are `Vec`s.",
+    measure="cargo bench (criterion) with realistic lengths; `perf stat` for instructions.",
+    mirrors=["clippy:extend_with_drain"],
+    bad="""
+let mut pending: Vec<u8> = Vec::new();
+let mut incoming: Vec<u8> = Vec::new();
+pending.extend(incoming.drain(..));
+""",
+    good="""
+let mut pending: Vec<u8> = Vec::new();
+let mut incoming: Vec<u8> = Vec::new();
+pending.append(&mut incoming);
+pending.extend(incoming.drain(..10));
+""",
+    node_types=CALLS,
+    has_fix=True,
+    confidence=0.8,
+)
+def extend_with_drain(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
+    model = Model.of(ctx)
+    for mc in model.methods("extend"):
+        if len(mc.args) != 1:
+            continue
+        drain = model.method_named(mc.args[0], "drain")
+        if (
+            drain is None
+            or len(drain.args) != 1
+            or ctx.text(drain.args[0]).replace(" ", "") != ("..")
+        ):
+            continue
+        src_t = model.type_of(drain.receiver)
+        dst_t = model.type_of(mc.receiver)
+        if not src_t.auto_deref().is_std("Vec") or not dst_t.auto_deref().is_std("Vec"):
+            continue
+        src = ctx.text(drain.receiver)
+        arg = src if src_t.is_ref and src_t.mutable else f"&mut {src}"
+        new = f"{ctx.text(mc.receiver)}.append({arg})"
+        yield ctx.finding(info, mc.call, fix=guarded_fix(ctx, mc.call, new, "Use `append`"))
+
+
+_DRAIN_NO_ARGS = ("HashMap", "HashSet", "BinaryHeap")
+_DRAIN_RANGE = ("Vec", "VecDeque", "String")
+
+
+@rule(
+    "rust/drain-collect",
+    title="Whole collection drained into a new one",
+    severity=Severity.INFO,
+    category="copy",
+    explanation="""
+`v.drain(..).collect::<Vec<_>>()` allocates a new collection and moves every element into
+it just to leave `v` empty. `std::mem::take(&mut v)` hands over the existing buffer in
+O(1) without copying anything (`v` keeps an empty, unallocated collection).
+""",
+    fix="Use `std::mem::take(&mut v)` when the source and target types are the same.",
+    measure="cargo bench (criterion); allocation counts with DHAT or heaptrack.",
+    mirrors=["clippy:drain_collect"],
+    bad="""
+let mut queue: Vec<u32> = Vec::new();
+let batch: Vec<u32> = queue.drain(..).collect();
+""",
+    good="""
+let mut queue: Vec<u32> = Vec::new();
+let batch = std::mem::take(&mut queue);
+let head: Vec<u32> = queue.drain(..8).collect();
+""",
+    node_types=CALLS,
+    has_fix=True,
+    confidence=0.8,
+)
+def drain_collect(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
+    model = Model.of(ctx)
+    for mc in model.methods("collect"):
+        if mc.args:
+            continue
+        drain = model.method_named(mc.receiver, "drain")
+        if drain is None:
+            continue
+        src_t = model.type_of(drain.receiver)
+        src = src_t.auto_deref()
+        if not src.std:
+            continue
+        if src.name in _DRAIN_NO_ARGS and drain.args:
+            continue
+        if src.name in _DRAIN_RANGE and (
+            len(drain.args) != 1 or not _whole_range(ctx, drain.args[0], drain.receiver)
+        ):
+            continue
+        if src.name not in _DRAIN_NO_ARGS + _DRAIN_RANGE:
+            continue
+        target = collect_target(ctx, model, mc)
+        if not target.std or target.name != src.name:
+            continue
+        recv = ctx.text(drain.receiver)
+        arg = recv if src_t.is_ref and src_t.mutable else f"&mut {recv}"
+        new = f"std::mem::take({arg})"
+        yield ctx.finding(
+            info, mc.call, fix=guarded_fix(ctx, mc.call, new, "Take the whole collection")
+        )
+
+
+# -- iter-overeager-cloned ---------------------------------------------------------------
+
+_OVEREAGER = {"last", "next", "nth", "skip", "take", "filter", "find", "flatten"}
+_SWAPPABLE = {"last", "next", "nth", "skip", "take"}
+_REDUNDANT = {"count", "map", "for_each", "all", "any"}
+_READ_ONLY = frozenset(
+    {
+        "len",
+        "is_empty",
+        "starts_with",
+        "ends_with",
+        "contains",
+        "as_str",
+        "as_bytes",
+        "chars",
+        "bytes",
+        "iter",
+        "trim",
+        "eq",
+        "first",
+        "last",
+        "get",
+        "is_some",
+        "is_none",
+        "to_string",
+        "to_owned",
+        "clone",
+        "as_ref",
+    }
+)
+
+
+def _only_borrows(ctx: Context, model: Model, closure: Node) -> bool:
+    """Whether a closure uses its one parameter only through `&`-methods (never moves it)."""
+    if closure.type != "closure_expression":
+        return False
+    if any(c.type == "move" for c in closure.children) or b"async move" in (closure.text or b""):
+        params = closure_params(closure)
+        if len(params) == 1 and mentions(
+            ctx, closure_body(closure) or closure, ctx.text(params[0])
+        ):
+            body = closure_body(closure)
+            if body is not None and any(
+                n.type in ("async_block", "closure_expression") for n in _walk(body)
+            ):
+                return False
+    params = closure_params(closure)
+    if len(params) != 1 or params[0].type != "identifier":
+        return False
+    name = ctx.text(params[0])
+    body = closure_body(closure)
+    if body is None:
+        return False
+    for n in _walk(body):
+        if (
+            n.type == "closure_expression"
+            and any(c.type == "move" for c in n.children)
+            and (mentions(ctx, n, name))
+        ):
+            return False
+        if n.type == "async_block" and mentions(ctx, n, name):
+            return False
+    for n in _walk(body):
+        if n.type != "identifier" or ctx.text(n) != name:
+            continue
+        parent = n.parent
+        if parent is None:
+            return False
+        if parent.type == "field_expression" and parent.child_by_field_name("value") == n:
+            mc = model.method(parent.parent)
+            if mc is not None and ctx.text(mc.name) in _READ_ONLY:
+                continue
+            if mc is None:
+                continue  # a field read
+            return False
+        if parent.type == "reference_expression":
+            continue
+        if parent.type == "token_tree":
+            continue  # inside a formatting macro: printed by reference
+        return False
+    return True
+
+
+@rule(
+    "rust/iter-overeager-cloned",
+    title="Elements cloned before the iterator throws them away",
+    severity=Severity.WARNING,
+    category="copy",
+    explanation="""
+`.cloned()` placed before `filter`, `find`, `skip`, `take`, `nth`, `last` or `next`
+clones elements that the next step discards, and before `count`, or a `map`/`any`/`all`/
+`for_each` that only reads the element, it clones for nothing. For `String` or `Vec`
+elements each clone is an allocation plus a copy. Cloning after the selection (or not at
+all) clones only what is kept.
+""",
+    fix="Move `.cloned()` after the selecting step (`.last().cloned()`), or drop it.",
+    measure="cargo bench (criterion); DHAT shows the allocation count drop.",
+    mirrors=["clippy:iter_overeager_cloned", "clippy:redundant_iter_cloned"],
+    bad="""
+let names: Vec<String> = load();
+let newest = names.iter().cloned().last();
+""",
+    good="""
+let names: Vec<String> = load();
+let newest = names.iter().last().cloned();
+let all: Vec<String> = names.iter().cloned().collect();
+let ids: Vec<u32> = vec![1, 2];
+let few: Vec<u32> = ids.iter().cloned().take(1).collect();
+""",
+    node_types=CALLS,
+    has_fix=True,
+    gaps=[
+        "elements whose type the file does not show are not reported (clippy knows whether "
+        "they are `Copy`)",
+    ],
+)
+def iter_overeager_cloned(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
+    model = Model.of(ctx)
+    for cloned in model.methods("cloned"):
+        if cloned.args:
+            continue
+        nxt = _outer_call(model, cloned.call)
+        if nxt is None:
+            continue
+        name = ctx.text(nxt.name)
+        if name not in _OVEREAGER and name not in _REDUNDANT:
+            continue
+        item = model.type_of(cloned.receiver)
+        if item.name != "Iter" or not item.args:
+            continue
+        elem = item.args[0]
+        if not elem.is_ref or model.is_copy(elem.deref()) or not elem.deref().known:
+            continue
+        if elem.deref().name in S.PRIMITIVES:
+            continue
+        if elem.deref().name in ("Range", "Iter") or (
+            name == "flatten" and not elem.deref().is_std("Option", "Vec")
+        ):
+            continue
+        base = ctx.text(cloned.receiver)
+        fix = None
+        if name in _REDUNDANT:
+            if name != "count":
+                if len(nxt.args) != 1 or not _only_borrows(ctx, model, nxt.args[0]):
+                    continue
+            arg_text = ctx.text(nxt.call.child_by_field_name("arguments"))
+            fix = guarded_fix(
+                ctx,
+                ctx.span_between(cloned.receiver, nxt.call),
+                f"{base}.{name}{arg_text}",
+                "Drop the clones",
+            )
+        elif name in _SWAPPABLE:
+            arg_text = ctx.text(nxt.call.child_by_field_name("arguments"))
+            fix = guarded_fix(
+                ctx,
+                ctx.span_between(cloned.receiver, nxt.call),
+                f"{base}.{name}{arg_text}.cloned()",
+                "Clone only what is kept",
+            )
+        yield ctx.finding(info, ctx.span_between(cloned.name, nxt.call), fix=fix)
+
+
+# -- small iterator calls -------------------------------------------------------------
+
+
+def _is_collection(t: Ty) -> bool:
+    return S.is_sized_collection(t)
+
+
+@rule(
+    "rust/iter-nth",
+    title="`.iter().nth(i)` on an indexable collection",
+    severity=Severity.INFO,
+    category="other",
+    explanation="""
+`v.iter().nth(i)` builds an iterator to reach an element that `v.get(i)` returns
+directly. For slices and vectors the optimizer usually makes them equal, but `get` says
+what is meant, and on a `VecDeque` it skips the iterator's two-slice bookkeeping.
+""",
+    fix="Use `.get(i)` (or `.get_mut(i)` for `iter_mut`).",
+    measure="cargo bench (criterion); expect little difference on slices.",
+    mirrors=["clippy:iter_nth"],
+    bad="""
+let v: Vec<u32> = Vec::new();
+let third = v.iter().nth(2);
+""",
+    good="""
+let v: Vec<u32> = Vec::new();
+let third = v.get(2);
+let third_char = name.chars().nth(2);
+""",
+    node_types=CALLS,
+    has_fix=True,
+)
+def iter_nth(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
+    model = Model.of(ctx)
+    for mc in model.methods("nth"):
+        if len(mc.args) != 1:
+            continue
+        it = model.method_named(mc.receiver, "iter", "iter_mut")
+        if it is None or it.args:
+            continue
+        t = model.type_of(it.receiver).auto_deref()
+        if not (t.name in ("[]", "array") or t.is_std("Vec", "VecDeque")):
+            continue
+        get = "get_mut" if ctx.text(it.name) == "iter_mut" else "get"
+        span = ctx.span_between(it.name, mc.call)
+        new = f"{get}({ctx.text(mc.args[0])})"
+        yield ctx.finding(info, span, fix=guarded_fix(ctx, span, new, f"Use `.{get}()`"))
+
+
+@rule(
+    "rust/bytes-nth",
+    title="`.bytes().nth(i)` instead of indexing the bytes",
+    severity=Severity.INFO,
+    category="other",
+    explanation="""
+`s.bytes().nth(i)` goes through the byte iterator to read one byte that
+`s.as_bytes().get(i)` reads directly; the intent is also clearer.
+""",
+    fix="Use `s.as_bytes().get(i).copied()`.",
+    measure="cargo bench (criterion); expect little difference.",
+    mirrors=["clippy:bytes_nth"],
+    bad="""
+let s = String::from("abc");
+let b = s.bytes().nth(1);
+""",
+    good="""
+let s = String::from("abc");
+let b = s.as_bytes().get(1).copied();
+""",
+    node_types=CALLS,
+    has_fix=True,
+)
+def bytes_nth(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
+    model = Model.of(ctx)
+    for mc in model.methods("nth"):
+        if len(mc.args) != 1:
+            continue
+        it = model.method_named(mc.receiver, "bytes")
+        if it is None or it.args:
+            continue
+        t = model.type_of(it.receiver).auto_deref()
+        if not (t.name == "str" or t.is_std("String")):
+            continue
+        span = ctx.span_between(it.name, mc.call)
+        new = f"as_bytes().get({ctx.text(mc.args[0])}).copied()"
+        yield ctx.finding(info, span, fix=guarded_fix(ctx, span, new, "Index the bytes"))
+
+
+@rule(
+    "rust/iter-count",
+    title="`.iter().count()` on a collection that knows its length",
+    severity=Severity.INFO,
+    category="algorithm",
+    explanation="""
+`v.iter().count()` walks every element to count them, O(n) for maps, sets and lists,
+while `v.len()` reads a stored length in O(1).
+""",
+    fix="Use `.len()`.",
+    measure="cargo bench (criterion) on a large map or list.",
+    mirrors=["clippy:iter_count"],
+    bad="""
+let seen: std::collections::HashSet<u32> = Default::default();
+let n = seen.iter().count();
+""",
+    good="""
+let seen: std::collections::HashSet<u32> = Default::default();
+let n = seen.len();
+let words = text.split(' ').count();
+""",
+    node_types=CALLS,
+    has_fix=True,
+)
+def iter_count(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
+    model = Model.of(ctx)
+    for mc in model.methods("count"):
+        if mc.args:
+            continue
+        it = model.method_named(mc.receiver, "iter", "iter_mut", "into_iter")
+        if it is None or it.args:
+            continue
+        t = model.type_of(it.receiver).auto_deref()
+        if not _is_collection(t) or t.is_std("String"):
+            continue
+        span = ctx.span_between(it.name, mc.call)
+        yield ctx.finding(info, span, fix=guarded_fix(ctx, span, "len()", "Use `.len()`"))
+
+
+# -- unnecessary-fold -----------------------------------------------------------------
+
+_FOLDS = {
+    # init literal -> (operator, replacement)
+    "false": ("||", "any"),
+    "true": ("&&", "all"),
+    "0": ("+", "sum"),
+    "1": ("*", "product"),
+}
+
+
+def _fold_operands(ctx: Context, body: Node | None, op: str) -> tuple[Node, Node] | None:
+    body = unparen(body)
+    if body is None or body.type != "binary_expression":
+        return None
+    operator = body.child_by_field_name("operator")
+    if operator is None or operator.type != op:
+        return None
+    left = body.child_by_field_name("left")
+    right = body.child_by_field_name("right")
+    if left is None or right is None:
+        return None
+    return left, right
+
+
+def _is_iterator(model: Model, node: Node) -> bool:
+    t = model.type_of(node)
+    return t.name in ("Iter", "Range")
+
+
+@rule(
+    "rust/unnecessary-fold",
+    title="`fold` that re-implements `any`, `all`, `sum` or `product`",
+    severity=Severity.INFO,
+    category="other",
+    explanation="""
+`.fold(false, |acc, x| acc || p(x))` visits every element even after the answer is
+known; `.any(p)` stops at the first match (and `.all` at the first miss). `sum` and
+`product` say the same as their folds and can use specialised implementations.
+""",
+    fix="Use `.any(..)`, `.all(..)`, `.sum::<T>()` or `.product::<T>()`.",
+    measure="cargo bench (criterion) on inputs where the answer is found early.",
+    mirrors=["clippy:unnecessary_fold"],
+    bad="""
+let any_big = (0..10).fold(false, |acc, x| acc || x > 5);
+""",
+    good="""
+let any_big = (0..10).any(|x| x > 5);
+let weird = (0..10).fold(1, |acc, x| acc + x);
+""",
+    node_types=CALLS,
+    has_fix=True,
+    gaps=[
+        "folds over an `Option`'s iterator (`opt.iter().fold(..)`, which clippy turns into "
+        "`map_or`) are not reported",
+        "`fold(0, Add::add)` is reported only when `Add` comes from `std::ops` by a `use` in "
+        "the file",
+    ],
+)
+def unnecessary_fold(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
+    model = Model.of(ctx)
+    for mc in model.methods("fold"):
+        if len(mc.args) != 2:
+            continue
+        init = ctx.text(mc.args[0])
+        if init not in _FOLDS or not _is_iterator(model, mc.receiver):
+            continue
+        recv_t = model.type_of(mc.receiver)
+        if recv_t.name == "Iter" and recv_t.arg() is not None and recv_t.args[0].is_std("Option"):
+            continue
+        op, method = _FOLDS[init]
+        f = mc.args[1]
+        replacement = None
+        if f.type == "closure_expression":
+            params = closure_params(f)
+            if len(params) != 2 or any(p.type != "identifier" for p in params):
+                continue
+            acc, item = (ctx.text(p) for p in params)
+            operands = _fold_operands(ctx, closure_body(f), op)
+            if operands is None:
+                continue
+            left, right = operands
+            if ctx.text(left) == acc and not mentions(ctx, right, acc):
+                other = right
+            elif ctx.text(right) == acc and not mentions(ctx, left, acc):
+                other = left
+            else:
+                continue
+            if method in ("any", "all"):
+                replacement = f"{method}(|{item}| {ctx.text(other)})"
+            elif ctx.text(other) != item:
+                continue
+            else:
+                replacement = method + _turbofish_for(ctx, model, mc)
+        elif f.type in ("identifier", "scoped_identifier") and method in ("sum", "product"):
+            path = ctx.text(f)
+            wanted = "add" if method == "sum" else "mul"
+            head, _, last = path.rpartition("::")
+            if last != wanted:
+                continue
+            trait = "Add" if method == "sum" else "Mul"
+            if head == trait:
+                if not model.resolve_path(trait).startswith("std::ops"):
+                    continue
+            elif head not in S.INTEGERS + S.FLOATS:
+                continue
+            replacement = method + _turbofish_for(ctx, model, mc)
+        else:
+            continue
+        span = ctx.span_between(mc.name, mc.call)
+        fix = None
+        if replacement is not None and "::<_>" not in replacement:
+            fix = guarded_fix(
+                ctx,
+                span,
+                replacement + ("()" if method in ("sum", "product") else ""),
+                f"Use `.{method}`",
+            )
+        yield ctx.finding(info, span, fix=fix)
+
+
+def _turbofish_for(ctx: Context, model: Model, mc: MethodCall) -> str:
+    """`::<i32>` when the result's type is written (a `let` annotation or the function's
+    return type), so `sum`/`product` can infer what they build; `::<_>` otherwise."""
+    parent = mc.call.parent
+    if parent is not None and parent.type == "let_declaration":
+        ty = parent.child_by_field_name("type")
+        if ty is not None:
+            return f"::<{ctx.text(ty)}>"
+    if parent is not None and fn_tail(mc.call) and parent.parent is not None:
+        fn = model.fn_info(parent.parent)
+        if fn is not None and fn.ret is not None and fn.ret.type == "primitive_type":
+            return f"::<{ctx.text(fn.ret)}>"
+    return "::<_>"
+
+
+# -- search-is-some -----------------------------------------------------------------
+
+
+@rule(
+    "rust/search-is-some",
+    title="Search for a position only to ask whether there is one",
+    severity=Severity.INFO,
+    category="other",
+    explanation="""
+`.find(p).is_some()`, `.position(p).is_some()` and `s.find("x").is_some()` compute where
+the match is and then throw the answer away. `.any(p)` and `s.contains("x")` ask the
+question directly and read better.
+""",
+    fix="Use `.any(..)` (or `!….any(..)` for `is_none`), `s.contains(..)` for strings.",
+    measure="No measurable cost difference expected: this is about intent.",
+    mirrors=["clippy:search_is_some"],
+    bad="""
+let values: Vec<i32> = load();
+let has_neg = values.iter().position(|&x| x < 0).is_some();
+""",
+    good="""
+let values: Vec<i32> = load();
+let has_neg = values.iter().any(|&x| x < 0);
+let at = values.iter().position(|&x| x < 0);
+""",
+    node_types=CALLS,
+    has_fix=True,
+    gaps=[
+        "`find` on an iterator gets no quick fix: its closure takes `&Item` where `any`'s "
+        "takes `Item`, and rewriting the closure's pattern needs the item type",
+    ],
+)
+def search_is_some(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
+    model = Model.of(ctx)
+    for mc in model.methods("is_some", "is_none"):
+        if mc.args:
+            continue
+        search = model.method_named(mc.receiver, "find", "position", "rposition")
+        if search is None or len(search.args) != 1:
+            continue
+        negate = ctx.text(mc.name) == "is_none"
+        name = ctx.text(search.name)
+        recv_t = model.type_of(search.receiver)
+        fix = None
+        span = ctx.span_between(search.name, mc.call)
+        if recv_t.name in ("Iter", "Range"):
+            if name in ("position", "rposition"):
+                new = f"{ctx.text(search.receiver)}.any({ctx.text(search.args[0])})"
+                target = ctx.span_between(search.receiver, mc.call)
+                fix = guarded_fix(ctx, target, ("!" if negate else "") + new, "Use `any`")
+            yield ctx.finding(info, span, fix=fix)
+            continue
+        base = recv_t.auto_deref()
+        if name == "find" and (base.name == "str" or base.is_std("String")):
+            pattern = search.args[0]
+            if pattern.type == "closure_expression":
+                continue
+            pt = model.type_of(pattern)
+            if not (
+                is_str_literal(ctx, pattern)
+                or pt.deref().name == "str"
+                or pt.deref().is_std("String")
+            ):
+                continue
+            recv_text = ctx.text(search.receiver)
+            if search.receiver.type not in (
+                "identifier",
+                "field_expression",
+                "call_expression",
+                "string_literal",
+                "index_expression",
+            ):
+                recv_text = f"({recv_text})"
+            new = f"{recv_text}.contains({ctx.text(pattern)})"
+            target = ctx.span_between(search.receiver, mc.call)
+            fix = guarded_fix(ctx, target, ("!" if negate else "") + new, "Use `contains`")
+            yield ctx.finding(info, span, fix=fix)
+
+
+# -- manual-contains ------------------------------------------------------------------
+
+
+@rule(
+    "rust/manual-contains",
+    title="`iter().any(|x| *x == v)` on a slice",
+    severity=Severity.WARNING,
+    category="algorithm",
+    explanation="""
+A generic `any` with an equality closure compares one element at a time through the
+iterator. `<[T]>::contains` is specialised: for bytes it is a `memchr`, and for other
+primitive types it is a tight loop the compiler vectorises.
+""",
+    fix="Use `slice.contains(&v)`.",
+    measure="cargo bench (criterion) with realistic slice lengths.",
+    mirrors=["clippy:manual_contains"],
+    bad="""
+let bytes: &[u8] = b"hello";
+let has_l = bytes.iter().any(|&b| b == b'l');
+""",
+    good="""
+let bytes: &[u8] = b"hello";
+let has_l = bytes.contains(&b'l');
+let has_big = bytes.iter().any(|&b| b > 100);
+""",
+    node_types=CALLS,
+    has_fix=True,
+)
+def manual_contains(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
+    model = Model.of(ctx)
+    for mc in model.methods("any"):
+        if len(mc.args) != 1 or mc.args[0].type != "closure_expression":
+            continue
+        it = model.method_named(mc.receiver, "iter")
+        if it is None or it.args:
+            continue
+        container = model.type_of(it.receiver).auto_deref()
+        if not (container.name in ("[]", "array") or container.is_std("Vec")):
+            continue
+        elem = S.element(container)
+        if elem is None or not elem.known:
+            continue
+        needle = _equality_needle(ctx, model, mc.args[0], elem)
+        if needle is None:
+            continue
+        text, by_ref = needle
+        arg = text if by_ref else f"&{text}"
+        span = ctx.span_between(it.name, mc.call)
+        yield ctx.finding(
+            info, span, fix=guarded_fix(ctx, span, f"contains({arg})", "Use `contains`")
+        )
+
+
+def _equality_needle(
+    ctx: Context, model: Model, closure: Node, elem: Ty
+) -> tuple[str, bool] | None:
+    """For `|&v| v == e`, `|v| *v == e`, `|&v| e == v`, `|v| *v == *a`: the needle `e`
+    (and whether it is already a reference), when `e` does not use the element."""
+    params = closure_params(closure)
+    if len(params) != 1:
+        return None
+    p = params[0]
+    by_pattern = p.type == "reference_pattern"
+    if by_pattern:
+        inner = p.named_children[0] if p.named_children else None
+        if inner is None or inner.type != "identifier":
+            return None
+        name = ctx.text(inner)
+    elif p.type == "identifier":
+        name = ctx.text(p)
+    else:
+        return None
+    body = unparen(closure_body(closure))
+    if body is None or body.type != "binary_expression":
+        return None
+    op = body.child_by_field_name("operator")
+    left = body.child_by_field_name("left")
+    right = body.child_by_field_name("right")
+    if op is None or op.type != "==" or left is None or right is None:
+        return None
+    elem_side = f"{name}" if by_pattern else f"*{name}"
+    if ctx.text(left).replace(" ", "") == elem_side:
+        other = right
+    elif ctx.text(right).replace(" ", "") == elem_side:
+        other = left
+    else:
+        return None
+    if _uses_name(ctx, other, name) or not _pure(ctx, model, other):
+        return None
+    if not _same_type(ctx, model, other, elem):
+        return None
+    other_text = ctx.text(other)
+    if other.type == "unary_expression" and other_text.startswith("*"):
+        inner_node = other.named_children[0] if other.named_children else None
+        if inner_node is not None and inner_node.type == "identifier":
+            return ctx.text(inner_node), True
+    if other.type == "binary_expression":
+        other_text = f"({other_text})"
+    return other_text, False
+
+
+def _uses_name(ctx: Context, node: Node, name: str) -> bool:
+    """Whether the identifier `name` occurs in `node` (as a token, not inside a literal)."""
+    return any(n.type == "identifier" and ctx.text(n) == name for n in _walk(node))
+
+
+def _pure(ctx: Context, model: Model, node: Node) -> bool:
+    """No calls (a closure call may count or mutate) in the needle expression."""
+    return not any(n.type in ("call_expression", "macro_invocation") for n in _walk(node))
+
+
+def _same_type(ctx: Context, model: Model, node: Node, elem: Ty) -> bool:
+    t = model.type_of(node)
+    if node.type == "unary_expression" and ctx.text(node).startswith("*"):
+        inner = model.type_of(node.named_children[0] if node.named_children else None)
+        t = inner.args[0] if inner.is_ref and inner.args else S.UNKNOWN
+    if not t.known:
+        return False
+    if t == elem:
+        return True
+    numeric = set(S.INTEGERS) | set(S.FLOATS)
+    if t.name == "{integer}" and elem.name in S.INTEGERS:
+        return True
+    if t.name == "{float}" and elem.name in S.FLOATS:
+        return True
+    if t.name in numeric and elem.name in numeric:
+        return t.name == elem.name
+    if t.is_ref and elem.is_ref and t.deref().name == "str" and elem.deref().name == "str":
+        return True
+    return t.name == elem.name and t.args == elem.args
+
+
+# -- manual-retain --------------------------------------------------------------------
+
+_RETAIN = ("Vec", "VecDeque", "HashSet", "BTreeSet", "HashMap", "BTreeMap", "BinaryHeap", "String")
+
+
+@rule(
+    "rust/manual-retain",
+    title="Collection rebuilt by filtering itself",
+    severity=Severity.WARNING,
+    category="allocation",
+    explanation="""
+`v = v.into_iter().filter(..).collect()` allocates a second collection, moves the kept
+elements into it and frees the first. `v.retain(..)` removes the unwanted elements in
+place, with no allocation (for hash maps and sets it also keeps the table's capacity).
+""",
+    fix="Use `v.retain(..)` with the same predicate (taking `&T`).",
+    measure="cargo bench (criterion); allocation counts with DHAT or heaptrack.",
+    mirrors=["clippy:manual_retain"],
+    bad="""
+let mut ids: Vec<u32> = load();
+ids = ids.into_iter().filter(|x| x % 2 == 0).collect();
+""",
+    good="""
+let mut ids: Vec<u32> = load();
+ids.retain(|x| x % 2 == 0);
+let evens: Vec<u32> = ids.iter().filter(|&x| x % 2 == 0).copied().collect();
+""",
+    node_types=["assignment_expression"],
+    has_fix=True,
+    gaps=[
+        "no quick fix for maps and for closures whose pattern must change (`|v| **v != 1` "
+        "after `iter()`)",
+    ],
+)
+def manual_retain(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
+    model = Model.of(ctx)
+    for assign in ctx.nodes("assignment_expression"):
+        left = assign.child_by_field_name("left")
+        right = assign.child_by_field_name("right")
+        collect = model.method_named(right, "collect")
+        if left is None or collect is None or collect.args or collect.turbofish is not None:
+            continue
+        target_t = model.type_of(left).auto_deref()
+        if not target_t.is_std(*_RETAIN):
+            continue
+        shape = _filter_shape(ctx, model, collect, ctx.text(left), target_t.name)
+        if shape is None:
+            continue
+        closure, strip = shape
+        fix = None
+        new_closure = _retain_closure(ctx, closure, strip)
+        if new_closure is not None and target_t.name not in ("HashMap", "BTreeMap"):
+            fix = guarded_fix(
+                ctx, assign, f"{ctx.text(left)}.retain({new_closure})", "Filter in place"
+            )
+        yield ctx.finding(info, assign, fix=fix)
+
+
+def _filter_shape(
+    ctx: Context, model: Model, collect: MethodCall, name: str, kind: str
+) -> tuple[Node, bool] | None:
+    """(the filter closure, whether its pattern has one `&` too many for `retain`)."""
+    recv = collect.receiver
+    copied = model.method_named(recv, "copied", "cloned", "to_owned")
+    strip = False
+    if copied is not None and not copied.args:
+        recv = copied.receiver
+        strip = True
+    flt = model.method_named(recv, "filter")
+    if flt is None or len(flt.args) != 1 or flt.args[0].type != "closure_expression":
+        return None
+    src = model.method_named(flt.receiver, "iter", "into_iter", "chars")
+    if src is None or src.args or ctx.text(src.receiver) != name:
+        return None
+    method = ctx.text(src.name)
+    if kind == "String":
+        if method != "chars":
+            return None
+        strip = True
+    elif method == "chars":
+        return None
+    elif method == "iter" and copied is None:
+        return None  # references collected into the same variable cannot type-check
+    elif method == "into_iter" and copied is not None:
+        return None
+    params = closure_params(flt.args[0])
+    if len(params) != 1:
+        return None
+    if kind in ("HashMap", "BTreeMap") and params[0].type != "tuple_pattern":
+        return None
+    if strip and kind != "String" and params[0].type not in ("reference_pattern", "tuple_pattern"):
+        return None  # `|v| **v != 1`: the closure itself would have to change
+    if kind == "String" and params[0].type != "reference_pattern":
+        return None
+    return flt.args[0], strip
+
+
+def _retain_closure(ctx: Context, closure: Node, strip: bool) -> str | None:
+    params = closure_params(closure)
+    body = closure_body(closure)
+    if len(params) != 1 or body is None:
+        return None
+    p = params[0]
+    if strip:
+        if p.type != "reference_pattern":
+            return None
+        inner = p.named_children[0] if p.named_children else None
+        if inner is None:
+            return None
+        return f"|{ctx.text(inner)}| {ctx.text(body)}"
+    return ctx.text(closure)

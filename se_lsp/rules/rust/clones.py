@@ -135,6 +135,7 @@ let owner = name.clone();
 greet(&name);
 """,
     node_types=CALLS,
+    scope="file",
     has_fix=True,
     confidence=0.8,
     gaps=[
@@ -395,6 +396,7 @@ fn keeps(s: &String) -> usize { s.len() }
 fn caller(name: &str) -> usize { takes(name) + keeps(&name.to_string()) }
 """,
     node_types=CALLS,
+    scope="file",
     has_fix=True,
     body_examples=False,
     gaps=[
@@ -564,6 +566,7 @@ let b = a.clone();
 let c = a[..2].to_vec();
 """,
     node_types=CALLS,
+    scope="file",
     has_fix=True,
 )
 def implicit_clone(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
@@ -636,6 +639,7 @@ let first: &&str = &words[0];
 let owned = (*first).to_string();
 """,
     node_types=CALLS,
+    scope="file",
     has_fix=True,
 )
 def inefficient_to_string(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
@@ -693,6 +697,7 @@ fn first(latest: &String) -> String {
 }
 """,
     node_types=["assignment_expression"],
+    scope="file",
     has_fix=True,
     body_examples=False,
 )

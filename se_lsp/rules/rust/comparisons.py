@@ -105,6 +105,7 @@ if user.role == "admin" { grant(); }
 let label = "admin".to_string();
 """,
     node_types=["binary_expression"],
+    scope="file",
     has_fix=True,
     confidence=0.85,
     gaps=[

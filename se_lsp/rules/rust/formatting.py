@@ -47,7 +47,7 @@ FORMAT_MACROS = {
     "debug_assert_ne": 2,
 }
 # Placeholders: `{{`, `}}`, or `{...}` without braces inside. Linear: no nested repetition.
-_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*+)\}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,6 +261,7 @@ println!("{} items for {}", count, user);
 println!("{:?}", user.to_string());
 """,
     node_types=["macro_invocation"],
+    scope="file",
     has_fix=True,
 )
 def to_string_in_format_args(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
@@ -448,6 +449,7 @@ let port = cfg.first().unwrap_or_else(|| panic!("missing port in {}", path));
 let host = cfg.last().expect("missing host");
 """,
     node_types=CALLS,
+    scope="file",
     has_fix=True,
     gaps=[
         "the quick fix is offered only when the file shows the receiver is an `Option` or "
@@ -513,6 +515,7 @@ let greeting = "hello".to_string();
 let padded = format!("{:8}", name);
 """,
     node_types=["macro_invocation"],
+    scope="file",
     has_fix=True,
 )
 def useless_format(ctx: Context, info: RuleInfo) -> Iterator[Finding]:

@@ -323,6 +323,7 @@ let hits = std::sync::atomic::AtomicUsize::new(0);
 let names = Mutex::new(Vec::<String>::new());
 """,
     node_types=CALLS,
+    scope="file",
     gaps=[
         "clippy reports any `Mutex` of a number in a `let` or `static`; a file that also "
         "uses a `Condvar` is left alone here, as the mutex then usually guards a condition",

@@ -196,6 +196,7 @@ if !seen.contains_key(&other) {
 }
 """,
     node_types=CALLS,
+    scope="file",
     has_fix=True,
     gaps=[
         "maps reached through a guard (`m.lock().unwrap().contains_key(..)`) are not reported",
@@ -285,6 +286,7 @@ if seen.insert(id) {
 }
 """,
     node_types=CALLS,
+    scope="file",
 )
 def set_contains_or_insert(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     model = Model.of(ctx)

@@ -71,6 +71,7 @@ for line in lines {
 }
 """,
     node_types=CALLS,
+    scope="file",
     gaps=[
         "a pattern held in a `const` declared in another file is not known to be constant, "
         "so it is not reported",
@@ -88,8 +89,7 @@ def regex_in_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
         # Like clippy, a closure inside the loop counts (it belongs to the same function);
         # a `static` inside the loop is an item of its own and does not.
         if model.loops_around(call, stop_at_closure=False) and not _in_static(call):
-            fn = call.child_by_field_name("function")
-            yield ctx.finding(info, fn if fn is not None else call)
+            yield ctx.finding(info, call)
 
 
 def _constant_str(ctx: Context, model: Model, node: Node) -> bool:
@@ -335,6 +335,7 @@ for i in 1..scores.len() {
 }
 """,
     node_types=["for_expression"],
+    scope="file",
     confidence=0.8,
     gaps=[
         "containers whose type the file does not show (a parameter of a generic type, a "
@@ -494,6 +495,7 @@ for i in 0..src.len() {
 }
 """,
     node_types=["for_expression"],
+    scope="file",
     has_fix=True,
     gaps=[
         "a copy whose source or destination type the file does not show is not reported "
@@ -723,6 +725,7 @@ while !ready.load(Ordering::Acquire) {
 }
 """,
     node_types=["while_expression"],
+    scope="file",
     has_fix=True,
 )
 def missing_spin_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
@@ -774,6 +777,7 @@ loop {
 }
 """,
     node_types=["loop_expression"],
+    scope="file",
 )
 def busy_wait(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     model = Model.of(ctx)
@@ -908,6 +912,7 @@ for item in batch {
 }
 """,
     node_types=["for_expression"],
+    scope="file",
     confidence=0.7,
 )
 def lock_in_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:

@@ -226,6 +226,7 @@ class Model:
         self._module: dict[int, int] = {}
         self._mod_names: dict[int, set[str]] = {}
         self._mod_nodes: dict[int, Node] = {}
+        self._depth = 0
         self._items: Items | None = None
         self._bindings: dict[int, dict[str, list[Binding]]] = {}
         self._types: dict[int, Ty] = {}
@@ -704,8 +705,15 @@ class Model:
 
     def type_from(self, node: Node | None, generics: frozenset[str] = frozenset()) -> Ty:
         """A written type (`&mut Vec<String>`) as a Ty."""
-        if node is None:
+        if node is None or self._depth > _MAX_DEPTH:
             return UNKNOWN
+        self._depth += 1
+        try:
+            return self._type_from(node, generics)
+        finally:
+            self._depth -= 1
+
+    def _type_from(self, node: Node, generics: frozenset[str]) -> Ty:
         text = self.ctx.text
         t = node.type
         if t == "primitive_type":
@@ -1080,7 +1088,13 @@ class Model:
         if cached is not None:
             return cached
         self._types[key] = UNKNOWN
-        t = self._type_of(node)
+        if self._depth > _MAX_DEPTH:
+            return UNKNOWN  # pathological nesting: give up rather than recurse further
+        self._depth += 1
+        try:
+            t = self._type_of(node)
+        finally:
+            self._depth -= 1
         self._types[key] = t
         return t
 
@@ -1254,6 +1268,15 @@ class Model:
     def tokens_type(self, tokens: list[Node]) -> Ty:
         """The type of an expression inside a macro, given as tokens (`1u8`, `(1, 'a')`,
         `"x".to_string()`, `String::from(..)`), for the few shapes that say it plainly."""
+        if self._depth > _MAX_DEPTH:
+            return UNKNOWN
+        self._depth += 1
+        try:
+            return self._tokens_type(tokens)
+        finally:
+            self._depth -= 1
+
+    def _tokens_type(self, tokens: list[Node]) -> Ty:
         if len(tokens) == 1:
             tok = tokens[0]
             if tok.type.endswith("literal"):
@@ -1578,6 +1601,10 @@ class Model:
 
 
 # -- helpers ------------------------------------------------------------------------
+
+# How deep type questions may recurse (nested parentheses, references, macro tokens): real
+# code stays far below; generated or broken code gets "unknown" instead of a stack overflow.
+_MAX_DEPTH = 48
 
 # Associated functions of primitive types that return a known type.
 _PRIMITIVE_CALLS = {

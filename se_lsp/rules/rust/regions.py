@@ -84,8 +84,8 @@ def is_test_path(path: str) -> bool:
 # -- #[allow] / #[expect] -------------------------------------------------------------
 
 # Attributes that may silence lints. Linear: a literal start, then a bounded word.
-_ALLOW = re.compile(rb"#!?\[\s*(?:allow|expect|cfg_attr)\b")
-_CLIPPY_NAME = re.compile(r"clippy\s*::\s*(\w+)")
+_ALLOW = re.compile(rb"#!?\[\s*+(?:allow|expect|cfg_attr)\b")
+_CLIPPY_NAME = re.compile(r"clippy\s*+::\s*+(\w++)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +160,7 @@ def suppressed(ctx: Context, finding: Finding, info: RuleInfo) -> bool:
 # -- test code ---------------------------------------------------------------------
 
 _TEST_ATTR = re.compile(
-    rb"#!?\[\s*(?:cfg\s*\(|test\b|bench\b|(?:[A-Za-z_]\w{0,40}::){1,3}test\b|rstest\b|"
+    rb"#!?\[\s*+(?:cfg\s*+\(|test\b|bench\b|(?:[A-Za-z_]\w{0,40}+::){1,3}+test\b|rstest\b|"
     rb"test_case\b|quickcheck\b|proptest\b)"
 )
 _TEST_NAMES = {"test", "bench", "rstest", "test_case", "quickcheck", "proptest"}
@@ -204,7 +204,9 @@ def _split(tree: Node) -> list[list[Node]]:
     return [i for i in out if i]
 
 
-def _implies_test_list(pred: list[Node]) -> bool:
+def _implies_test_list(pred: list[Node], depth: int = 0) -> bool:
+    if depth > 16:
+        return False
     head = pred[0]
     name = head.text.decode() if head.text else ""
     if len(pred) == 1:
@@ -212,9 +214,9 @@ def _implies_test_list(pred: list[Node]) -> bool:
     if len(pred) == 2 and pred[1].type == "token_tree":
         inner = _split(pred[1])
         if name == "all":
-            return any(_implies_test_list(i) for i in inner)
+            return any(_implies_test_list(i, depth + 1) for i in inner)
         if name == "any":
-            return bool(inner) and all(_implies_test_list(i) for i in inner)
+            return bool(inner) and all(_implies_test_list(i, depth + 1) for i in inner)
     return False
 
 

@@ -8,6 +8,8 @@ is the rule set, in the order the docs show it.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from se_lsp.rules.engine import Rule, RuleSet
 from se_lsp.rules.rust import (
     calls,
@@ -21,9 +23,9 @@ from se_lsp.rules.rust import (
     regions,
     vectors,
 )
-from se_lsp.rules.rust.model import Model
+from se_lsp.rules.rust.model import MODEL_NODE_TYPES, Hint, Model
 
-RULES: list[Rule] = [
+_RULES: list[Rule] = [
     # loops.py: work repeated by loops
     loops.regex_in_loop,
     loops.needless_range_loop,
@@ -82,23 +84,48 @@ RULES: list[Rule] = [
     calls.stable_sort_primitive,
 ]
 
+# The model builds its tables from nodes the engine's one query over the file captures, so
+# every rule carries the model's node types too (they cost no extra pass over the tree).
+RULES: list[Rule] = [
+    replace(r, node_types=tuple(dict.fromkeys((*r.node_types, *MODEL_NODE_TYPES)))) for r in _RULES
+]
+
 # Every method name a rule asks the model for: the first request scans for all of them in
-# one pass over the source.
-Model.wanted = frozenset(
-    {
-        "nth",
-        "any",
-        "is_some",
-        "is_none",
-        "iter",
-        *formatting.METHODS,
-        *iterators.METHODS,
-        *clones.METHODS,
-        *lookups.METHODS,
-        *vectors.METHODS,
-        *calls.METHODS,
-    }
-)
+# one pass over the source. A family's hint for a name (a byte test around the match) is
+# used only when every family that asks for that name gives one.
+_FAMILIES: list[tuple[frozenset[str], dict[str, Hint]]] = [
+    (loops.METHODS, loops.HINTS),
+    (formatting.METHODS, formatting.HINTS),
+    (iterators.METHODS, iterators.HINTS),
+    (clones.METHODS, {}),
+    (lookups.METHODS, {}),
+    (calls.METHODS, calls.HINTS),
+]
+
+
+def _hints() -> dict[str, Hint]:
+    per_name: dict[str, list[Hint]] = {}
+    unhinted: set[str] = set()
+    for methods, hints in _FAMILIES:
+        for name in methods:
+            if name in hints:
+                per_name.setdefault(name, []).append(hints[name])
+            else:
+                unhinted.add(name)
+    out: dict[str, Hint] = {}
+    for name, hs in per_name.items():
+        if name in unhinted:
+            continue
+        out[name] = hs[0] if len(hs) == 1 else _either(tuple(hs))
+    return out
+
+
+def _either(hints: tuple[Hint, ...]) -> Hint:
+    return lambda source, dot, end: any(h(source, dot, end) for h in hints)
+
+
+Model.wanted = frozenset(name for methods, _ in _FAMILIES for name in methods)
+Model.hints = _hints()
 
 RULESET = RuleSet(
     "rust",

@@ -11,7 +11,14 @@ from se_lsp.rules.engine import Context, RuleInfo, rule
 from se_lsp.rules.rust import stdlib as S
 from se_lsp.rules.rust.model import Model
 from se_lsp.rules.rust.stdlib import Ty
-from se_lsp.rules.rust.syntax import guarded_fix, macro_name, token_tree, unparen
+from se_lsp.rules.rust.syntax import (
+    guarded_fix,
+    hint_any_of,
+    hint_args_start,
+    macro_name,
+    token_tree,
+    unparen,
+)
 
 CALLS: list[str] = []
 
@@ -48,6 +55,30 @@ _EAGER_TO_LAZY = {
     "map_or": "map_or_else",
 }
 METHODS = frozenset({"truncate", "sort", *PATTERN_METHODS, *_EAGER_TO_LAZY})
+
+
+def _short_literal(source: bytes, dot: int, end: int) -> bool:
+    """A string literal of at most a few bytes among the first arguments."""
+    tail = source[end : end + 48]
+    at = tail.find(b'"')
+    if at < 0:
+        return False
+    close = tail.find(b'"', at + 1)
+    if close < 0:
+        return False
+    return close - at - 1 <= 8 or tail[at + 1 : at + 2] == b"\\"
+
+
+_ALLOCATING = hint_any_of(
+    b"format!", b"to_string", b"to_owned", b"to_vec", b"String::from", b"with_capacity", b"vec!"
+)
+# Byte prefilters for those calls (see Model.hints).
+HINTS = {
+    "truncate": hint_args_start(b"(0)"),
+    "sort": hint_args_start(b"()"),
+    **{name: _short_literal for name in PATTERN_METHODS},
+    **{name: _ALLOCATING for name in _EAGER_TO_LAZY},
+}
 
 
 # -- manual-clear ---------------------------------------------------------------------
@@ -189,14 +220,11 @@ def single_char_pattern(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
                 "raw_string_literal",
             ):
                 continue
-            if not _is_text(model.type_of(mc.receiver)):
-                continue
             lit = mc.args[at]
             char = _char_literal(ctx.text(lit))
-            if char is not None:
-                yield ctx.finding(
-                    info, lit, fix=guarded_fix(ctx, lit, char, "Use a `char` pattern")
-                )
+            if char is None or not _is_text(model.type_of(mc.receiver)):
+                continue
+            yield ctx.finding(info, lit, fix=guarded_fix(ctx, lit, char, "Use a `char` pattern"))
 
 
 # -- or-fun-call --------------------------------------------------------------------

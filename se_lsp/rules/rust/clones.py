@@ -23,22 +23,8 @@ from se_lsp.rules.rust.syntax import (
 )
 
 CALLS: list[str] = []
-METHODS = frozenset(
-    {
-        "clone",
-        "to_owned",
-        "to_string",
-        "to_vec",
-        "to_path_buf",
-        "to_os_string",
-        "into_iter",
-        "get",
-        "get_mut",
-        "contains_key",
-        "contains",
-        "remove",
-    }
-)
+# The method names this family's rules start from (Model.methods scans for them).
+METHODS = frozenset({"clone", "to_owned", "to_string", "to_vec", "to_path_buf", "to_os_string"})
 _OWNING = ("clone", "to_owned", "to_string", "to_vec", "to_path_buf", "to_os_string")
 
 
@@ -147,61 +133,65 @@ greet(&name);
 def redundant_clone(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     model = Model.of(ctx)
     for mc in model.methods(*_OWNING):
-        if mc.args or mc.turbofish is not None:
+        if mc.turbofish is not None or mc.args:
             continue
         method = ctx.text(mc.name)
         recv = unparen(mc.receiver) or mc.receiver
+        if recv.type == "binary_expression":
+            continue
+        # Cheap shape tests first; a type is asked for only when the shape can match.
+        temporary = _is_temporary(recv)
+        nxt = None
+        if not temporary:
+            if recv.type == "identifier" and method in ("to_string", "to_owned", "clone"):
+                if _used_after(ctx, model, mc, recv):
+                    if method != "clone":
+                        continue
+                    nxt = _next_method(model, mc.call)
+                    if nxt is None or ctx.text(nxt.name) not in _BY_REF:
+                        continue
+            elif method == "clone" and recv.type == "field_expression":
+                nxt = _next_method(model, mc.call)
+            elif method == "clone":
+                nxt = _next_method(model, mc.call)
+                if nxt is None or ctx.text(nxt.name) not in _BY_REF:
+                    continue
+            else:
+                continue
         recv_t = model.type_of(recv)
-        span = ctx.span_between(mc.receiver, mc.call)
-        drop_suffix = ctx.text(recv) if recv.type not in ("binary_expression",) else None
-        if drop_suffix is None:
-            continue
-        if _is_temporary(recv) and _same_owned(model, method, recv_t):
-            # `String::from("x").to_string()`, `path.join("c").to_owned()`.
-            yield ctx.finding(
-                info,
-                ctx.span_between(mc.name, mc.call),
-                fix=guarded_fix(ctx, span, drop_suffix, "Drop the copy"),
-            )
-            continue
-        if method != "clone":
-            if (
-                method in ("to_string", "to_owned")
-                and recv.type == "identifier"
-                and (_same_owned(model, method, recv_t))
-                and _last_use(ctx, model, mc, recv)
-            ):
-                yield ctx.finding(
-                    info,
-                    ctx.span_between(mc.name, mc.call),
-                    fix=guarded_fix(ctx, span, drop_suffix, "Move the value"),
-                )
-            continue
-        nxt = _next_method(model, mc.call)
-        if (
+        why = ""
+        if temporary:
+            if _same_owned(model, method, recv_t):
+                why = "Drop the copy"  # `String::from("x").to_string()`
+        elif method != "clone":
+            if _same_owned(model, method, recv_t) and _last_use(ctx, model, mc, recv):
+                why = "Move the value"
+        elif (
             nxt is not None
             and ctx.text(nxt.name) in _BY_REF
             and recv_t.known
             and (recv_t.deref().std and recv_t.deref().name in ("String", "PathBuf", "Vec"))
             and not any(mentions(ctx, a, _root(ctx, recv)) for a in nxt.args)
         ):
-            yield ctx.finding(
-                info,
-                ctx.span_between(mc.name, mc.call),
-                fix=guarded_fix(ctx, span, drop_suffix, "Call it on the original"),
-            )
-            continue
-        if not _same_owned(model, "clone", recv_t):
-            continue
-        if recv.type == "identifier" or (
-            recv.type == "field_expression" and _plain_field(ctx, model, recv)
+            why = "Call it on the original"
+        elif _same_owned(model, "clone", recv_t) and (
+            recv.type == "identifier"
+            or (recv.type == "field_expression" and _plain_field(ctx, model, recv))
         ):
             if _last_use(ctx, model, mc, recv):
-                yield ctx.finding(
-                    info,
-                    ctx.span_between(mc.name, mc.call),
-                    fix=guarded_fix(ctx, span, drop_suffix, "Move the value"),
-                )
+                why = "Move the value"
+        if why:
+            span = ctx.span_between(mc.receiver, mc.call)
+            fix = guarded_fix(ctx, span, ctx.text(recv), why)
+            yield ctx.finding(info, ctx.span_between(mc.name, mc.call), fix=fix)
+
+
+def _used_after(ctx: Context, model: Model, mc: MethodCall, recv: Node) -> bool:
+    """Whether the receiver's name occurs again later in its function (a cheap byte test;
+    `_last_use` makes the exact decision)."""
+    fn = model.fn_of(mc.call)
+    end = fn.end_byte if fn is not None else len(ctx.source)
+    return mentions_between(ctx, mc.call.end_byte, end, ctx.text(recv))
 
 
 def _root(ctx: Context, node: Node) -> str:
@@ -269,34 +259,71 @@ def _last_use(ctx: Context, model: Model, mc: MethodCall, recv: Node) -> bool:
     return fn is not None
 
 
+# Places where a mention of the value may keep a borrow of it alive past the statement.
+_HOLDERS = frozenset(
+    {
+        "let_declaration",
+        "closure_expression",
+        "struct_expression",
+        "reference_expression",
+        "assignment_expression",
+        "return_expression",
+        "call_expression",
+        "array_expression",
+        "tuple_expression",
+    }
+)
+
+
 def _borrowed_before(ctx: Context, model: Model, b: Binding, until: int, name: str) -> bool:
-    block_start = b.start
-    fn = model.fn_of(b.ident)
-    if fn is None:
-        return True
-    body = fn.child_by_field_name("body")
-    if body is None:
-        return True
-    lo = max(block_start, body.start_byte)
-    for n in _walk(body):
-        if n.start_byte >= until or n.end_byte <= lo:
-            continue
-        if n.type in (
-            "let_declaration",
-            "closure_expression",
-            "struct_expression",
-            "return",
-            "reference_expression",
-            "assignment_expression",
-            "macro_invocation",
-        ):
-            if n.start_byte >= lo and mentions_between(
-                ctx, n.start_byte, min(n.end_byte, until), name
+    """Whether an earlier mention of the value may have lent it out to something still alive:
+    `&x` kept in a binding, a closure, a struct, a call result. A mention that is only a
+    method call on it in a statement of its own, or a formatting macro, lends nothing that
+    lasts."""
+    for use in model.occurrences(name, b.start, until):
+        n = use.parent
+        while n is not None and n.type not in ("expression_statement", "block"):
+            if n.type == "macro_invocation" or n.type == "token_tree":
+                break  # printed or asserted: borrowed for the call only
+            if n.type in _HOLDERS and not (
+                n.type == "call_expression" and _plain_method(model, n, use)
             ):
-                if n.type == "macro_invocation" and n.end_byte <= until:
-                    continue  # printed: borrowed for the call only
                 return True
+            if n.type == "let_declaration":
+                return True
+            n = n.parent
     return False
+
+
+def _plain_method(model: Model, call: Node, use: Node) -> bool:
+    """`x.len()` / `x.push(..)`: a method called on the value itself, returning nothing that
+    can borrow from it (for the methods that return plain data)."""
+    mc = model.method(call)
+    if mc is None or mc.receiver.id != use.id:
+        return False
+    name = model.ctx.text(mc.name)
+    return name in _PLAIN
+
+
+_PLAIN = frozenset(
+    {
+        "len",
+        "is_empty",
+        "push",
+        "push_str",
+        "insert",
+        "remove",
+        "clear",
+        "contains",
+        "starts_with",
+        "ends_with",
+        "extend",
+        "truncate",
+        "sort",
+        "dedup",
+        "reserve",
+    }
+)
 
 
 # -- unnecessary-to-owned --------------------------------------------------------------

@@ -83,6 +83,16 @@ def _compares_with_str(model: Model, name: str) -> bool:
     return False
 
 
+_OWNING_SUFFIXES = (b".to_string()", b".to_owned()")
+_OWNING_CALLS = (b"String::from(", b"PathBuf::from(")
+
+
+def _may_own(source: bytes, node: Node) -> bool:
+    """A cheap byte test: could this side be an owned copy at all?"""
+    raw = source[node.start_byte : node.end_byte].replace(b" ", b"")
+    return raw.endswith(_OWNING_SUFFIXES) or any(c in raw for c in _OWNING_CALLS)
+
+
 @rule(
     "rust/cmp-owned",
     title="Owned copy made only to be compared",
@@ -116,6 +126,8 @@ let label = "admin".to_string();
 def cmp_owned(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     model = Model.of(ctx)
     for node, left, right, op in comparisons(ctx):
+        if not (_may_own(ctx.source, left) or _may_own(ctx.source, right)):
+            continue
         done = False
         for side, other in ((right, left), (left, right)):
             if done:

@@ -14,6 +14,7 @@ from se_lsp.rules.rust.model import Model
 from se_lsp.rules.rust.syntax import (
     COMMENTS,
     guarded_fix,
+    hint_any_of,
     is_string_literal,
     macro_head,
     macro_name,
@@ -24,6 +25,15 @@ from se_lsp.rules.rust.syntax import (
 
 CALLS: list[str] = []
 METHODS = frozenset({"push_str", "expect"})
+
+
+def _not_a_literal(source: bytes, dot: int, end: int) -> bool:
+    """`expect("..")` builds nothing: only other arguments can hold a call."""
+    return not source[end : end + 8].replace(b" ", b"").startswith((b'("', b'(r"', b"(r#"))
+
+
+# Byte prefilters for those calls (see Model.hints).
+HINTS = {"push_str": hint_any_of(b"format!", size=40), "expect": _not_a_literal}
 
 # Macro name -> index of its format-string argument.
 FORMAT_MACROS = {
@@ -145,8 +155,15 @@ def format_calls(ctx: Context) -> list[FormatCall]:
         return cached
     out: list[FormatCall] = []
     for mac in ctx.nodes("macro_invocation"):
-        if macro_head(ctx, mac) not in FORMAT_MACROS:
+        head = macro_head(ctx, mac)
+        if head not in FORMAT_MACROS:
             continue
+        # The rules look for `format!` itself, a nested `format!` or a `.to_string()`
+        # argument: any other macro is not worth taking apart.
+        if head != "format":
+            raw = ctx.source[mac.start_byte + len(head) : mac.end_byte]
+            if b"format" not in raw and b"to_string" not in raw:
+                continue
         name = macro_name(ctx, mac)
         tree = token_tree(mac)
         if name not in FORMAT_MACROS or tree is None:

@@ -17,31 +17,57 @@ from se_lsp.rules.rust.syntax import (
     closure_params,
     fn_tail,
     guarded_fix,
+    hint_after_dot,
+    hint_any_of,
+    hint_args_start,
     is_str_literal,
+    is_word_at,
     mentions,
-    statements_after,
     unparen,
 )
 
 CALLS: list[str] = []
 
+# The method names this family's rules start from (Model.methods scans for them).
 METHODS = frozenset(
+    {"collect", "extend", "cloned", "nth", "fold", "count", "is_some", "is_none", "any"}
+)
+
+
+def _cloned_then(source: bytes, dot: int, end: int) -> bool:
+    """`.cloned()` followed by one of the steps the rule looks at."""
+    tail = source[end : end + 48].replace(b" ", b"").replace(b"\n", b"")
+    return tail.startswith(b"().") and tail[3:].split(b"(", 1)[0] in _NEXT_STEPS
+
+
+_NEXT_STEPS = frozenset(
     {
-        "len",
-        "is_empty",
-        "contains",
-        "collect",
-        "extend",
-        "cloned",
-        "nth",
-        "fold",
-        "count",
-        "is_some",
-        "is_none",
-        "any",
-        "into_iter",
+        b"last",
+        b"next",
+        b"nth",
+        b"skip",
+        b"take",
+        b"filter",
+        b"find",
+        b"flatten",
+        b"count",
+        b"map",
+        b"for_each",
+        b"all",
+        b"any",
     }
 )
+# Byte prefilters for those calls (see Model.hints); `collect` has none.
+HINTS = {
+    "extend": hint_any_of(b"drain", size=120),
+    "cloned": _cloned_then,
+    "nth": hint_after_dot(b"iter()", b"iter_mut()", b"bytes()"),
+    "fold": hint_args_start(b"(false,", b"(true,", b"(0,", b"(1,"),
+    "count": hint_after_dot(b"iter()", b"iter_mut()", b"into_iter()"),
+    "is_some": hint_after_dot(b")"),
+    "is_none": hint_after_dot(b")"),
+    "any": hint_args_start(b"(|"),
+}
 
 _MUTATORS = frozenset(
     {
@@ -113,9 +139,16 @@ def collect_target(ctx: Context, model: Model, mc: MethodCall) -> Ty:
 
 
 def _has_placeholder(ctx: Context, node: Node | None) -> bool:
+    """`Vec<_>`: a `_` left for inference somewhere in the written type."""
     if node is None:
         return False
-    return any(n.type == "_" or ctx.text(n) == "_" for n in _walk(node))
+    raw = ctx.source[node.start_byte : node.end_byte]
+    at = raw.find(b"_")
+    while at >= 0:
+        if is_word_at(raw, at, at + 1):
+            return True
+        at = raw.find(b"_", at + 1)
+    return False
 
 
 # -- needless-collect ---------------------------------------------------------------
@@ -213,17 +246,10 @@ def _indirect(
     target = collect_target(ctx, model, mc)
     if not target.is_std(*_EMPTY_TARGETS):
         return
-    uses = []
-    for stmt in statements_after(let):
-        for n in _walk(stmt):
-            if n.type == "identifier" and ctx.text(n) == name:
-                uses.append(n)
-        if any(
-            b.kind == "let" and b.name == name
-            for b in model.bindings_in(model.fn_of(let) or let).get(name, ())
-            if b.site.id == stmt.id
-        ):
-            break  # shadowed from here on
+    binding = model.binding_named(name, let.next_named_sibling or let)
+    if binding is None or binding.site.id != let.id:
+        return
+    uses = model.occurrences(name, let.end_byte, model.scope_end(binding))
     if len(uses) != 1:
         return
     use = uses[0]

@@ -16,6 +16,7 @@ from se_lsp.rules.rust.syntax import (
     COMMENTS,
     args,
     guarded_fix,
+    hint_after_dot,
     is_string_literal,
     mentions,
     statements,
@@ -23,6 +24,10 @@ from se_lsp.rules.rust.syntax import (
 )
 
 CALLS: list[str] = []  # found through the model's call index, not the engine's query
+# The method names this family's rules start from (Model.methods scans for them).
+METHODS = frozenset({"nth"})
+# Byte prefilters for those calls (see Model.hints).
+HINTS = {"nth": hint_after_dot(b"chars()")}
 
 
 def walk(node: Node) -> Iterator[Node]:
@@ -353,7 +358,7 @@ def needless_range_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
         var = ctx.text(pat)
         if any(
             b.site.id != loop.id and body.start_byte <= b.start < body.end_byte
-            for b in model.bindings_in(model.fn_of(loop) or loop).get(var, ())
+            for b in model.bindings_of(model.fn_of(loop) or loop, var)
         ):
             continue  # the loop variable is shadowed inside: uses may not be the loop's
         if _copy_body(ctx, model, loop, body, var)[0]:

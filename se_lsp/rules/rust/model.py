@@ -12,36 +12,78 @@ silent.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from bisect import bisect_right
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import lru_cache
+from typing import ClassVar
 
-from tree_sitter import Node, Query, QueryCursor
+from tree_sitter import Node
 
-from se_lsp.core.languages import grammar
 from se_lsp.rules.engine import Context
 from se_lsp.rules.rust import stdlib as S
 from se_lsp.rules.rust.stdlib import UNKNOWN, Ty
-from se_lsp.rules.rust.syntax import COMMENTS, FUNCTIONS, LOOPS, args, call_args, segments
+from se_lsp.rules.rust.syntax import (
+    COMMENTS,
+    FUNCTIONS,
+    LOOPS,
+    args,
+    call_args,
+    find_words,
+    segments,
+)
 
 # -- calls ------------------------------------------------------------------------
 
+# A prefilter on the bytes around a method-name match: (source, dot offset, end of name).
+Hint = Callable[[bytes, int, int], bool]
 
-@dataclass(frozen=True, slots=True)
+
 class MethodCall:
-    """`receiver.name::<turbofish>(args)`, taken apart once for every rule."""
+    """`receiver.name::<turbofish>(args)`, taken apart once for every rule (the arguments
+    only when a rule asks: most calls the scan finds are dismissed before that)."""
 
-    call: Node
-    receiver: Node
-    name: Node
-    args: list[Node]
-    turbofish: Node | None
+    __slots__ = ("_args", "call", "name", "receiver", "turbofish")
+
+    def __init__(self, call: Node, receiver: Node, name: Node, turbofish: Node | None) -> None:
+        self.call = call
+        self.receiver = receiver
+        self.name = name
+        self.turbofish = turbofish
+        self._args: list[Node] | None = None
+
+    @property
+    def args(self) -> list[Node]:
+        if self._args is None:
+            self._args = call_args(self.call)
+        return self._args
 
 
 # `.` then whitespace or comments, as tree-sitter allows between a receiver and a method.
 # Atomic alternatives and a possessive repeat: no backtracking, so a run of `//` inside
 # doc comments costs linear time.
 _GAP = rb"(?>\s+|//[^\n]*+|/\*.*?\*/)*+"
+
+
+@lru_cache(maxsize=64)
+def _method_pattern(names: frozenset[str]) -> re.Pattern[bytes]:
+    """`.name` for any of `names`, past whitespace and comments after the dot."""
+    alternatives = b"|".join(
+        re.escape(n.encode()) for n in sorted(names, key=lambda n: (-len(n), n))
+    )
+    return re.compile(rb"\." + _GAP + rb"(" + alternatives + rb")\b", re.S)
+
+
+@lru_cache(maxsize=256)
+def _path_pattern(spelling: str) -> re.Pattern[bytes]:
+    """`Type::f` (also `Type::<T>::f`). A literal first, no leading `\b` (that makes the
+    scan ten times slower): the boundary before it is checked by the caller."""
+    first, sep, rest = spelling.partition("::")
+    return re.compile(
+        re.escape(first.encode())
+        + (rb"(?:::<[^<>;{}\n]{0,120}+>)?::" + re.escape(rest.encode()) if sep else b"")
+        + rb"\b"
+    )
 
 
 def _call_of(fn: Node) -> tuple[Node, Node | None] | None:
@@ -69,23 +111,50 @@ def take_apart(call: Node) -> MethodCall | None:
     name = fn.child_by_field_name("field")
     if value is None or name is None or name.type != "field_identifier":
         return None
-    return MethodCall(call, value, name, call_args(call), turbofish)
+    return MethodCall(call, value, name, turbofish)
 
 
 # -- items ------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
 class Fn:
-    """A function or method declared in the file."""
+    """A function or method declared in the file; its signature is read when first asked."""
 
-    node: Node
-    name: str
-    params: list[tuple[str, Node | None]]  # (pattern text, type node); `self` first for methods
-    self_kind: str  # "", "self", "&self", "&mut self"
-    ret: Node | None
-    public: bool
-    impl: Impl | None = None
+    __slots__ = ("_params", "impl", "name", "node", "source")
+
+    def __init__(self, node: Node, name: str, impl: Impl | None, source: bytes) -> None:
+        self.node = node
+        self.name = name
+        self.impl = impl
+        self.source = source
+        self._params: list[tuple[str, Node | None]] | None = None
+
+    def _text(self, node: Node | None) -> str:
+        if node is None:
+            return ""
+        return self.source[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+    @property
+    def params(self) -> list[tuple[str, Node | None]]:
+        """(pattern text, type node) per parameter; `("self", None)` first for methods."""
+        if self._params is None:
+            out: list[tuple[str, Node | None]] = []
+            for p in args(self.node.child_by_field_name("parameters")):
+                if p.type == "self_parameter":
+                    out.append(("self", None))
+                elif p.type == "parameter":
+                    pat = p.child_by_field_name("pattern")
+                    out.append((self._text(pat), p.child_by_field_name("type")))
+            self._params = out
+        return self._params
+
+    @property
+    def ret(self) -> Node | None:
+        return self.node.child_by_field_name("return_type")
+
+    @property
+    def public(self) -> bool:
+        return any(c.type == "visibility_modifier" for c in self.node.children)
 
 
 @dataclass(slots=True)
@@ -127,38 +196,65 @@ class Items:
 # -- bindings ---------------------------------------------------------------------
 
 
-@dataclass(slots=True)
 class Binding:
-    """A name a pattern introduces: where, how, and over which bytes it is visible."""
+    """A name a pattern introduces: where, how, and over which bytes it is visible. The
+    written type and the initialiser are read from the tree only when asked."""
 
-    name: str
-    ident: Node
-    site: Node  # let_declaration, parameter, self_parameter, for_expression, closure, ...
-    kind: str  # "let", "param", "self", "for", "closure", "cond", "arm"
-    type_node: Node | None  # the written type, when the binding is the whole pattern
-    value: Node | None  # the initialiser (let) or the iterated value (for)
-    whole: bool  # the pattern is this one identifier (not destructured)
-    mutable: bool
-    start: int
-    end: int
+    __slots__ = ("end", "holder", "ident", "kind", "name", "site", "start", "whole")
+
+    def __init__(
+        self,
+        name: str,
+        ident: Node,
+        site: Node,
+        kind: str,
+        whole: bool,
+        start: int,
+        end: int,
+        holder: Node | None,
+    ) -> None:
+        self.name = name
+        self.ident = ident
+        self.site = site  # let_declaration, parameter, self_parameter, for_expression, ...
+        self.kind = kind  # "let", "param", "self", "for", "closure", "cond", "arm", "const"
+        self.whole = whole  # the pattern is this one identifier (not destructured)
+        self.start = start
+        self.end = end
+        self.holder = holder  # the node whose `type` / `value` fields belong to the binding
+
+    @property
+    def type_node(self) -> Node | None:
+        """The written type, when the binding is the whole pattern."""
+        h = self.holder
+        if not self.whole or h is None or self.kind not in ("let", "param", "const", "closure"):
+            return None
+        if self.kind == "closure" and h.type != "parameter":
+            return None
+        return h.child_by_field_name("type")
+
+    @property
+    def value(self) -> Node | None:
+        """The initialiser (let, const) or the matched / iterated value (if let, for)."""
+        h = self.holder
+        if h is None or self.kind not in ("let", "const", "for", "cond"):
+            return None
+        return h.child_by_field_name("value")
 
 
-_BINDING_QUERY = """
-(let_declaration pattern: (_) @let)
-(parameter pattern: (_) @param)
-(self_parameter) @self
-(closure_parameters) @closure
-(for_expression pattern: (_) @for)
-(let_condition pattern: (_) @cond)
-(match_arm pattern: (_) @arm)
-(const_item name: (identifier) @const)
-(static_item name: (identifier) @const)
-"""
-
-
-@cache
-def _binding_query() -> Query:
-    return Query(grammar("rust"), _BINDING_QUERY)
+# Node types whose nodes introduce bindings, with the binding kind and the field holding the
+# pattern (the engine's query captures them for every rule that uses the model).
+_SITE_KINDS = (
+    ("let_declaration", "let", "pattern"),
+    ("parameter", "param", "pattern"),
+    ("self_parameter", "self", ""),
+    ("closure_parameters", "closure", ""),
+    ("for_expression", "for", "pattern"),
+    ("let_condition", "cond", "pattern"),
+    ("match_arm", "arm", "pattern"),
+    ("const_item", "const", "name"),
+    ("static_item", "const", "name"),
+)
+MODEL_NODE_TYPES = ("function_item", *(t for t, _, _ in _SITE_KINDS))
 
 
 _NOT_BINDING_PARENTS = ("scoped_identifier", "tuple_struct_pattern", "struct_pattern")
@@ -212,7 +308,11 @@ class Model:
 
     # Every method name the rules ask `methods()` about (set by the package's __init__):
     # the first request scans the source for all of them in one pass.
-    wanted: frozenset[str] = frozenset()
+    wanted: ClassVar[frozenset[str]] = frozenset()
+    # Per method name, a cheap test on the bytes around a match (`source`, the dot's offset,
+    # the offset after the name): when it says no, no rule could use the call and the tree
+    # is not asked. Set by the package's __init__ from the families' HINTS.
+    hints: ClassVar[dict[str, Hint]] = {}
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -228,9 +328,15 @@ class Model:
         self._mod_nodes: dict[int, Node] = {}
         self._depth = 0
         self._items: Items | None = None
-        self._bindings: dict[int, dict[str, list[Binding]]] = {}
+        self._bindings: dict[tuple[int, str], list[Binding]] = {}
+        self._site_names: dict[int, dict[str, list[tuple[str, Node]]]] = {}
         self._types: dict[int, Ty] = {}
+        self._fns: tuple[list[int], list[Node], list[int]] | None = None
         self._fn_of: dict[int, Node | None] = {}
+        self._site_index: dict[int, list[tuple[str, Node]]] | None = None
+        self._generics: dict[int, frozenset[str]] = {}
+        self._resolved: dict[tuple[int, str], str] = {}
+        self._written: dict[tuple[int, frozenset[str]], Ty] = {}
 
     @staticmethod
     def of(ctx: Context) -> Model:
@@ -272,38 +378,39 @@ class Model:
     def _scan_methods(self, names: set[str]) -> None:
         ctx = self.ctx
         found: dict[str, list[Node]] = {n: [] for n in names}
-        alternatives = b"|".join(
-            re.escape(n.encode()) for n in sorted(names, key=lambda n: (-len(n), n))
-        )
-        pattern = re.compile(rb"\." + _GAP + rb"(" + alternatives + rb")\b", re.S)
+        pattern = _method_pattern(frozenset(names))
         lo, hi = ctx.scan_range
         root = ctx.root
-        for m in pattern.finditer(ctx.source, lo, hi):
+        hints = self.hints
+        source = ctx.source
+        for m in pattern.finditer(source, lo, hi):
             start, end = m.span(1)
-            name = root.descendant_for_byte_range(start, end)
-            if (
-                name is None
-                or name.type != "field_identifier"
-                or name.start_byte != start
-                or name.end_byte != end
-            ):
+            hint = hints.get(m.group(1).decode())
+            if hint is not None and not hint(source, m.start(), end):
                 continue
-            fe = name.parent
-            if fe is None or fe.type != "field_expression":
+            # The smallest node spanning the dot and the `(` after the name is the call
+            # itself: one look-up, and no `parent` climbs (each walks down from the root).
+            paren = source.find(b"(", end, end + 240)
+            if paren < 0:
                 continue
-            hit = _call_of(fe)
-            if hit is None:
+            call = root.descendant_for_byte_range(m.start(), paren + 1)
+            if call is None or call.type != "call_expression":
                 continue
-            call, generic = hit
+            fn = call.child_by_field_name("function")
+            generic = None
+            if fn is not None and fn.type == "generic_function":
+                generic = fn
+                fn = fn.child_by_field_name("function")
+            if fn is None or fn.type != "field_expression":
+                continue
+            name = fn.child_by_field_name("field")
+            if name is None or name.start_byte != start or name.end_byte != end:
+                continue
             found[m.group(1).decode()].append(call)
             if call.id not in self._by_call:
-                value = fe.child_by_field_name("value")
+                value = fn.child_by_field_name("value")
                 turbofish = generic.child_by_field_name("type_arguments") if generic else None
-                mc = (
-                    MethodCall(call, value, name, call_args(call), turbofish)
-                    if value is not None
-                    else None
-                )
+                mc = MethodCall(call, value, name, turbofish) if value is not None else None
                 self._by_call[call.id] = mc
         for n, calls in found.items():
             self._methods[n] = self._inside_limit(calls)
@@ -344,16 +451,11 @@ class Model:
         calls: list[Node] = []
         for spelling in sorted(self._spellings(path)):
             last = spelling.rsplit("::", 1)[-1].encode()
-            first, sep, rest = spelling.partition("::")
-            # `Vec::<u8>::new` too: a bounded turbofish between the segments.
-            pattern = re.compile(
-                rb"\b"
-                + re.escape(first.encode())
-                + (rb"(?:::<[^<>;{}\n]{0,120}+>)?::" + re.escape(rest.encode()) if sep else b"")
-                + rb"\b"
-            )
+            pattern = _path_pattern(spelling)  # also `Vec::<u8>::new`
             lo, hi = ctx.scan_range
             for m in pattern.finditer(ctx.source, lo, hi):
+                if m.start() > 0 and _ident(ctx.source[m.start() - 1]):
+                    continue
                 end = m.end()
                 leaf = ctx.root.descendant_for_byte_range(end - len(last), end)
                 if leaf is None or leaf.type != "identifier" or leaf.end_byte != end:
@@ -401,25 +503,32 @@ class Model:
 
     def module_of(self, node: Node) -> int:
         """The id of the `mod` item `node` is in (0 for the file itself)."""
-        key = node.id
-        cached = self._module.get(key)
-        if cached is not None:
-            return cached
-        n = node.parent
-        found = 0
-        while n is not None:
-            if n.type == "mod_item":
-                found = n.id
-                break
-            n = n.parent
-        self._module[key] = found
+        self.items()
+        if not self._mod_nodes:
+            return 0
+        fn = self.fn_of(node)
+        key = fn.id if fn is not None else -1 - node.id
+        found = self._module.get(key)
+        if found is None:
+            found = self._module[key] = self._find_module(node)
         return found
+
+    def _find_module(self, node: Node) -> int:
+        pos = node.start_byte
+        best = 0
+        best_start = -1
+        for mod in self._mod_nodes.values():
+            if mod.start_byte < pos < mod.end_byte and mod.start_byte > best_start:
+                best, best_start = mod.id, mod.start_byte
+        return best
 
     def _scan_uses(self) -> None:
         ctx = self.ctx
         assert self._imports is not None
-        for m in re.finditer(rb"\buse\b", ctx.source):
-            node = ctx.root.descendant_for_byte_range(m.start(), m.end())
+        # `use` is followed by a space in formatted code (and "use" starts many words, so a
+        # search for the bare word would stop at every "user" and "used").
+        for start, _ in find_words(ctx.source, (b"use ",)):
+            node = ctx.root.descendant_for_byte_range(start, start + 3)
             decl = node.parent if node is not None else None
             if decl is None or decl.type != "use_declaration":
                 continue
@@ -479,7 +588,12 @@ class Model:
         if head in ("crate", "self", "super"):
             return path
         if at is not None:
-            return self._resolve_in(self.module_of(at), at, head, sep, rest, path)
+            module = self.module_of(at)
+            key = (module, path)
+            cached = self._resolved.get(key)
+            if cached is None:
+                cached = self._resolved[key] = self._resolve_in(module, at, head, sep, rest, path)
+            return cached
         imports = self.imports()
         if head in imports:
             return _std_spelling(imports[head]) + sep + rest
@@ -605,28 +719,8 @@ class Model:
         return impl
 
     def _fn(self, node: Node, impl: Impl | None) -> Fn:
-        text = self.ctx.text
-        name = text(node.child_by_field_name("name"))
-        params: list[tuple[str, Node | None]] = []
-        self_kind = ""
-        for p in args(node.child_by_field_name("parameters")):
-            if p.type == "self_parameter":
-                raw = text(p).replace(" ", "")
-                self_kind = (
-                    "&mut self"
-                    if raw.startswith("&") and "mut" in raw
-                    else "&self"
-                    if raw.startswith("&")
-                    else "self"
-                )
-                params.append(("self", None))
-            elif p.type == "parameter":
-                pat = p.child_by_field_name("pattern")
-                params.append((text(pat), p.child_by_field_name("type")))
-        public = any(c.type == "visibility_modifier" for c in node.children)
-        return Fn(
-            node, name, params, self_kind, node.child_by_field_name("return_type"), public, impl
-        )
+        name = node.child_by_field_name("name")
+        return Fn(node, self.ctx.text(name), impl, self.ctx.source)
 
     def _type_decl(self, node: Node) -> TypeDecl | None:
         text = self.ctx.text
@@ -707,11 +801,16 @@ class Model:
         """A written type (`&mut Vec<String>`) as a Ty."""
         if node is None or self._depth > _MAX_DEPTH:
             return UNKNOWN
+        key = (node.id, generics)
+        cached = self._written.get(key)
+        if cached is not None:
+            return cached
         self._depth += 1
         try:
-            return self._type_from(node, generics)
+            t = self._written[key] = self._type_from(node, generics)
         finally:
             self._depth -= 1
+        return t
 
     def _type_from(self, node: Node, generics: frozenset[str]) -> Ty:
         text = self.ctx.text
@@ -772,22 +871,52 @@ class Model:
             return Ty(last, type_args, local=True)
         return Ty(last, type_args)
 
+    def _functions(self) -> tuple[list[int], list[Node], list[int]]:
+        """Function items by start byte (from the engine's one query over the file), with
+        the index of the function each one is nested in (-1 for none)."""
+        if self._fns is None:
+            fns = sorted(self.ctx.nodes("function_item"), key=lambda n: n.start_byte)
+            outer: list[int] = []
+            open_: list[int] = []  # indices of functions still open at this start
+            for i, f in enumerate(fns):
+                while open_ and fns[open_[-1]].end_byte <= f.start_byte:
+                    open_.pop()
+                outer.append(open_[-1] if open_ else -1)
+                open_.append(i)
+            self._fns = ([f.start_byte for f in fns], fns, outer)
+        return self._fns
+
     def fn_of(self, node: Node) -> Node | None:
-        """The function item (not closure) `node` is in."""
+        """The function item (not closure) `node` is in: the innermost one around it."""
         key = node.id
-        if key not in self._fn_of:
-            found = None
-            n = node.parent
-            while n is not None:
-                if n.type == "function_item":
-                    found = n
-                    break
-                n = n.parent
-            self._fn_of[key] = found
-        return self._fn_of[key]
+        if key in self._fn_of:
+            return self._fn_of[key]
+        found = self._fn_of[key] = self._find_fn(node)
+        return found
+
+    def _find_fn(self, node: Node) -> Node | None:
+        starts, fns, outer = self._functions()
+        pos = node.start_byte
+        i = bisect_right(starts, pos) - 1
+        if i >= 0 and fns[i].id == node.id:
+            i = outer[i]  # a function's own node: the one around it
+        while i >= 0:
+            f = fns[i]
+            if f.start_byte <= pos and node.end_byte <= f.end_byte:
+                return f
+            i = outer[i]
+        return None
 
     def generics_at(self, node: Node) -> frozenset[str]:
         """Type parameter names in scope at `node` (its function's and its impl's)."""
+        fn = self.fn_of(node)
+        key = fn.id if fn is not None else -node.id
+        cached = self._generics.get(key)
+        if cached is None:
+            cached = self._generics[key] = self._generics_of(fn if fn is not None else node)
+        return cached
+
+    def _generics_of(self, node: Node) -> frozenset[str]:
         out: set[str] = set()
         n: Node | None = node
         while n is not None:
@@ -801,22 +930,65 @@ class Model:
 
     # -- bindings ---------------------------------------------------------------
 
-    def _table(self, fn: Node) -> dict[str, list[Binding]]:
+    def _sites(self) -> dict[int, list[tuple[str, Node]]]:
+        """Every place a binding is introduced, grouped by the function it is in (captured by
+        the engine's one query over the file: the node types are in MODEL_NODE_TYPES)."""
+        if self._site_index is None:
+            index: dict[int, list[tuple[str, Node]]] = {}
+            for node_type, kind, field in _SITE_KINDS:
+                for site in self.ctx.nodes(node_type):
+                    target = site.child_by_field_name(field) if field else site
+                    if target is None:
+                        continue
+                    fn = self.fn_of(site)
+                    if fn is not None:
+                        index.setdefault(fn.id, []).append((kind, target))
+            self._site_index = index
+        return self._site_index
+
+    def _names(self, fn: Node) -> dict[str, list[tuple[str, Node]]]:
+        """The names a function binds, each with its binding sites (cheap: a simple pattern's
+        name is its text; only destructuring patterns are walked)."""
         key = fn.id
-        table = self._bindings.get(key)
-        if table is not None:
-            return table
-        table = {}
-        cursor = QueryCursor(_binding_query())
-        cursor.set_byte_range(fn.start_byte, fn.end_byte)
-        for name, nodes in cursor.captures(fn).items():
-            for node in nodes:
-                for b in self._bindings_at(name, node):
-                    table.setdefault(b.name, []).append(b)
-        for bs in table.values():
-            bs.sort(key=lambda b: b.start)
-        self._bindings[key] = table
-        return table
+        names = self._site_names.get(key)
+        if names is not None:
+            return names
+        names = {}
+        text = self.ctx.text
+        for kind, node in self._sites().get(key, ()):
+            t = node.type
+            if t == "identifier":
+                names.setdefault(text(node), []).append((kind, node))
+            elif kind == "self":
+                names.setdefault("self", []).append((kind, node))
+            elif kind == "closure":
+                for p in args(node):
+                    pat = p.child_by_field_name("pattern") if p.type == "parameter" else p
+                    if pat is not None:
+                        for ident, _ in _pattern_idents(pat):
+                            names.setdefault(text(ident), []).append((kind, node))
+            else:
+                for ident, _ in _pattern_idents(node):
+                    names.setdefault(text(ident), []).append((kind, node))
+        self._site_names[key] = names
+        return names
+
+    def _table_for(self, fn: Node, name: str) -> list[Binding]:
+        """The bindings of `name` in a function, in order (built when first asked)."""
+        key = (fn.id, name)
+        found = self._bindings.get(key)
+        if found is not None:
+            return found
+        found = []
+        seen: set[int] = set()
+        for kind, node in self._names(fn).get(name, ()):
+            if node.id in seen:
+                continue
+            seen.add(node.id)
+            found.extend(b for b in self._bindings_at(kind, node) if b.name == name)
+        found.sort(key=lambda b: b.start)
+        self._bindings[key] = found
+        return found
 
     def _bindings_at(self, kind: str, node: Node) -> Iterator[Binding]:
         text = self.ctx.text
@@ -824,18 +996,8 @@ class Model:
             fn = node.parent.parent if node.parent is not None else None
             body = fn.child_by_field_name("body") if fn is not None else None
             if body is not None:
-                mutable = b"mut" in node.text if node.text else False
                 yield Binding(
-                    "self",
-                    node,
-                    node,
-                    "self",
-                    None,
-                    None,
-                    True,
-                    mutable,
-                    body.start_byte,
-                    body.end_byte,
+                    "self", node, node, "self", True, body.start_byte, body.end_byte, None
                 )
             return
         if kind == "const":
@@ -844,16 +1006,7 @@ class Model:
             if item is None or block is None or block.type != "block":
                 return
             yield Binding(
-                text(node),
-                node,
-                item,
-                "const",
-                item.child_by_field_name("type"),
-                item.child_by_field_name("value"),
-                True,
-                False,
-                block.start_byte,
-                block.end_byte,
+                text(node), node, item, "const", True, block.start_byte, block.end_byte, item
             )
             return
         if kind == "closure":
@@ -862,54 +1015,42 @@ class Model:
             if closure is None or body is None:
                 return
             for p in args(node):
-                pat, written = (
-                    (p.child_by_field_name("pattern"), p.child_by_field_name("type"))
-                    if (p.type == "parameter")
-                    else (p, None)
-                )
+                pat = p.child_by_field_name("pattern") if p.type == "parameter" else p
                 if pat is None:
                     continue
                 whole = pat.type == "identifier"
-                for ident, mut in _pattern_idents(pat):
+                for ident, _mut in _pattern_idents(pat):
                     yield Binding(
                         text(ident),
                         ident,
                         closure,
                         "closure",
-                        written if whole else None,
-                        None,
                         whole,
-                        mut,
                         body.start_byte,
                         body.end_byte,
+                        p,
                     )
             return
         site = node.parent
         if site is None:
             return
-        value: Node | None = None
-        ty: Node | None = None
         start = end = 0
         if kind == "let":
             block = site.parent
             if block is None:
                 return
             start, end = site.end_byte, block.end_byte
-            ty = site.child_by_field_name("type")
-            value = site.child_by_field_name("value")
         elif kind == "param":
             fn = site.parent.parent if site.parent is not None else None
             body = fn.child_by_field_name("body") if fn is not None else None
             if fn is None or body is None or fn.type != "function_item":
                 return
             start, end = body.start_byte, body.end_byte
-            ty = site.child_by_field_name("type")
         elif kind == "for":
             body = site.child_by_field_name("body")
             if body is None:
                 return
             start, end = body.start_byte, body.end_byte
-            value = site.child_by_field_name("value")
         elif kind == "cond":
             # `if let P = v { .. }` / `while let P = v { .. }`: the block after the condition.
             owner = site.parent
@@ -921,21 +1062,25 @@ class Model:
             if body is None:
                 return
             start, end = site.end_byte, body.end_byte
-            value = site.child_by_field_name("value")
         elif kind == "arm":
+            if node.type == "match_pattern":
+                # The pattern itself, not its `if` guard.
+                inner = [c for c in node.named_children if c.type not in COMMENTS]
+                if not inner:
+                    return
+                node = inner[0]
+                site = node.parent if node.parent is not None else site
             arm = site.parent if site.type == "match_pattern" else site
             if arm is None:
                 return
             start, end = node.end_byte, arm.end_byte
         whole = node.type == "identifier"
-        for ident, mut in _pattern_idents(node):
-            if kind == "param" and site.type == "parameter":
-                mut = mut or any(c.type == "mutable_specifier" for c in site.children)
-            if kind == "let" and whole:
-                mut = mut or any(c.type == "mutable_specifier" for c in site.children)
-            yield Binding(
-                text(ident), ident, site, kind, ty if whole else None, value, whole, mut, start, end
-            )
+        holder = site if kind in ("let", "param", "for", "cond") else None
+        if whole:
+            yield Binding(text(node), node, site, kind, True, start, end, holder)
+            return
+        for ident, _mut in _pattern_idents(node):
+            yield Binding(text(ident), ident, site, kind, False, start, end, holder)
 
     def binding(self, ident: Node) -> Binding | None:
         """The binding an identifier (or `self`) refers to, if the function declares it."""
@@ -944,7 +1089,7 @@ class Model:
         if fn is None:
             return None
         best = None
-        for b in self._table(fn).get(name, ()):
+        for b in self._table_for(fn, name):
             if b.start <= ident.start_byte < b.end:
                 best = b  # sorted by start: the last visible one is the innermost
         if best is not None and best.ident.id == ident.id:
@@ -956,13 +1101,34 @@ class Model:
         if fn is None:
             return None
         best = None
-        for b in self._table(fn).get(name, ()):
+        for b in self._table_for(fn, name):
             if b.start <= at.start_byte < b.end:
                 best = b
         return best
 
-    def bindings_in(self, fn: Node) -> dict[str, list[Binding]]:
-        return self._table(fn)
+    def occurrences(self, name: str, lo: int, hi: int) -> list[Node]:
+        """The identifier nodes spelling `name` in bytes [lo, hi), found by substring search
+        and confirmed by the tree (so comments and strings do not count)."""
+        out = []
+        for at, _ in find_words(self.ctx.source, (name.encode(),), lo, hi):
+            node = self.ctx.root.descendant_for_byte_range(at, at + len(name))
+            if node is not None and node.type in ("identifier", "self"):
+                out.append(node)
+        return out
+
+    def scope_end(self, b: Binding) -> int:
+        """Where `b` stops being visible: its block's end, or an earlier shadowing binding."""
+        fn = self.fn_of(b.ident)
+        end = b.end
+        if fn is not None:
+            for other in self._table_for(fn, b.name):
+                if b.start < other.start < end and other.ident.id != b.ident.id:
+                    end = min(end, other.site.start_byte)
+        return end
+
+    def bindings_of(self, fn: Node, name: str) -> list[Binding]:
+        """Every binding of `name` in the function `fn`, in source order."""
+        return self._table_for(fn, name)
 
     def binding_type(self, b: Binding) -> Ty:
         key = b.ident.id
@@ -1612,6 +1778,10 @@ _PRIMITIVE_CALLS = {
     "str": {"from_utf8": S.std("Result", S.REF_STR)},
     **{i: {"from_str_radix": S.std("Result", S.prim(i))} for i in S.INTEGERS},
 }
+
+
+def _ident(b: int) -> bool:
+    return b == 95 or 48 <= b <= 57 or 65 <= b <= 90 or 97 <= b <= 122 or b >= 128
 
 
 def _std_spelling(path: str) -> str:

@@ -17,7 +17,7 @@ from se_lsp.core.findings import Finding
 from se_lsp.core.languages import grammar
 from se_lsp.rules.engine import Context, RuleInfo
 from se_lsp.rules.rust.model import Model
-from se_lsp.rules.rust.syntax import COMMENTS, LOOPS, NOT_STATEMENTS, args
+from se_lsp.rules.rust.syntax import COMMENTS, NOT_STATEMENTS, args, find_words
 from se_lsp.rules.suppress import mirror_parts
 
 Lines = list[tuple[int, int]]
@@ -245,16 +245,59 @@ def test_lines(ctx: Context) -> Lines:
         target = _annotated(attr)
         if target is not None:
             out.append((target.start_point.row, target.end_point.row))
-    return out
+    return _merged(out)
 
 
 # -- cold code ---------------------------------------------------------------------
 
-_COLD = re.compile(
-    rb"\bfn\s++main\b|\b(?:map_err|ok_or_else|unwrap_or_else|with_context|get_or_init|"
-    rb"get_or_try_init|call_once)\b|\bErr\b|\b(?:panic|unreachable|todo|unimplemented|bail|"
-    rb"anyhow|lazy_static|thread_local)\s*+!|\b(?:LazyLock|LazyCell|Lazy)\s*+::|"
-    rb"\b(?:const|static)\s++[A-Z_]|\belse\s*+\{"
+# Words that can start cold code, found with one substring scan each (see find_words).
+_COLD_WORDS = (
+    b"main",
+    b"map_err",
+    b"ok_or_else",
+    b"unwrap_or_else",
+    b"with_context",
+    b"get_or_init",
+    b"get_or_try_init",
+    b"call_once",
+    b"Err",
+    b"panic",
+    b"unreachable",
+    b"todo",
+    b"unimplemented",
+    b"bail",
+    b"anyhow",
+    b"lazy_static",
+    b"thread_local",
+    b"LazyLock",
+    b"LazyCell",
+    b"Lazy",
+    b"const",
+    b"static",
+    b"else",
+)
+_MACROS = frozenset(
+    {
+        b"panic",
+        b"unreachable",
+        b"todo",
+        b"unimplemented",
+        b"bail",
+        b"anyhow",
+        b"lazy_static",
+        b"thread_local",
+    }
+)
+_METHODS = frozenset(
+    {
+        b"map_err",
+        b"ok_or_else",
+        b"unwrap_or_else",
+        b"with_context",
+        b"get_or_init",
+        b"get_or_try_init",
+        b"call_once",
+    }
 )
 _LOOP_QUERY = "(for_expression) @l (while_expression) @l (loop_expression) @l"
 
@@ -285,41 +328,46 @@ def cold_lines(ctx: Context) -> Lines:
     out: Lines = []
     root = ctx.root
     model = Model.of(ctx)
-    for m in _COLD.finditer(ctx.source):
-        word = m.group(0)
-        node = root.descendant_for_byte_range(m.start(), m.start() + 1)
+    source = ctx.source
+    for at, word in find_words(source, _COLD_WORDS):
+        node = root.descendant_for_byte_range(at, at + 1)
         if node is None:
             continue
-        if word.startswith(b"fn"):
+        after = source[at + len(word) : at + len(word) + 64].lstrip()
+        if word == b"main":
             fn = node.parent
             if (
                 fn is not None
                 and fn.type == "function_item"
                 and fn.parent is not None
-                and (fn.parent.type == "source_file")
+                and fn.parent.type == "source_file"
             ):
                 out.extend(_main_setup(ctx, fn))
-        elif word.startswith(b"Err"):
+        elif word == b"Err":
             out.extend(_err_region(node))
-        elif word.startswith((b"const", b"static")):
+        elif word in (b"const", b"static"):
             item = node.parent
             if item is not None and item.type in ("const_item", "static_item"):
                 value = item.child_by_field_name("value")
                 if value is not None:
                     out.append(_rows(value))
-        elif word.startswith(b"else"):
+        elif word == b"else":
             let = node.parent
-            if let is not None and let.type == "let_declaration":
+            if let is not None and let.type == "let_declaration" and after.startswith(b"{"):
                 alt = let.child_by_field_name("alternative")
                 if alt is not None:
                     out.append(_rows(alt))
-        elif word.endswith(b"!") or b"!" in word:
+        elif word in _MACROS:
+            if not after.startswith(b"!"):
+                continue
             mac = node.parent if node.type == "identifier" else None
             if mac is not None and mac.type == "scoped_identifier":
                 mac = mac.parent
             if mac is not None and mac.type == "macro_invocation":
                 out.append(_rows(mac))
-        elif b"::" in word:
+        elif word in (b"LazyLock", b"LazyCell", b"Lazy"):
+            if not after.startswith(b"::"):
+                continue
             call = node.parent
             while call is not None and call.type in (
                 "scoped_identifier",
@@ -330,7 +378,7 @@ def cold_lines(ctx: Context) -> Lines:
                 call = call.parent
             if call is not None and call.type == "call_expression":
                 out.append(_rows(call))
-        else:
+        elif word in _METHODS:
             name = node
             if name.type != "field_identifier":
                 continue
@@ -344,6 +392,18 @@ def cold_lines(ctx: Context) -> Lines:
                 if method == "unwrap_or_else" and not args(a.child_by_field_name("parameters")):
                     continue  # Option's fallback: the usual path, not an error
                 out.append(_rows(a))
+    return _merged(out)
+
+
+def _merged(lines: Lines) -> Lines:
+    """Overlapping or nested ranges merged, so the engine checks a short list per finding."""
+    out: Lines = []
+    for a, b in sorted(lines):
+        if out and a <= out[-1][1] + 1:
+            if b > out[-1][1]:
+                out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
     return out
 
 
@@ -385,7 +445,3 @@ def _main_setup(ctx: Context, fn: Node) -> Lines:
     if stmt.start_point.row <= body.start_point.row:
         return []
     return [(body.start_point.row, stmt.start_point.row - 1)]
-
-
-def loops_in(node: Node) -> bool:
-    return node.type in LOOPS

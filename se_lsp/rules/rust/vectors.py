@@ -29,7 +29,6 @@ from se_lsp.rules.rust.syntax import (
 )
 
 CALLS: list[str] = []
-METHODS = frozenset({"push", "resize", "extend", "iter", "into_iter"})
 
 
 def _walk(node: Node) -> Iterator[Node]:
@@ -243,26 +242,24 @@ def vec_init_then_push(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
 def _extended_later(ctx: Context, model: Model, name: str, rest: list[Node]) -> bool:
     """Whether the vector grows (or is lent mutably) after its run of pushes, before it is
     given a new value."""
-    for stmt in rest:
-        for n in _walk(stmt):
-            if n.type == "assignment_expression":
-                left = n.child_by_field_name("left")
-                if left is not None and ctx.text(left) == name:
-                    return False
-            if n.type == "reference_expression" and any(
-                c.type == "mutable_specifier" for c in n.children
-            ):
-                value = n.child_by_field_name("value")
-                if value is not None and ctx.text(value) == name:
-                    return True
-            if n.type == "call_expression":
-                mc = model.method(n)
-                if (
-                    mc is not None
-                    and ctx.text(mc.receiver) == name
-                    and ctx.text(mc.name) in _GROWING
-                ):
-                    return True
+    if not rest:
+        return False
+    block = rest[0].parent
+    hi = block.end_byte if block is not None else rest[-1].end_byte
+    for use in model.occurrences(name, rest[0].start_byte, hi):
+        parent = use.parent
+        if parent is None:
+            continue
+        if parent.type == "assignment_expression" and parent.child_by_field_name("left") == use:
+            return False  # a new value from here on
+        if parent.type == "reference_expression" and any(
+            c.type == "mutable_specifier" for c in parent.children
+        ):
+            return True
+        if parent.type == "field_expression":
+            mc = model.method(parent.parent)
+            if mc is not None and mc.receiver.id == use.id and ctx.text(mc.name) in _GROWING:
+                return True
     return False
 
 
@@ -556,51 +553,35 @@ def _slice_param(ctx: Context, model: Model, arglist: Node, arg: Node, mutable: 
 
 def _only_slice_uses(ctx: Context, model: Model, let: Node, name: str) -> bool:
     """Every later use of `name` is an index, a slice method, or a borrow as a slice."""
-    uses = 0
-    for stmt in statements_after(let):
-        for n in _walk(stmt):
-            if n.type == "token_tree" and n.parent is not None and n.parent.type != "token_tree":
-                if mentions(ctx, n, name):
-                    # Printed or passed through a macro (`dbg!(v[0])`): only when indexed.
-                    if not _macro_uses_are_indexes(ctx, n, name):
-                        return False
-                    uses += 1
-                continue
-            if n.type != "identifier" or ctx.text(n) != name:
-                continue
-            if n.parent is not None and n.parent.type == "token_tree":
-                continue
-            uses += 1
-            parent = n.parent
-            if parent is None:
-                return False
-            if parent.type == "index_expression" and parent.named_children[0].id == n.id:
-                continue
-            if parent.type == "field_expression":
-                mc = model.method(parent.parent)
-                if mc is not None and ctx.text(mc.name) in _SLICE_METHODS:
-                    continue
+    binding = model.binding_named(name, let.next_named_sibling or let)
+    if binding is None or binding.site.id != let.id:
+        return False
+    uses = model.occurrences(name, let.end_byte, model.scope_end(binding))
+    for n in uses:
+        parent = n.parent
+        if parent is None:
             return False
-    return uses > 0
-
-
-def _macro_uses_are_indexes(ctx: Context, tree: Node, name: str) -> bool:
-    toks = [c for c in _walk(tree) if c.parent is not None and c.parent.type == "token_tree"]
-    for t in toks:
-        if t.type == "identifier" and ctx.text(t) == name:
-            nxt = t.next_sibling
-            if nxt is None:
-                return False
-            if nxt.type == "token_tree" and ctx.text(nxt).startswith("["):
+        if parent.type == "token_tree":
+            # Printed or passed through a macro (`dbg!(v[0])`): only when indexed.
+            nxt = n.next_sibling
+            if nxt is not None and nxt.type == "token_tree" and ctx.text(nxt).startswith("["):
                 continue
             if (
-                nxt.type == "."
+                nxt is not None
+                and nxt.type == "."
                 and nxt.next_sibling is not None
-                and ctx.text(nxt.next_sibling) in _SLICE_METHODS
+                and (ctx.text(nxt.next_sibling) in _SLICE_METHODS)
             ):
                 continue
             return False
-    return True
+        if parent.type == "index_expression" and parent.named_children[0].id == n.id:
+            continue
+        if parent.type == "field_expression":
+            mc = model.method(parent.parent)
+            if mc is not None and ctx.text(mc.name) in _SLICE_METHODS:
+                continue
+        return False
+    return bool(uses)
 
 
 # -- push-without-capacity / manual-extend ------------------------------------------------

@@ -42,6 +42,7 @@ _RULES: list[Rule] = [
     formatting.useless_format,
     # iterators.py: iterator chains and what they collect into
     iterators.needless_collect,
+    iterators.collect_then_iterate,
     iterators.manual_str_repeat,
     iterators.extend_with_drain,
     iterators.drain_collect,
@@ -62,9 +63,11 @@ _RULES: list[Rule] = [
     clones.implicit_clone,
     clones.inefficient_to_string,
     clones.assigning_clones,
+    clones.clone_in_loop,
     # lookups.py: maps and sets searched twice
     lookups.map_entry,
     lookups.set_contains_or_insert,
+    lookups.map_double_lookup,
     # vectors.py: how vectors are made and filled
     vectors.vec_init_then_push,
     vectors.slow_vector_initialization,

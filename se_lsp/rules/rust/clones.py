@@ -606,6 +606,8 @@ def implicit_clone(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
         if not t.known:
             continue
         base = t.deref()
+        if base.local and _own_method(model, base.name, method):
+            continue  # the type's own `to_owned`/`to_vec`: a conversion of its own, not `Clone`
         hits = False
         if method == "to_owned":
             if t.is_ref:
@@ -630,6 +632,11 @@ def implicit_clone(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
         else:
             fix = guarded_fix(ctx, span, "clone()", "Write `.clone()`")
         yield ctx.finding(info, span, fix=fix)
+
+
+def _own_method(model: Model, type_name: str, method: str) -> bool:
+    """Whether an `impl` of this file gives the type a method of that name."""
+    return any(method in impl.methods for impl in model.impls_for(type_name))
 
 
 def _clone_not_to_owned(model: Model, t: Ty) -> bool:
@@ -873,3 +880,136 @@ def _derived_from(ctx: Context, model: Model, src: Node, target: str, at: Node) 
                 if value is not None:
                     todo.append(value)
     return bool(todo)
+
+
+# -- clone-in-loop --------------------------------------------------------------------
+
+
+@rule(
+    "rust/clone-in-loop",
+    title="Value cloned on every iteration only to be read",
+    severity=Severity.INFO,
+    category="copy",
+    explanation="""
+Each iteration clones a value that does not change in the loop (an allocation and a copy
+for a `String`, `Vec` or map), and the clone is then only read: printed, borrowed, asked
+for its length. Borrowing the original gives the same reads without the copies.
+""",
+    fix="Borrow it (`let name = &config.name;`), once before the loop if you like.",
+    measure="cargo bench (criterion) on the loop; DHAT (`valgrind --tool=dhat`) for the "
+    "allocations.",
+    mirrors=[],
+    related=["clippy:redundant_clone", "clippy:unnecessary_to_owned"],
+    bad="""
+let names: Vec<String> = load();
+let prefix = String::from("id");
+for n in &names {
+    let p = prefix.clone();
+    println!("{p}-{n}");
+}
+""",
+    good="""
+let names: Vec<String> = load();
+let prefix = String::from("id");
+for n in &names {
+    println!("{prefix}-{n}");
+}
+""",
+    node_types=CALLS,
+    scope="file",
+    confidence=0.8,
+)
+def clone_in_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
+    model = Model.of(ctx)
+    for mc in model.methods("clone", "to_owned", "to_string"):
+        if mc.args or mc.turbofish is not None:
+            continue
+        let = mc.call.parent
+        if let is None or let.type != "let_declaration":
+            continue
+        pat = let.child_by_field_name("pattern")
+        if pat is None or pat.type != "identifier" or let.child_by_field_name("type") is not None:
+            continue
+        recv = mc.receiver
+        if recv.type not in ("identifier", "field_expression"):
+            continue
+        loops = model.loops_around(mc.call)
+        if not loops:
+            continue
+        loop = loops[0]
+        root = _root(ctx, recv)
+        if _varies_in(ctx, model, loop, root, mc.call):
+            continue
+        t = model.type_of(recv)
+        if t.is_ref or not (t.std and t.name in S.HEAP_OWNING):
+            continue
+        if ctx.text(mc.name) != "clone" and not t.is_std("String"):
+            continue
+        name = ctx.text(pat)
+        binding = model.binding_named(name, let.next_named_sibling or let)
+        if binding is None or binding.site.id != let.id:
+            continue
+        uses = model.occurrences(name, let.end_byte, model.scope_end(binding))
+        if uses and all(_read_only_use(ctx, model, u) for u in uses):
+            yield ctx.finding(info, ctx.span_between(recv, mc.call))
+
+
+def _varies_in(ctx: Context, model: Model, loop: Node, root: str, clone: Node) -> bool:
+    """Whether the cloned value can change from one iteration to the next: it is (or comes
+    from) the loop variable, or the loop assigns it, borrows it mutably or calls a method
+    on it that is not known to only read."""
+    pat = loop.child_by_field_name("pattern")
+    if pat is not None and mentions(ctx, pat, root):
+        return True
+    body = loop.child_by_field_name("body")
+    if body is None:
+        return True
+    for use in model.occurrences(root, body.start_byte, body.end_byte):
+        if clone.start_byte <= use.start_byte < clone.end_byte:
+            continue
+        n = use
+        parent = n.parent
+        while (
+            parent is not None
+            and parent.type == "field_expression"
+            and (parent.child_by_field_name("value") == n)
+        ):
+            n, parent = parent, parent.parent
+        if parent is None:
+            return True
+        if parent.type in ("assignment_expression", "compound_assignment_expr") and (
+            parent.child_by_field_name("left") == n
+        ):
+            return True
+        if parent.type == "reference_expression" and any(
+            c.type == "mutable_specifier" for c in parent.children
+        ):
+            return True
+        call = parent.parent if parent.type == "field_expression" else None
+        mc = model.method(call)
+        if mc is not None and mc.receiver == n and ctx.text(mc.name) not in S.READ_ONLY_METHODS:
+            return True
+    return False
+
+
+def _read_only_use(ctx: Context, model: Model, use: Node) -> bool:
+    """A use that only reads: in a formatting macro's arguments, behind `&`, as the
+    receiver of a reading method, or in a comparison."""
+    if use.type == "string_content":
+        return True  # captured by a format string: printed by reference
+    parent = use.parent
+    if parent is None:
+        return False
+    if parent.type == "token_tree":
+        return True
+    if parent.type == "reference_expression" and not any(
+        c.type == "mutable_specifier" for c in parent.children
+    ):
+        return True
+    if parent.type == "field_expression" and parent.child_by_field_name("value") == use:
+        mc = model.method(parent.parent)
+        return mc is not None and ctx.text(mc.name) in S.READ_ONLY_METHODS
+    if parent.type == "binary_expression":
+        op = parent.child_by_field_name("operator")
+        return op is not None and op.type in ("==", "!=", "<", ">", "<=", ">=")
+    return False

@@ -351,7 +351,7 @@ def _format_macro(ctx: Context, model: Model, node: Node | None) -> Node | None:
 @rule(
     "rust/format-push-string",
     title="Appending a `format!` result to a `String`",
-    severity=Severity.WARNING,
+    severity=Severity.INFO,
     category="allocation",
     explanation="""
 `s += &format!(..)` and `s.push_str(&format!(..))` allocate a temporary `String`, format

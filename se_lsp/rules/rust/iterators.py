@@ -22,6 +22,7 @@ from se_lsp.rules.rust.syntax import (
     hint_args_start,
     is_str_literal,
     is_word_at,
+    macro_name,
     mentions,
     unparen,
 )
@@ -99,17 +100,86 @@ def _walk(node: Node) -> Iterator[Node]:
         stack.extend(reversed(n.named_children))
 
 
+_PURE_MACROS = frozenset({"format", "vec", "matches", "concat", "stringify"})
+# Methods the closures of a chain may call without the laziness of an iterator changing
+# anything (they read, or build a value from what they read).
+_PURE = frozenset(
+    {
+        "clone",
+        "len",
+        "is_empty",
+        "to_string",
+        "to_owned",
+        "as_str",
+        "as_ref",
+        "as_bytes",
+        "trim",
+        "to_lowercase",
+        "to_uppercase",
+        "to_ascii_lowercase",
+        "to_ascii_uppercase",
+        "starts_with",
+        "ends_with",
+        "contains",
+        "get",
+        "first",
+        "last",
+        "iter",
+        "chars",
+        "bytes",
+        "eq",
+        "cmp",
+        "partial_cmp",
+        "min",
+        "max",
+        "abs",
+        "is_some",
+        "is_none",
+        "is_ok",
+        "is_err",
+        "unwrap_or",
+        "copied",
+        "cloned",
+        "map",
+        "filter",
+        "count",
+        "sum",
+        "any",
+        "all",
+        "split",
+        "parse",
+        "into",
+        "from",
+        "as_path",
+        "display",
+        "borrow",
+    }
+)
+
+
 def _chain_has_side_effects(ctx: Context, model: Model, node: Node) -> bool:
-    """Closures in an iterator chain that assign or call a mutating method: making the
-    chain lazy (or dropping a step) would change when, or whether, that happens."""
+    """Closures in an iterator chain that do more than read: making the chain lazy (or
+    dropping a step) would change when, or whether, their effects happen. A call of a
+    function or of a method this file cannot vouch for counts as an effect (it may panic,
+    lock, or count), so does an assignment or a `&mut` borrow."""
     for n in _walk(node):
         if n.type == "closure_expression":
             for m in _walk(n):
                 if m.type in ("assignment_expression", "compound_assignment_expr"):
                     return True
-                mc = model.method(m) if m.type == "call_expression" else None
-                if mc is not None and ctx.text(mc.name) in _MUTATORS:
+                if m.type == "macro_invocation" and macro_name(ctx, m) not in _PURE_MACROS:
                     return True
+                if m.type == "call_expression":
+                    mc = model.method(m)
+                    if mc is None:
+                        fn = m.child_by_field_name("function")
+                        text = ctx.text(fn)
+                        if text not in ("Some", "Ok", "Err") and not text.endswith(
+                            ("::new", "::from", "::clone")
+                        ):
+                            return True
+                    elif ctx.text(mc.name) not in _PURE:
+                        return True
                 if m.type == "reference_expression" and any(
                     c.type == "mutable_specifier" for c in m.children
                 ):
@@ -493,31 +563,7 @@ def drain_collect(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
 _OVEREAGER = {"last", "next", "nth", "skip", "take", "filter", "find", "flatten"}
 _SWAPPABLE = {"last", "next", "nth", "skip", "take"}
 _REDUNDANT = {"count", "map", "for_each", "all", "any"}
-_READ_ONLY = frozenset(
-    {
-        "len",
-        "is_empty",
-        "starts_with",
-        "ends_with",
-        "contains",
-        "as_str",
-        "as_bytes",
-        "chars",
-        "bytes",
-        "iter",
-        "trim",
-        "eq",
-        "first",
-        "last",
-        "get",
-        "is_some",
-        "is_none",
-        "to_string",
-        "to_owned",
-        "clone",
-        "as_ref",
-    }
-)
+_READ_ONLY = S.READ_ONLY_METHODS
 
 
 def _only_borrows(ctx: Context, model: Model, closure: Node) -> bool:
@@ -1244,3 +1290,89 @@ def _retain_closure(ctx: Context, closure: Node, strip: bool) -> str | None:
             return None
         return f"|{ctx.text(inner)}| {ctx.text(body)}"
     return ctx.text(closure)
+
+
+# -- collect-then-iterate ---------------------------------------------------------------
+
+
+@rule(
+    "rust/collect-then-iterate",
+    title="Collection built only to be iterated once",
+    severity=Severity.INFO,
+    category="allocation",
+    explanation="""
+The iterator's items are collected into a new `Vec` (an allocation, plus regrowth when
+the length is not known) and the vector is then only walked once, by reference: summed,
+searched, printed. Using the iterator where the vector is walked does the same work
+without the allocation.
+""",
+    fix="Drop the `collect` and iterate the chain where the vector was iterated.",
+    measure="cargo bench (criterion); DHAT for the allocation.",
+    mirrors=[],
+    related=["clippy:needless_collect (which covers `into_iter`, `len`, `contains`)"],
+    bad="""
+let words: Vec<String> = load();
+let lens: Vec<usize> = words.iter().map(|w| w.len()).collect();
+let total: usize = lens.iter().sum();
+""",
+    good="""
+let words: Vec<String> = load();
+let total: usize = words.iter().map(|w| w.len()).sum();
+let lens: Vec<usize> = words.iter().map(|w| w.len()).collect();
+let first = lens.first().copied();
+let again = lens.iter().max();
+""",
+    node_types=CALLS,
+    scope="file",
+    confidence=0.8,
+)
+def collect_then_iterate(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
+    model = Model.of(ctx)
+    for mc in model.methods("collect"):
+        if mc.args:
+            continue
+        let = mc.call.parent
+        if let is None or let.type != "let_declaration":
+            continue
+        pat = let.child_by_field_name("pattern")
+        if pat is None or pat.type != "identifier":
+            continue
+        name = ctx.text(pat)
+        binding = model.binding_named(name, let.next_named_sibling or let)
+        if binding is None or binding.site.id != let.id:
+            continue
+        uses = model.occurrences(name, let.end_byte, model.scope_end(binding))
+        if len(uses) != 1 or uses[0].type != "identifier":
+            continue
+        use = uses[0]
+        if not _walked_by_reference(ctx, model, use):
+            continue
+        if not collect_target(ctx, model, mc).is_std("Vec", "VecDeque"):
+            continue
+        if len(model.loops_around(use)) > len(model.loops_around(let)):
+            continue
+        if _chain_has_side_effects(ctx, model, mc.receiver):
+            continue
+        yield ctx.finding(
+            info,
+            ctx.span_between(mc.name, mc.call),
+            title=f"`{name}` is collected only to be iterated once: iterate the chain",
+        )
+
+
+def _walked_by_reference(ctx: Context, model: Model, use: Node) -> bool:
+    """`v.iter()…` or `for x in &v` / `for x in v.iter()`."""
+    parent = use.parent
+    if parent is None:
+        return False
+    if parent.type == "field_expression":
+        mc = model.method(parent.parent)
+        return mc is not None and mc.receiver.id == use.id and ctx.text(mc.name) == "iter"
+    if parent.type == "reference_expression":
+        loop = parent.parent
+        return (
+            loop is not None
+            and loop.type == "for_expression"
+            and (loop.child_by_field_name("value") == parent)
+        )
+    return False

@@ -332,3 +332,106 @@ def _first_insert(
             ):
                 return None  # handed to a function that may change it
     return None
+
+
+# -- map-double-lookup ------------------------------------------------------------------
+
+_KEY_WRAPPERS = (".to_string()", ".to_owned()", ".clone()", ".as_str()", ".into()")
+
+
+def _key_text(ctx: Context, node: Node) -> str:
+    """A key as written, without the borrows and copies that make no other key."""
+    text = ctx.text(_peel_borrow(ctx, node)).replace(" ", "")
+    changed = True
+    while changed:
+        changed = False
+        for w in _KEY_WRAPPERS:
+            if text.endswith(w):
+                text = text[: -len(w)]
+                changed = True
+        while text.startswith(("&", "*")):
+            text = text[1:]
+            changed = True
+    return text
+
+
+def _second_lookups(
+    ctx: Context, model: Model, branch: Node | None, receiver: Node, key: str
+) -> list[Node]:
+    """`m.get(k)`, `m.get_mut(k)`, `m[k]` of the same map and key in a branch."""
+    if branch is None:
+        return []
+    out = []
+    recv = ctx.text(_peel_borrow(ctx, receiver)).replace(" ", "")
+    for n in _walk(branch):
+        if n.type == "call_expression":
+            mc = model.method(n)
+            if mc is not None and ctx.text(mc.name) in ("get", "get_mut") and len(mc.args) == 1:
+                if ctx.text(_peel_borrow(ctx, mc.receiver)).replace(" ", "") == recv and (
+                    _key_text(ctx, mc.args[0]) == key
+                ):
+                    out.append(n)
+        elif n.type == "index_expression":
+            parts = [c for c in n.named_children if c.type not in COMMENTS]
+            if (
+                len(parts) == 2
+                and ctx.text(parts[0]).replace(" ", "") == recv
+                and (_key_text(ctx, parts[1]) == key)
+            ):
+                out.append(n)
+    return out
+
+
+@rule(
+    "rust/map-double-lookup",
+    title="Map searched again right after `contains_key`",
+    severity=Severity.WARNING,
+    category="algorithm",
+    explanation="""
+`if m.contains_key(&k) { *m.get_mut(&k).unwrap() += 1 } else { m.insert(k, 1); }` hashes
+the key and probes the table two or three times for one update. `get`/`get_mut` already
+answer whether the key is there (`if let Some(v) = m.get_mut(&k)`), and the entry API
+does the whole update with one lookup: `*m.entry(k).or_insert(0) += 1`.
+""",
+    fix="Use `if let Some(v) = m.get_mut(&k) { .. }`, or `*m.entry(k).or_insert(0) += 1`.",
+    measure="cargo bench (criterion) on the update loop; `perf stat` for the hashing cost.",
+    mirrors=[],
+    related=["clippy:map_entry (the insert-only case)"],
+    bad="""
+let mut counts: std::collections::HashMap<String, u32> = Default::default();
+if counts.contains_key(&word) {
+    *counts.get_mut(&word).unwrap() += 1;
+} else {
+    counts.insert(word, 1);
+}
+""",
+    good="""
+let mut counts: std::collections::HashMap<String, u32> = Default::default();
+*counts.entry(word).or_insert(0) += 1;
+""",
+    node_types=CALLS,
+    scope="file",
+)
+def map_double_lookup(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
+    model = Model.of(ctx)
+    for mc in model.methods("contains_key"):
+        if len(mc.args) != 1:
+            continue
+        test = _condition_test(ctx, model, mc)
+        if test is None:
+            continue
+        if_node, negated = test
+        if not _container(model, mc.receiver, _MAPS):
+            continue
+        then = if_node.child_by_field_name("consequence")
+        alt = if_node.child_by_field_name("alternative")
+        other = None
+        if alt is not None:
+            inner = [c for c in alt.named_children if c.type not in COMMENTS]
+            other = inner[0] if inner else None
+        present = other if negated else then
+        if present is None:
+            continue
+        key = _key_text(ctx, mc.args[0])
+        if _second_lookups(ctx, model, present, mc.receiver, key):
+            yield ctx.finding(info, ctx.span_between(if_node, mc.call))

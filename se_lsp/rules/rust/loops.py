@@ -18,6 +18,7 @@ from se_lsp.rules.rust.syntax import (
     guarded_fix,
     hint_after_dot,
     is_string_literal,
+    macro_head,
     mentions,
     statements,
     unparen,
@@ -281,6 +282,9 @@ class _Uses:
         consumed: set[int] = set()
         for tok, nxt in tokens:
             if tok.id in consumed:
+                continue
+            if tok.type == "self":
+                self.referenced.add("self")
                 continue
             if tok.type == "identifier":
                 name = ctx.text(tok)
@@ -925,9 +929,15 @@ def lock_in_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     for loop in ctx.nodes("for_expression"):
         body = loop.child_by_field_name("body")
         stmts = statements(body)
-        if len(stmts) != 1 or body is None:
+        if not stmts or body is None:
             continue
-        e = stmts[0].named_children[0] if stmts[0].type == "expression_statement" else None
+        # The update through the lock is the body's last statement; anything before it
+        # only prepares values (no calls beyond cheap ones), so holding the lock across
+        # the whole loop would not hold it across real work.
+        if not all(_cheap_let(ctx, model, s) for s in stmts[:-1]):
+            continue
+        last = stmts[-1]
+        e = last.named_children[0] if last.type == "expression_statement" else None
         if e is None:
             continue
         lock = _lock_call(ctx, model, e)
@@ -936,6 +946,34 @@ def lock_in_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
         if any(mentions(ctx, lock.receiver, v) for v in _loop_vars(ctx, loop)):
             continue  # a different mutex each iteration
         yield ctx.finding(info, lock.call)
+
+
+_CHEAP_CALLS = frozenset({"clone", "to_string", "to_owned", "len", "as_str", "into"})
+
+
+def _cheap_let(ctx: Context, model: Model, stmt: Node) -> bool:
+    """`let x = <expression without calls other than clone/format/..>;`"""
+    if stmt.type != "let_declaration":
+        return False
+    value = stmt.child_by_field_name("value")
+    if value is None:
+        return False
+    for n in walk(value):
+        if n.type == "call_expression":
+            mc = model.method(n)
+            if mc is None or ctx.text(mc.name) not in _CHEAP_CALLS:
+                return False
+        elif n.type == "macro_invocation" and macro_head(ctx, n) != "format":
+            return False
+        elif n.type in (
+            "closure_expression",
+            "loop_expression",
+            "for_expression",
+            "while_expression",
+            "await_expression",
+        ):
+            return False
+    return True
 
 
 def _lock_call(ctx: Context, model: Model, expr: Node) -> MethodCall | None:

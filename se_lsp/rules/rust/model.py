@@ -1107,12 +1107,25 @@ class Model:
         return best
 
     def occurrences(self, name: str, lo: int, hi: int) -> list[Node]:
-        """The identifier nodes spelling `name` in bytes [lo, hi), found by substring search
-        and confirmed by the tree (so comments and strings do not count)."""
+        """The uses of `name` in bytes [lo, hi): identifier nodes, found by substring search
+        and confirmed by the tree (comments and strings do not count), and the string
+        contents where a format string captures it (`"{name}"`, `"{name:?}"`)."""
         out = []
-        for at, _ in find_words(self.ctx.source, (name.encode(),), lo, hi):
-            node = self.ctx.root.descendant_for_byte_range(at, at + len(name))
-            if node is not None and node.type in ("identifier", "self"):
+        source = self.ctx.source
+        size = len(name)
+        for at, _ in find_words(source, (name.encode(),), lo, hi):
+            node = self.ctx.root.descendant_for_byte_range(at, at + size)
+            if node is None:
+                continue
+            if node.type in ("identifier", "self"):
+                out.append(node)
+            elif (
+                node.type == "string_content"
+                and at > 0
+                and source[at - 1] == 123  # `{`
+                and source[at + size : at + size + 1] in (b"}", b":")
+                and (at < 2 or source[at - 2] != 123)  # `{{name}}` prints braces
+            ):
                 out.append(node)
         return out
 
@@ -1530,8 +1543,10 @@ class Model:
 
     def _std_constructor(self, owner: str, func: str, call_args_: list[Node]) -> Ty:
         first = call_args_[0] if call_args_ else None
-        if owner in ("String",) and func in ("new", "from", "with_capacity", "from_utf8_lossy"):
+        if owner == "String" and func in ("new", "from", "with_capacity"):
             return S.STRING
+        if owner == "String" and func == "from_utf8_lossy":
+            return S.std("Cow", S.STR)  # borrowed when the bytes were valid
         if owner == "Vec" and func in ("new", "with_capacity", "from"):
             return S.std("Vec")
         if owner in S.COLLECTIONS and func in (
@@ -1743,30 +1758,44 @@ class Model:
     # -- loops ------------------------------------------------------------------
 
     def loops_around(self, node: Node, stop_at_closure: bool = True) -> list[Node]:
-        """Enclosing loops, innermost first, up to the function (and closure) boundary."""
+        """Enclosing loops, innermost first, up to the function (and closure) boundary. A
+        `for` loop's iterable is evaluated once, before the loop, so it is not inside it."""
         out = []
         stops = FUNCTIONS if stop_at_closure else ("function_item",)
+        child = node
         n = node.parent
         while n is not None:
             if n.type in LOOPS:
-                out.append(n)
+                if not _is_for_iterable(n, child):
+                    out.append(n)
             elif n.type in stops:
                 break
+            child = n
             n = n.parent
         return out
 
     def in_loop(self, node: Node) -> bool:
+        child = node
         n = node.parent
         while n is not None:
-            if n.type in LOOPS:
+            if n.type in LOOPS and not _is_for_iterable(n, child):
                 return True
             if n.type in FUNCTIONS:
                 return False
+            child = n
             n = n.parent
         return False
 
 
 # -- helpers ------------------------------------------------------------------------
+
+
+def _is_for_iterable(loop: Node, child: Node) -> bool:
+    if loop.type != "for_expression":
+        return False
+    value = loop.child_by_field_name("value")
+    return value is not None and value.id == child.id
+
 
 # How deep type questions may recurse (nested parentheses, references, macro tokens): real
 # code stays far below; generated or broken code gets "unknown" instead of a stack overflow.

@@ -360,3 +360,41 @@ STR_METHODS = frozenset(
         "as_ref_str",
     }
 )
+
+# Methods of the standard types that take `&self` and only read (or copy out) the value:
+# a value used only through these is never moved or changed.
+READ_ONLY_METHODS = frozenset(
+    {
+        "len",
+        "is_empty",
+        "starts_with",
+        "ends_with",
+        "contains",
+        "contains_key",
+        "as_str",
+        "as_bytes",
+        "as_path",
+        "chars",
+        "bytes",
+        "iter",
+        "trim",
+        "eq",
+        "first",
+        "last",
+        "get",
+        "is_some",
+        "is_none",
+        "to_string",
+        "to_owned",
+        "clone",
+        "as_ref",
+        "display",
+        "to_lowercase",
+        "to_uppercase",
+        "split",
+        "lines",
+        "find",
+        "keys",
+        "values",
+    }
+)

@@ -17,6 +17,7 @@ from se_lsp.rules.rust.syntax import (
     COMMENTS,
     args,
     call_args,
+    find_words,
     guarded_fix,
     has_comment,
     is_literal,
@@ -591,6 +592,9 @@ def _push_loop(ctx: Context, model: Model, loop: Node, name: str) -> MethodCall 
     """The one unconditional `name.push(..)` of a `for` loop's body, if it has one."""
     body = loop.child_by_field_name("body")
     if body is None:
+        return None
+    # The push is the only thing the body does with the vector (no extend, no insert).
+    if len(find_words(ctx.source, (name.encode(),), body.start_byte, body.end_byte)) != 1:
         return None
     found = None
     for s in statements(body):

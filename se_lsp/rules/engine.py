@@ -453,7 +453,7 @@ def _run_rules(
                 if test_code == "off":
                     continue
                 want = Severity.HINT
-            elif want != Severity.HINT and cold.covers(line):
+            elif want != Severity.HINT and (cold.covers(line) or _lowered(f, r.info)):
                 want = Severity.HINT
             if want != f.severity:
                 f = _with_severity(f, want)
@@ -610,6 +610,12 @@ def reanalyze(
     # Exact when file-scoped rules ran over the whole file now, or there are none.
     exact = exact or all(r.info.scope == "item" for r in rules)
     return Analysis(found, tree, source, index.line_count, exact=exact)
+
+
+def _lowered(f: Finding, info: RuleInfo) -> bool:
+    """The rule itself made this finding a hint (a case it judges negligible, such as one
+    allocation outside any loop); configuration raises the rule, not such cases."""
+    return f.severity == Severity.HINT and info.severity != Severity.HINT
 
 
 def _with_severity(f: Finding, sev: Severity) -> Finding:

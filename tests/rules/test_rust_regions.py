@@ -38,6 +38,12 @@ fn check(x: &str) {
         panic!("empty: {}", format!("{} long", x.len()));
     }
     println!("busy: {}", format!("{} long", x.len()));
+    assert!(
+        !x.is_empty(),
+        "{}",
+        format!("failed: {}", x.len())
+    );
+    assert!(x != "inline", "{}", format!("{} long", x.len()));
 }
 
 fn main() {
@@ -69,13 +75,45 @@ def test_hot_code_keeps_its_severity() -> None:
     assert sev["hot"] == Severity.WARNING
     assert sev["loop"] == Severity.WARNING
     assert sev["busy"] == Severity.WARNING
+    assert sev["inline"] == Severity.WARNING  # a one-line assertion: its check is hot
 
 
 def test_cold_code_is_a_hint() -> None:
     sev = _severities()
-    for word in ("a", "cold", "arm", "empty", "setup"):
+    for word in ("a", "cold", "arm", "empty", "setup", "failed"):
         assert sev[word] == Severity.HINT, (word, sev)
 
 
 def test_every_case_is_found() -> None:
-    assert set(_severities()) == {"a", "hot", "cold", "arm", "empty", "busy", "setup", "loop"}
+    assert set(_severities()) == {
+        "a",
+        "hot",
+        "cold",
+        "arm",
+        "empty",
+        "busy",
+        "setup",
+        "loop",
+        "failed",
+        "inline",
+    }
+
+
+def test_a_rule_may_call_its_own_case_negligible() -> None:
+    """format-push-string outside a loop saves one allocation: a hint, in a loop info."""
+    source = """\
+pub fn render(names: &[String]) -> String {
+    let mut out = String::new();
+    out.push_str(&format!("{} names", names.len()));
+    for n in names {
+        out.push_str(&format!("{n};"));
+    }
+    out
+}
+"""
+    sev = {
+        f.span.start.line: f.severity
+        for f in analyze(source, "rust").findings
+        if f.code == "rust/format-push-string"
+    }
+    assert sev == {2: Severity.HINT, 4: Severity.INFO}

@@ -950,8 +950,20 @@ def clone_in_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
         if binding is None or binding.site.id != let.id:
             continue
         uses = model.occurrences(name, let.end_byte, model.scope_end(binding))
-        if uses and all(_read_only_use(ctx, model, u) for u in uses):
+        if not uses or any(_captured(u, let) for u in uses):
+            continue  # a clone that a closure or async block captures is moved there
+        if all(_read_only_use(ctx, model, u) for u in uses):
             yield ctx.finding(info, ctx.span_between(recv, mc.call))
+
+
+def _captured(use: Node, let: Node) -> bool:
+    """Whether `use` sits in a closure or async block that does not also hold `let`."""
+    n = use.parent
+    while n is not None and not (n.start_byte <= let.start_byte and let.end_byte <= n.end_byte):
+        if n.type in ("closure_expression", "async_block"):
+            return True
+        n = n.parent
+    return False
 
 
 def _varies_in(ctx: Context, model: Model, loop: Node, root: str, clone: Node) -> bool:
@@ -973,6 +985,7 @@ def _varies_in(ctx: Context, model: Model, loop: Node, root: str, clone: Node) -
             parent is not None
             and parent.type == "field_expression"
             and (parent.child_by_field_name("value") == n)
+            and model.method(parent.parent) is None
         ):
             n, parent = parent, parent.parent
         if parent is None:

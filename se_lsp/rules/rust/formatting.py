@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tree_sitter import Node
 
@@ -357,7 +357,7 @@ def _format_macro(ctx: Context, model: Model, node: Node | None) -> Node | None:
 `s += &format!(..)` and `s.push_str(&format!(..))` allocate a temporary `String`, format
 into it, copy it into `s` and free it. `write!(s, ..)` (with `std::fmt::Write` in scope)
 formats straight into `s`'s buffer. In a loop building output this is one allocation
-per iteration saved.
+per iteration saved; outside a loop it is one allocation, reported as a hint.
 """,
     fix="Use `write!(s, ..)` / `writeln!(s, ..)` with `use std::fmt::Write;`.",
     measure="cargo bench (criterion); allocations with DHAT (`valgrind --tool=dhat`).",
@@ -381,13 +381,21 @@ def format_push_string(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     model = Model.of(ctx)
     for mc in model.methods("push_str"):
         if len(mc.args) == 1 and _format_macro(ctx, model, mc.args[0]) is not None:
-            yield ctx.finding(info, mc.call)
+            yield _hint_unless_looped(ctx, model, info, mc.call)
     for node in ctx.nodes("compound_assignment_expr"):
         op = node.child_by_field_name("operator")
         if op is None or op.type != "+=":
             continue
         if _format_macro(ctx, model, node.child_by_field_name("right")) is not None:
-            yield ctx.finding(info, node)
+            yield _hint_unless_looped(ctx, model, info, node)
+
+
+def _hint_unless_looped(ctx: Context, model: Model, info: RuleInfo, node: Node) -> Finding:
+    """One temporary `String` saved is negligible: outside a loop, a hint."""
+    finding = ctx.finding(info, node)
+    if model.in_loop(node):
+        return finding
+    return replace(finding, severity=Severity.HINT)
 
 
 # -- expect-fun-call --------------------------------------------------------------------

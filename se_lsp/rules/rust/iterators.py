@@ -24,6 +24,7 @@ from se_lsp.rules.rust.syntax import (
     is_word_at,
     macro_name,
     mentions,
+    mentions_between,
     unparen,
 )
 
@@ -265,12 +266,35 @@ def needless_collect(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     for mc in model.methods("collect"):
         if mc.args:
             continue
+        if not std_iterator_chain(ctx, model, mc):
+            continue
         parent = mc.call.parent
         outer = _outer_call(model, mc.call)
         if outer is not None:
             yield from _direct(ctx, model, info, mc, outer)
         elif parent is not None and parent.type == "let_declaration":
             yield from _indirect(ctx, model, info, mc, parent)
+
+
+def std_iterator_chain(ctx: Context, model: Model, mc: MethodCall) -> bool:
+    """Whether the chain ending in `mc` is plausibly a std `Iterator`: not rayon's
+    parallel iterators (`par_iter`, `into_par_iter`, …), whose `collect` does the parallel
+    work, and not a bare value of unknown type collected (`pi.collect()`)."""
+    steps = 0
+    cur = mc
+    while True:
+        name = ctx.text(cur.name)
+        if name.startswith(("par_", "into_par_")) or name == "par_bridge":
+            return False
+        inner = model.method(cur.receiver)
+        if inner is None:
+            break
+        cur = inner
+        steps += 1
+    if steps == 0:
+        t = model.type_of(mc.receiver)
+        return t.known and t.std
+    return True
 
 
 def _outer_call(model: Model, call: Node) -> MethodCall | None:
@@ -1329,7 +1353,7 @@ let again = lens.iter().max();
 def collect_then_iterate(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     model = Model.of(ctx)
     for mc in model.methods("collect"):
-        if mc.args:
+        if mc.args or not std_iterator_chain(ctx, model, mc):
             continue
         let = mc.call.parent
         if let is None or let.type != "let_declaration":
@@ -1353,11 +1377,48 @@ def collect_then_iterate(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             continue
         if _chain_has_side_effects(ctx, model, mc.receiver):
             continue
+        if not _source_free_until(ctx, model, mc, let, use):
+            continue
         yield ctx.finding(
             info,
             ctx.span_between(mc.name, mc.call),
             title=f"`{name}` is collected only to be iterated once: iterate the chain",
         )
+
+
+_BORROWING_SOURCES = frozenset(
+    {"iter", "iter_mut", "chars", "char_indices", "bytes", "lines", "keys", "values", "windows"}
+    | {"chunks", "split", "split_whitespace", "drain", "as_bytes", "as_str", "as_slice"}
+)
+
+
+def _source_free_until(ctx: Context, model: Model, mc: MethodCall, let: Node, use: Node) -> bool:
+    """Whether the chain could run where the vector is walked: what it borrows from is a
+    named place (not a temporary that dies with the `let`), and that place is not touched
+    between the `let` and the end of the statement that walks the vector (the loop body
+    may need it mutably: collecting first is how such code satisfies the borrow checker)."""
+    first = mc
+    while True:
+        inner = model.method(first.receiver)
+        if inner is None:
+            break
+        first = inner
+    root = first.receiver
+    while root.type in ("field_expression", "reference_expression", "parenthesized_expression"):
+        nxt = root.child_by_field_name("value") or root.named_child(0)
+        if nxt is None:
+            break
+        root = nxt
+    if root.type not in ("identifier", "self"):
+        # A temporary or a call: fine only when the chain owns it (`into_iter`, ranges).
+        return (
+            ctx.text(first.name) not in _BORROWING_SOURCES
+            and first.receiver.type != "array_expression"
+        )
+    stmt = use
+    while stmt.parent is not None and stmt.parent.id != let.parent.id:
+        stmt = stmt.parent
+    return not mentions_between(ctx, let.end_byte, stmt.end_byte, ctx.text(root))
 
 
 def _walked_by_reference(ctx: Context, model: Model, use: Node) -> bool:

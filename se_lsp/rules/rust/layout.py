@@ -74,6 +74,11 @@ def _in_trait_impl(node: Node) -> bool:
 def _exported(site: tuple[str, Node]) -> bool:
     """Part of the public API (clippy's `avoid-breaking-exported-api`, on by default)."""
     kind, node = site
+    holder = node.parent
+    if kind in ("fn", "item") and holder is not None and holder.type == "declaration_list":
+        trait = holder.parent
+        if trait is not None and trait.type == "trait_item":
+            return _visibility_public(trait)  # a public trait's items are its API
     if kind == "fn":
         return _visibility_public(node)
     if kind == "field":
@@ -268,8 +273,14 @@ struct Jobs {
     scope="file",
     node_types=["generic_type"],
     body_examples=False,
+    gaps=[
+        "a file that splices lists (`.append(&mut …)`, `.split_off(…)`) is left alone, as "
+        "O(1) splicing is what a `LinkedList` is for; clippy reports it",
+    ],
 )
 def linkedlist(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
+    if b".append(&mut " in ctx.source or b".split_off(" in ctx.source:
+        return  # splicing lists in O(1) is what a linked list is for
     model = Model.of(ctx)
     for node, _t, _ in _type_sites(ctx, model, {"LinkedList"}):
         head = node.child_by_field_name("type")

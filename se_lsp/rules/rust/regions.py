@@ -275,7 +275,19 @@ _COLD_WORDS = (
     b"const",
     b"static",
     b"else",
+    *(b"assert", b"assert_eq", b"assert_ne"),
+    *(b"debug_assert", b"debug_assert_eq", b"debug_assert_ne"),
 )
+# Assertion macros: how many leading arguments are checked every time (the rest is the
+# failure message, formatted only when the assertion fails).
+_ASSERTS = {
+    b"assert": 1,
+    b"debug_assert": 1,
+    b"assert_eq": 2,
+    b"assert_ne": 2,
+    b"debug_assert_eq": 2,
+    b"debug_assert_ne": 2,
+}
 _MACROS = frozenset(
     {
         b"panic",
@@ -322,7 +334,8 @@ def cold_lines(ctx: Context) -> Lines:
     `fn main`'s set-up before its first loop (all of it when it has none); closures given
     to `map_err`, `ok_or_else`, `unwrap_or_else(|e| ..)`, `with_context`; `Err(..)`
     values and `Err(..) =>` arms; `if let Err(..)` bodies; `let .. else` blocks;
-    `panic!`/`unreachable!`/`todo!`/`bail!`/`anyhow!` arguments; `const`/`static`
+    `panic!`/`unreachable!`/`todo!`/`bail!`/`anyhow!` arguments; the failure message of
+    `assert!`-family macros (on lines of its own); `const`/`static`
     initialisers; `lazy_static!`, `thread_local!`, `LazyLock::new`, `get_or_init`.
     """
     out: Lines = []
@@ -365,6 +378,9 @@ def cold_lines(ctx: Context) -> Lines:
                 mac = mac.parent
             if mac is not None and mac.type == "macro_invocation":
                 out.append(_rows(mac))
+        elif word in _ASSERTS:
+            if after.startswith(b"!") and node.parent is not None:
+                out.extend(_assert_message(node.parent, _ASSERTS[word]))
         elif word in (b"LazyLock", b"LazyCell", b"Lazy"):
             if not after.startswith(b"::"):
                 continue
@@ -393,6 +409,29 @@ def cold_lines(ctx: Context) -> Lines:
                     continue  # Option's fallback: the usual path, not an error
                 out.append(_rows(a))
     return _merged(out)
+
+
+def _assert_message(mac: Node, checked: int) -> Lines:
+    """The rows of an assertion's failure message that hold none of its checked
+    arguments (so a one-line `assert!` stays hot)."""
+    if mac.type != "macro_invocation":
+        return []
+    tree = next((c for c in mac.children if c.type == "token_tree"), None)
+    if tree is None:
+        return []
+    commas = 0
+    last_checked_row = tree.start_point.row
+    for tok in tree.children[1:-1]:
+        if tok.type == ",":
+            commas += 1
+            if commas == checked:
+                last_checked_row = tok.start_point.row
+            continue
+        if commas >= checked:
+            first = max(tok.start_point.row, last_checked_row + 1)
+            end = tree.end_point.row
+            return [(first, end)] if first <= end else []
+    return []
 
 
 def _merged(lines: Lines) -> Lines:

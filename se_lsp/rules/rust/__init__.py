@@ -89,8 +89,11 @@ _RULES: list[Rule] = [
 
 # The model builds its tables from nodes the engine's one query over the file captures, so
 # every rule carries the model's node types too (they cost no extra pass over the tree).
+# The region hooks (regions.cold_lines) read nodes from the same query.
+_SHARED_NODE_TYPES = (*MODEL_NODE_TYPES, *regions.NODE_TYPES)
 RULES: list[Rule] = [
-    replace(r, node_types=tuple(dict.fromkeys((*r.node_types, *MODEL_NODE_TYPES)))) for r in _RULES
+    replace(r, node_types=tuple(dict.fromkeys((*r.node_types, *_SHARED_NODE_TYPES))))
+    for r in _RULES
 ]
 
 # Every method name a rule asks the model for: the first request scans for all of them in
@@ -103,6 +106,7 @@ _FAMILIES: list[tuple[frozenset[str], dict[str, Hint]]] = [
     (clones.METHODS, {}),
     (lookups.METHODS, {}),
     (calls.METHODS, calls.HINTS),
+    (regions.METHODS, {}),
 ]
 
 

@@ -152,6 +152,13 @@ def redundant_clone(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
                         continue
             elif method == "clone" and recv.type == "field_expression":
                 nxt = _next_method(model, mc.call)
+                if nxt is None or ctx.text(nxt.name) not in _BY_REF:
+                    # Only a field of a plain local that is not used again can move out.
+                    base = recv.child_by_field_name("value")
+                    if base is None or base.type != "identifier":
+                        continue
+                    if _used_after(ctx, model, mc, base):
+                        continue
             elif method == "clone":
                 nxt = _next_method(model, mc.call)
                 if nxt is None or ctx.text(nxt.name) not in _BY_REF:

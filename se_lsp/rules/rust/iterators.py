@@ -266,14 +266,14 @@ def needless_collect(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     for mc in model.methods("collect"):
         if mc.args:
             continue
-        if not std_iterator_chain(ctx, model, mc):
-            continue
         parent = mc.call.parent
         outer = _outer_call(model, mc.call)
         if outer is not None:
-            yield from _direct(ctx, model, info, mc, outer)
+            if std_iterator_chain(ctx, model, mc):
+                yield from _direct(ctx, model, info, mc, outer)
         elif parent is not None and parent.type == "let_declaration":
-            yield from _indirect(ctx, model, info, mc, parent)
+            if std_iterator_chain(ctx, model, mc):
+                yield from _indirect(ctx, model, info, mc, parent)
 
 
 def std_iterator_chain(ctx: Context, model: Model, mc: MethodCall) -> bool:
@@ -337,6 +337,20 @@ def _indirect(
     if pat is None or pat.type != "identifier":
         return
     name = ctx.text(pat)
+    block = let.parent
+    if block is None:
+        return
+    # Cheap first: the next use in the block must be the one wanted method call.
+    first = model.occurrences(name, let.end_byte, block.end_byte)
+    if not first:
+        return
+    use = first[0]
+    user = model.method(use.parent.parent if use.parent is not None else None)
+    if user is None or user.receiver.id != use.id:
+        return
+    method = ctx.text(user.name)
+    if method not in _INDIRECT_USES:
+        return
     target = collect_target(ctx, model, mc)
     if not target.is_std(*_EMPTY_TARGETS):
         return
@@ -344,14 +358,7 @@ def _indirect(
     if binding is None or binding.site.id != let.id:
         return
     uses = model.occurrences(name, let.end_byte, model.scope_end(binding))
-    if len(uses) != 1:
-        return
-    use = uses[0]
-    user = model.method(use.parent.parent if use.parent is not None else None)
-    if user is None or user.receiver.id != use.id:
-        return
-    method = ctx.text(user.name)
-    if method not in _INDIRECT_USES:
+    if len(uses) != 1 or uses[0].id != use.id:
         return
     if method == "len" and not target.is_std(*_LEN_TARGETS):
         return
@@ -404,13 +411,15 @@ let cells = std::iter::repeat(0u8).take(width).collect::<Vec<u8>>();
 def manual_str_repeat(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     model = Model.of(ctx)
     for mc in model.methods("collect"):
-        if mc.args or not collect_target(ctx, model, mc).is_std("String"):
+        if mc.args:
             continue
         take = model.method_named(mc.receiver, "take")
         if take is None or len(take.args) != 1:
             continue
         rep = take.receiver
         if rep.type != "call_expression" or not _is_std_repeat(model, rep):
+            continue
+        if not collect_target(ctx, model, mc).is_std("String"):
             continue
         rep_args = args(rep.child_by_field_name("arguments"))
         if len(rep_args) != 1:
@@ -1353,23 +1362,29 @@ let again = lens.iter().max();
 def collect_then_iterate(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     model = Model.of(ctx)
     for mc in model.methods("collect"):
-        if mc.args or not std_iterator_chain(ctx, model, mc):
+        if mc.args:
             continue
         let = mc.call.parent
         if let is None or let.type != "let_declaration":
             continue
         pat = let.child_by_field_name("pattern")
-        if pat is None or pat.type != "identifier":
+        if pat is None or pat.type != "identifier" or let.parent is None:
             continue
         name = ctx.text(pat)
+        # Cheap first: the next use in the block must walk the vector.
+        first = model.occurrences(name, let.end_byte, let.parent.end_byte)
+        if not first or first[0].type != "identifier":
+            continue
+        use = first[0]
+        if not _walked_by_reference(ctx, model, use):
+            continue
+        if not std_iterator_chain(ctx, model, mc):
+            continue
         binding = model.binding_named(name, let.next_named_sibling or let)
         if binding is None or binding.site.id != let.id:
             continue
         uses = model.occurrences(name, let.end_byte, model.scope_end(binding))
-        if len(uses) != 1 or uses[0].type != "identifier":
-            continue
-        use = uses[0]
-        if not _walked_by_reference(ctx, model, use):
+        if len(uses) != 1 or uses[0].id != use.id:
             continue
         if not collect_target(ctx, model, mc).is_std("Vec", "VecDeque"):
             continue
@@ -1415,8 +1430,11 @@ def _source_free_until(ctx: Context, model: Model, mc: MethodCall, let: Node, us
             ctx.text(first.name) not in _BORROWING_SOURCES
             and first.receiver.type != "array_expression"
         )
+    block = let.parent
+    if block is None:
+        return False
     stmt = use
-    while stmt.parent is not None and stmt.parent.id != let.parent.id:
+    while stmt.parent is not None and stmt.parent.id != block.id:
         stmt = stmt.parent
     return not mentions_between(ctx, let.end_byte, stmt.end_byte, ctx.text(root))
 

@@ -101,7 +101,7 @@ def regex_in_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
 def _constant_str(ctx: Context, model: Model, node: Node) -> bool:
     if is_string_literal(node):
         return True
-    if node.type == "identifier" and ctx.text(node) in model.items().consts:
+    if node.type == "identifier" and model.const_type(ctx.text(node)) is not None:
         return model.binding(node) is None
     return False
 
@@ -386,8 +386,8 @@ def needless_range_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             b = model.binding_named(root, loop)
             if b is not None:
                 ty = model.binding_type(b)
-            elif root in model.items().consts:
-                ty = model.type_from(model.items().consts[root])
+            elif (const := model.const_type(root)) is not None:
+                ty = model.type_from(const)
         if not _iterable_by_index(ty):
             continue
         start, end, _incl = rng

@@ -323,9 +323,12 @@ class Model:
         self._globs: list[str] = []
         self._scoped: dict[int, dict[str, str]] = {}
         self._scoped_globs: dict[int, list[str]] = {}
-        self._module: dict[int, int] = {}
         self._mod_names: dict[int, set[str]] = {}
         self._mod_nodes: dict[int, Node] = {}
+        self._no_mods: bool | None = None
+        self._module_of: dict[int, int] = {}
+        self._declared: set[bytes] | None = None
+        self._const_names: set[bytes] | None = None
         self._depth = 0
         self._items: Items | None = None
         self._bindings: dict[tuple[int, str], list[Binding]] = {}
@@ -447,12 +450,14 @@ class Model:
 
     def _scan_path(self, path: str) -> list[tuple[Node, str]]:
         ctx = self.ctx
-        head = path.split("::", 1)[0]
+        head, _, rest = path.partition("::")
+        lo, hi = ctx.scan_range
+        if rest and ctx.source.find(rest.rsplit("::", 1)[-1].encode(), lo, hi) < 0:
+            return []  # every spelling ends in the same name: no need to read the `use`s
         calls: list[Node] = []
         for spelling in sorted(self._spellings(path)):
             last = spelling.rsplit("::", 1)[-1].encode()
             pattern = _path_pattern(spelling)  # also `Vec::<u8>::new`
-            lo, hi = ctx.scan_range
             for m in pattern.finditer(ctx.source, lo, hi):
                 if m.start() > 0 and _ident(ctx.source[m.start() - 1]):
                     continue
@@ -502,25 +507,59 @@ class Model:
         return self._imports
 
     def module_of(self, node: Node) -> int:
-        """The id of the `mod` item `node` is in (0 for the file itself)."""
-        self.items()
-        if not self._mod_nodes:
+        """The id of the `mod` item `node` is in (0 for the file itself): a walk up the
+        tree (once per function), so a question about one spot does not collect the
+        file's items."""
+        if self._no_mods is None:
+            self._no_mods = b"mod " not in self.ctx.source
+        if self._no_mods:
             return 0
         fn = self.fn_of(node)
-        key = fn.id if fn is not None else -1 - node.id
-        found = self._module.get(key)
+        start = fn if fn is not None else node
+        found = self._module_of.get(start.id)
         if found is None:
-            found = self._module[key] = self._find_module(node)
+            found = 0
+            n = start.parent
+            while n is not None:
+                if n.type == "mod_item":
+                    self._mod_nodes[n.id] = n
+                    found = n.id
+                    break
+                n = n.parent
+            self._module_of[start.id] = found
         return found
 
-    def _find_module(self, node: Node) -> int:
-        pos = node.start_byte
-        best = 0
-        best_start = -1
-        for mod in self._mod_nodes.values():
-            if mod.start_byte < pos < mod.end_byte and mod.start_byte > best_start:
-                best, best_start = mod.id, mod.start_byte
-        return best
+    def const_type(self, name: str) -> Node | None:
+        """The declared type of the file's `const`/`static` called `name` (a byte search
+        first: most names are not constants, and then no items are collected)."""
+        if self._const_names is None:
+            self._const_names = self._names_after((b"const ", b"static ", b"static mut "))
+        if name.encode() not in self._const_names:
+            return None
+        return self.items().consts.get(name)
+
+    def _names_after(self, keywords: tuple[bytes, ...]) -> set[bytes]:
+        """The words that follow any of `keywords` in the file (one substring scan each)."""
+        source = self.ctx.source
+        names: set[bytes] = set()
+        for kw in keywords:
+            at = source.find(kw)
+            while at >= 0:
+                start = at + len(kw)
+                if at == 0 or not _ident(source[at - 1]):
+                    m = _IDENT_AT.match(source, start)
+                    if m is not None:
+                        names.add(m.group())
+                at = source.find(kw, start)
+        return names
+
+    def _may_declare(self, name: str) -> bool:
+        """Whether the file may declare a type, trait or module called `name`: the words
+        after `struct `, `enum `, … (byte searches, once per file), so that when it says
+        no the file's items need not be collected to know."""
+        if self._declared is None:
+            self._declared = self._names_after(_DECLARING)
+        return name.encode() in self._declared
 
     def _scan_uses(self) -> None:
         ctx = self.ctx
@@ -597,6 +636,8 @@ class Model:
         imports = self.imports()
         if head in imports:
             return _std_spelling(imports[head]) + sep + rest
+        if not self._may_declare(head):
+            return self._outside(head, path, self._globs)
         items = self.items()
         if (
             head in items.types
@@ -609,9 +650,11 @@ class Model:
 
     def _resolve_in(self, module: int, at: Node, head: str, sep: str, rest: str, path: str) -> str:
         self.imports()
-        self.items()
+        declared = self._may_declare(head)
+        if declared:
+            self.items()
         for _ in range(8):
-            if head in self._mod_names.get(module, ()):
+            if declared and head in self._mod_names.get(module, ()):
                 return "crate::" + path
             scoped = self._scoped.get(module, {})
             if head in scoped:
@@ -861,13 +904,13 @@ class Model:
             return UNKNOWN
         if last == "Self":
             return UNKNOWN
-        items = self.items()
-        if "::" not in path and last in items.aliases:
-            return self.type_from(items.aliases[last], generics)
+        declared = "::" not in path and self._may_declare(last)
+        if declared and last in self.items().aliases:
+            return self.type_from(self.items().aliases[last], generics)
         resolved = self.resolve_path(path, at)
         if resolved.startswith("std::"):
             return Ty(last, type_args, std=True)
-        if resolved.startswith("crate::") and last in items.types and "::" not in path:
+        if declared and resolved.startswith("crate::") and last in self.items().types:
             return Ty(last, type_args, local=True)
         return Ty(last, type_args)
 
@@ -940,7 +983,7 @@ class Model:
                     target = site.child_by_field_name(field) if field else site
                     if target is None:
                         continue
-                    fn = self.fn_of(site)
+                    fn = self._find_fn(site)  # each site is asked about once: no cache
                     if fn is not None:
                         index.setdefault(fn.id, []).append((kind, target))
             self._site_index = index
@@ -1286,9 +1329,11 @@ class Model:
                 return self.binding_type(b)
             if t == "identifier":
                 name = text(node)
-                const = self.items().consts.get(name)
+                const = self.const_type(name)
                 if const is not None:
                     return self.type_from(const)
+                if not self._may_declare(name):
+                    return UNKNOWN
                 decl = self.items().types.get(name)
                 if decl is not None and decl.kind == "struct" and not decl.fields:
                     return Ty(name, local=True)  # a unit struct's value
@@ -1788,6 +1833,10 @@ class Model:
 
 
 # -- helpers ------------------------------------------------------------------------
+
+_IDENT_AT = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*+")
+# Keywords that declare a name resolve_path treats as the crate's own.
+_DECLARING = (b"struct ", b"enum ", b"union ", b"type ", b"trait ", b"mod ")
 
 
 def _is_for_iterable(loop: Node, child: Node) -> bool:

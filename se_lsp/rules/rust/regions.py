@@ -250,67 +250,29 @@ def test_lines(ctx: Context) -> Lines:
 
 # -- cold code ---------------------------------------------------------------------
 
-# Words that can start cold code, found with one substring scan each (see find_words).
-_COLD_WORDS = (
-    b"main",
-    b"map_err",
-    b"ok_or_else",
-    b"unwrap_or_else",
-    b"with_context",
-    b"get_or_init",
-    b"get_or_try_init",
-    b"call_once",
-    b"Err",
-    b"panic",
-    b"unreachable",
-    b"todo",
-    b"unimplemented",
-    b"bail",
-    b"anyhow",
-    b"lazy_static",
-    b"thread_local",
-    b"LazyLock",
-    b"LazyCell",
-    b"Lazy",
-    b"const",
-    b"static",
-    b"else",
-    *(b"assert", b"assert_eq", b"assert_ne"),
-    *(b"debug_assert", b"debug_assert_eq", b"debug_assert_ne"),
+# Macros whose arguments only run when something failed, or once (initialisers).
+_COLD_MACROS = frozenset(
+    {"panic", "unreachable", "todo", "unimplemented", "bail", "anyhow"}
+    | {"lazy_static", "thread_local"}
 )
 # Assertion macros: how many leading arguments are checked every time (the rest is the
 # failure message, formatted only when the assertion fails).
 _ASSERTS = {
-    b"assert": 1,
-    b"debug_assert": 1,
-    b"assert_eq": 2,
-    b"assert_ne": 2,
-    b"debug_assert_eq": 2,
-    b"debug_assert_ne": 2,
+    "assert": 1,
+    "debug_assert": 1,
+    "assert_eq": 2,
+    "assert_ne": 2,
+    "debug_assert_eq": 2,
+    "debug_assert_ne": 2,
 }
-_MACROS = frozenset(
-    {
-        b"panic",
-        b"unreachable",
-        b"todo",
-        b"unimplemented",
-        b"bail",
-        b"anyhow",
-        b"lazy_static",
-        b"thread_local",
-    }
+# Methods whose closure argument runs on the error path or once (the model's shared scan
+# finds them with the rules' methods: see METHODS, merged in __init__).
+METHODS = frozenset(
+    {"map_err", "ok_or_else", "unwrap_or_else", "with_context", "get_or_init"}
+    | {"get_or_try_init", "call_once"}
 )
-_METHODS = frozenset(
-    {
-        b"map_err",
-        b"ok_or_else",
-        b"unwrap_or_else",
-        b"with_context",
-        b"get_or_init",
-        b"get_or_try_init",
-        b"call_once",
-    }
-)
+# Node types cold_lines reads from the engine's one query (added to every rule's types).
+NODE_TYPES = ("function_item", "macro_invocation", "const_item", "static_item", "let_declaration")
 _LOOP_QUERY = "(for_expression) @l (while_expression) @l (loop_expression) @l"
 
 
@@ -335,55 +297,60 @@ def cold_lines(ctx: Context) -> Lines:
     to `map_err`, `ok_or_else`, `unwrap_or_else(|e| ..)`, `with_context`; `Err(..)`
     values and `Err(..) =>` arms; `if let Err(..)` bodies; `let .. else` blocks;
     `panic!`/`unreachable!`/`todo!`/`bail!`/`anyhow!` arguments; the failure message of
-    `assert!`-family macros (on lines of its own); `const`/`static`
-    initialisers; `lazy_static!`, `thread_local!`, `LazyLock::new`, `get_or_init`.
+    `assert!`-family macros (on lines of its own); `const`/`static` initialisers;
+    `lazy_static!`, `thread_local!`, `LazyLock::new`, `get_or_init`.
+
+    Nodes come from the engine's query and the model's method scan (shared with the
+    rules); only `Err` and `Lazy…` are found by substring search.
     """
     out: Lines = []
     root = ctx.root
     model = Model.of(ctx)
     source = ctx.source
-    for at, word in find_words(source, _COLD_WORDS):
-        node = root.descendant_for_byte_range(at, at + 1)
-        if node is None:
-            continue
-        after = source[at + len(word) : at + len(word) + 64].lstrip()
-        if word == b"main":
-            fn = node.parent
-            if (
-                fn is not None
-                and fn.type == "function_item"
-                and fn.parent is not None
-                and fn.parent.type == "source_file"
-            ):
+    for fn in ctx.nodes("function_item"):
+        if fn.parent is not None and fn.parent.type == "source_file":
+            fn_name = fn.child_by_field_name("name")
+            if fn_name is not None and ctx.text(fn_name) == "main":
                 out.extend(_main_setup(ctx, fn))
-        elif word == b"Err":
+    for kind in ("const_item", "static_item"):
+        for item in ctx.nodes(kind):
+            value = item.child_by_field_name("value")
+            if value is not None:
+                out.append(_rows(value))
+    for let in ctx.nodes("let_declaration"):
+        alt = let.child_by_field_name("alternative")
+        if alt is not None:
+            out.append(_rows(alt))
+    for mac in ctx.nodes("macro_invocation"):
+        name = _macro_name(ctx, mac)
+        if name in _COLD_MACROS:
+            out.append(_rows(mac))
+        elif name in _ASSERTS:
+            out.extend(_assert_message(mac, _ASSERTS[name]))
+    for mc in model.methods(*METHODS):
+        method = ctx.text(mc.name)
+        for a in mc.args:
+            if a.type != "closure_expression":
+                continue
+            if method == "unwrap_or_else" and not args(a.child_by_field_name("parameters")):
+                continue  # Option's fallback: the usual path, not an error
+            out.append(_rows(a))
+    lo, hi = ctx.scan_range
+    for at, _ in find_words(source, (b"Err",), lo, hi):
+        node = root.descendant_for_byte_range(at, at + 1)
+        if node is not None:
             out.extend(_err_region(node))
-        elif word in (b"const", b"static"):
-            item = node.parent
-            if item is not None and item.type in ("const_item", "static_item"):
-                value = item.child_by_field_name("value")
-                if value is not None:
-                    out.append(_rows(value))
-        elif word == b"else":
-            let = node.parent
-            if let is not None and let.type == "let_declaration" and after.startswith(b"{"):
-                alt = let.child_by_field_name("alternative")
-                if alt is not None:
-                    out.append(_rows(alt))
-        elif word in _MACROS:
-            if not after.startswith(b"!"):
-                continue
-            mac = node.parent if node.type == "identifier" else None
-            if mac is not None and mac.type == "scoped_identifier":
-                mac = mac.parent
-            if mac is not None and mac.type == "macro_invocation":
-                out.append(_rows(mac))
-        elif word in _ASSERTS:
-            if after.startswith(b"!") and node.parent is not None:
-                out.extend(_assert_message(node.parent, _ASSERTS[word]))
-        elif word in (b"LazyLock", b"LazyCell", b"Lazy"):
-            if not after.startswith(b"::"):
-                continue
+    at = source.find(b"Lazy", lo, hi)
+    while at >= 0:
+        node = root.descendant_for_byte_range(at, at + 1)
+        word_end = at + 4
+        while word_end < hi and (source[word_end : word_end + 1].isalnum()):
+            word_end += 1
+        if (
+            node is not None
+            and source[at:word_end] in (b"LazyLock", b"LazyCell", b"Lazy")
+            and source[word_end : word_end + 2] == b"::"
+        ):
             call = node.parent
             while call is not None and call.type in (
                 "scoped_identifier",
@@ -394,21 +361,15 @@ def cold_lines(ctx: Context) -> Lines:
                 call = call.parent
             if call is not None and call.type == "call_expression":
                 out.append(_rows(call))
-        elif word in _METHODS:
-            name = node
-            if name.type != "field_identifier":
-                continue
-            mc = model.method(name.parent.parent if name.parent is not None else None)
-            if mc is None or mc.name.id != name.id:
-                continue
-            method = ctx.text(name)
-            for a in mc.args:
-                if a.type != "closure_expression":
-                    continue
-                if method == "unwrap_or_else" and not args(a.child_by_field_name("parameters")):
-                    continue  # Option's fallback: the usual path, not an error
-                out.append(_rows(a))
+        at = source.find(b"Lazy", word_end, hi)
     return _merged(out)
+
+
+def _macro_name(ctx: Context, mac: Node) -> str:
+    head = mac.child_by_field_name("macro")
+    if head is None:
+        return ""
+    return ctx.text(head).rsplit("::", 1)[-1]
 
 
 def _assert_message(mac: Node, checked: int) -> Lines:

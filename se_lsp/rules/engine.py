@@ -50,7 +50,9 @@ class RuleInfo:
     # "item": a finding depends only on the function (or method, class) it is in, so an
     # edit elsewhere cannot change it. "file": it also depends on declarations elsewhere
     # in the file (a struct's size, a container's type), so re-analysis runs it over the
-    # whole file.
+    # whole file. "body": it depends on its function and on declarations (signatures,
+    # types, imports) but on no other function's body, so an edit strictly inside one
+    # function's body re-checks only that function, and any other edit the whole file.
     scope: str = "item"
     # Behaviours of the mirrored checks this rule does not cover, each with the reason
     # (shown in docs/rules.md).
@@ -328,6 +330,9 @@ class Analysis:
     line_count: int = 0
     # False when file-scoped rules were limited to the edited code (see reanalyze).
     exact: bool = True
+    # False when body-scoped rules were limited to the edited code after an edit outside
+    # any function body (a declaration), so their findings elsewhere may be stale.
+    body_exact: bool = True
 
 
 IsEnabled = Callable[[RuleInfo], bool]
@@ -362,6 +367,9 @@ class RuleSet:
     # 0-based line ranges (inclusive) of code that runs once or rarely (`main` set-up,
     # `init()`, static initialisers, error paths): findings there are hints at most.
     cold_lines: Callable[[Context], list[tuple[int, int]]] = _no_ranges
+    # Bytes that make an edit inside a function body count as a declaration edit for
+    # body-scoped rules (Rust's `use` inside a function is seen file-wide by its model).
+    body_sensitive: tuple[bytes, ...] = ()
 
 
 def analyze(
@@ -562,17 +570,25 @@ def reanalyze(
         return analyze(text, language, **full)  # type: ignore[arg-type]
     ruleset = _ruleset(language)
     rules = list(ruleset.rules)
-    file_rules = [r for r in rules if r.info.scope != "item"]
+    file_rules = [r for r in rules if r.info.scope == "file"]
+    body_rules = [r for r in rules if r.info.scope == "body"]
     start = _common_prefix(old, source)
     if start == len(old) == len(source):
         if previous.exact or not exact:
             return Analysis(
-                previous.findings, previous.tree, source, index.line_count, exact=previous.exact
+                previous.findings,
+                previous.tree,
+                source,
+                index.line_count,
+                exact=previous.exact,
+                body_exact=previous.body_exact,
             )
-        # The same text, made exact: only the file-scoped rules need a whole-file pass.
-        codes = {r.info.id for r in file_rules}
+        # The same text, made exact: only the stale rules need a whole-file pass (a pass
+        # that was not exact left the file-scoped ones stale; body_exact says the rest).
+        stale = file_rules + ([] if previous.body_exact else body_rules)
+        codes = {r.info.id for r in stale}
         whole = Context(language, source, previous.tree, index, path=path)
-        fresh = _run_rules(whole, ruleset, file_rules, enabled, severity_of, test_code)
+        fresh = _run_rules(whole, ruleset, stale, enabled, severity_of, test_code)
         same = [f for f in previous.findings if f.code not in codes]
         found = sorted([*same, *fresh], key=lambda f: (f.span.start, f.code))
         return Analysis(found, previous.tree, source, index.line_count)
@@ -599,15 +615,35 @@ def reanalyze(
     for r in edited.changed_ranges(tree):
         first, last = min(first, r.start_byte), max(last, r.end_byte)
     lo, hi = _dirty_range(tree.root_node, first, last)
-    if not exact:
-        file_rules = []
-    item_rules = [r for r in rules if r not in file_rules]
+    # An edit strictly inside one function's body leaves every declaration as it was:
+    # body-scoped rules then need to see only the touched function.
+    # So does an edit only to a comment.
+    in_body = (
+        bool(body_rules)
+        and not any(m in b for b in edited_bytes for m in ruleset.body_sensitive)
+        and (
+            (
+                _inside_body(previous.tree.root_node, start, old_end)
+                and _inside_body(tree.root_node, first, last)
+            )
+            or _comment_edit(
+                previous.tree.root_node,
+                tree.root_node,
+                (start, old_end, new_end),
+                _strip_space(source, first, last),
+            )
+        )
+    )
+    whole_rules: list[Rule] = []
+    if exact:
+        whole_rules = file_rules + ([] if in_body and previous.body_exact else body_rules)
+    item_rules = [r for r in rules if r not in whole_rules]
     ctx = Context(language, source, tree, index, limit=(lo, hi), path=path)
     fresh = _run_rules(ctx, ruleset, item_rules, enabled, severity_of, test_code)
-    if file_rules:
+    if whole_rules:
         whole = Context(language, source, tree, index, path=path)
-        fresh += _run_rules(whole, ruleset, file_rules, enabled, severity_of, test_code)
-    file_codes = {r.info.id for r in file_rules}
+        fresh += _run_rules(whole, ruleset, whole_rules, enabled, severity_of, test_code)
+    file_codes = {r.info.id for r in whole_rules}
     lo_line, hi_line = index.pos_at_byte(lo).line, index.pos_at_byte(hi).line
     delta = index.line_count - previous.line_count
     kept: list[Finding] = []
@@ -620,9 +656,66 @@ def reanalyze(
             kept.append(f.shifted(delta) if delta else f)
     # Both lists are already in order and free of duplicates: sorting two runs is cheap.
     found = sorted([*kept, *_dedupe(fresh)], key=lambda f: (f.span.start, f.code))
-    # Exact when file-scoped rules ran over the whole file now, or there are none.
-    exact = exact or all(r.info.scope == "item" for r in rules)
-    return Analysis(found, tree, source, index.line_count, exact=exact)
+    # Exact when file-scoped rules ran over the whole file now (or there are none) and
+    # body-scoped ones are up to date: run whole now, or only the body changed.
+    if not body_rules or any(r in whole_rules for r in body_rules):
+        body_exact = True
+    else:
+        body_exact = in_body and previous.body_exact
+    exact = (exact or not file_rules) and body_exact
+    return Analysis(found, tree, source, index.line_count, exact=exact, body_exact=body_exact)
+
+
+def _strip_space(source: bytes, lo: int, hi: int) -> tuple[int, int]:
+    """[lo, hi) without the blanks at either end (typed before or after a comment)."""
+    while lo < hi and source[lo] in b" \t\r\n":
+        lo += 1
+    while hi > lo and source[hi - 1] in b" \t\r\n":
+        hi -= 1
+    return lo, hi
+
+
+def _comment_edit(
+    old_root: Node, new_root: Node, edit: tuple[int, int, int], changed: tuple[int, int]
+) -> bool:
+    """Whether an edit changed only comment text: everything that changed lies in one
+    comment of the new tree, and whatever that comment now covers besides the typed
+    text was comment before too (typing `//` in front of code is not a comment edit)."""
+    start, old_end, new_end = edit
+    node = new_root.descendant_for_byte_range(*changed)
+    if node is None or "comment" not in node.type:
+        return False
+    shift = new_end - old_end
+    pieces = [(start, old_end)]  # the text the edit replaced, in old coordinates
+    if node.start_byte < start:
+        pieces.append((node.start_byte, start))
+    if node.end_byte > new_end:
+        pieces.append((old_end, node.end_byte - shift))
+    for lo, hi in pieces:
+        if lo < hi:
+            was = old_root.descendant_for_byte_range(lo, hi)
+            if was is None or "comment" not in was.type:
+                return False
+    return True
+
+
+def _inside_body(root: Node, start: int, end: int) -> bool:
+    """Whether bytes [start, end] lie strictly inside the braces of a function's body (a
+    parent whose type names a function or method, through its `body` field)."""
+    node = root.descendant_for_byte_range(start, end)
+    while node is not None:
+        parent = node.parent
+        if (
+            parent is not None
+            and ("function" in parent.type or "method" in parent.type)
+            and node.start_byte < start
+            and end < node.end_byte
+        ):
+            body = parent.child_by_field_name("body")
+            if body is not None and body.id == node.id:
+                return True
+        node = parent
+    return False
 
 
 def _lowered(f: Finding, info: RuleInfo) -> bool:

@@ -107,7 +107,7 @@ buf.clear();
 buf.truncate(8);
 """,
     node_types=CALLS,
-    scope="file",
+    scope="body",
     has_fix=True,
 )
 def manual_clear(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
@@ -205,7 +205,7 @@ let fields: Vec<&str> = line.split(',').collect();
 let parts: Vec<&str> = line.split(", ").collect();
 """,
     node_types=CALLS,
-    scope="file",
+    scope="body",
     has_fix=True,
     gaps=[
         "receivers whose type the file does not show (so may be a `Path` or a set) are not reported"
@@ -312,7 +312,7 @@ let name = names.get(&id).cloned().unwrap_or_else(|| format!("user-{id}"));
 let label = labels.get(&id).copied().unwrap_or("none");
 """,
     node_types=CALLS,
-    scope="file",
+    scope="body",
     has_fix=True,
     confidence=0.85,
     gaps=[
@@ -384,7 +384,7 @@ let mut names = vec![String::from("b")];
 names.sort();
 """,
     node_types=CALLS,
-    scope="file",
+    scope="body",
     has_fix=True,
 )
 def stable_sort_primitive(ctx: Context, info: RuleInfo) -> Iterator[Finding]:

@@ -121,7 +121,7 @@ let owner = name.clone();
 greet(&name);
 """,
     node_types=CALLS,
-    scope="file",
+    scope="body",
     has_fix=True,
     confidence=0.8,
     gaps=[
@@ -430,7 +430,7 @@ fn keeps(s: &String) -> usize { s.len() }
 fn caller(name: &str) -> usize { takes(name) + keeps(&name.to_string()) }
 """,
     node_types=CALLS,
-    scope="file",
+    scope="body",
     has_fix=True,
     body_examples=False,
     gaps=[
@@ -600,7 +600,7 @@ let b = a.clone();
 let c = a[..2].to_vec();
 """,
     node_types=CALLS,
-    scope="file",
+    scope="body",
     has_fix=True,
 )
 def implicit_clone(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
@@ -680,7 +680,7 @@ let first: &&str = &words[0];
 let owned = (*first).to_string();
 """,
     node_types=CALLS,
-    scope="file",
+    scope="body",
     has_fix=True,
 )
 def inefficient_to_string(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
@@ -738,7 +738,7 @@ fn first(latest: &String) -> String {
 }
 """,
     node_types=["assignment_expression"],
-    scope="file",
+    scope="body",
     has_fix=True,
     body_examples=False,
 )
@@ -923,7 +923,7 @@ for n in &names {
 }
 """,
     node_types=CALLS,
-    scope="file",
+    scope="body",
     confidence=0.8,
 )
 def clone_in_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:

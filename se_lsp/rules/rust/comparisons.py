@@ -115,7 +115,7 @@ if user.role == "admin" { grant(); }
 let label = "admin".to_string();
 """,
     node_types=["binary_expression"],
-    scope="file",
+    scope="body",
     has_fix=True,
     confidence=0.85,
     gaps=[

@@ -278,7 +278,7 @@ println!("{} items for {}", count, user);
 println!("{:?}", user.to_string());
 """,
     node_types=["macro_invocation"],
-    scope="file",
+    scope="body",
     has_fix=True,
 )
 def to_string_in_format_args(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
@@ -474,7 +474,7 @@ let port = cfg.first().unwrap_or_else(|| panic!("missing port in {}", path));
 let host = cfg.last().expect("missing host");
 """,
     node_types=CALLS,
-    scope="file",
+    scope="body",
     has_fix=True,
     gaps=[
         "the quick fix is offered only when the file shows the receiver is an `Option` or "
@@ -540,7 +540,7 @@ let greeting = "hello".to_string();
 let padded = format!("{:8}", name);
 """,
     node_types=["macro_invocation"],
-    scope="file",
+    scope="body",
     has_fix=True,
 )
 def useless_format(ctx: Context, info: RuleInfo) -> Iterator[Finding]:

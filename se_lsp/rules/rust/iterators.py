@@ -251,7 +251,7 @@ let n = words.iter().filter(|w| w.len() > 3).count();
 let unique = words.iter().collect::<HashSet<_>>().len();
 """,
     node_types=CALLS,
-    scope="file",
+    scope="body",
     has_fix=True,
     gaps=[
         "a collection passed where an `IntoIterator` is taken (`f(it.collect::<Vec<_>>())`) "
@@ -405,7 +405,7 @@ let rule = "-".repeat(width);
 let cells = std::iter::repeat(0u8).take(width).collect::<Vec<u8>>();
 """,
     node_types=CALLS,
-    scope="file",
+    scope="body",
     has_fix=True,
 )
 def manual_str_repeat(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
@@ -503,7 +503,7 @@ pending.append(&mut incoming);
 pending.extend(incoming.drain(..10));
 """,
     node_types=CALLS,
-    scope="file",
+    scope="body",
     has_fix=True,
     confidence=0.8,
 )
@@ -556,7 +556,7 @@ let batch = std::mem::take(&mut queue);
 let head: Vec<u32> = queue.drain(..8).collect();
 """,
     node_types=CALLS,
-    scope="file",
+    scope="body",
     has_fix=True,
     confidence=0.8,
 )
@@ -677,7 +677,7 @@ let ids: Vec<u32> = vec![1, 2];
 let few: Vec<u32> = ids.iter().cloned().take(1).collect();
 """,
     node_types=CALLS,
-    scope="file",
+    scope="body",
     has_fix=True,
     gaps=[
         "elements whose type the file does not show are not reported (clippy knows whether "
@@ -761,7 +761,7 @@ let third = v.get(2);
 let third_char = name.chars().nth(2);
 """,
     node_types=CALLS,
-    scope="file",
+    scope="body",
     has_fix=True,
 )
 def iter_nth(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
@@ -802,7 +802,7 @@ let s = String::from("abc");
 let b = s.as_bytes().get(1).copied();
 """,
     node_types=CALLS,
-    scope="file",
+    scope="body",
     has_fix=True,
 )
 def bytes_nth(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
@@ -843,7 +843,7 @@ let n = seen.len();
 let words = text.split(' ').count();
 """,
     node_types=CALLS,
-    scope="file",
+    scope="body",
     has_fix=True,
 )
 def iter_count(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
@@ -912,7 +912,7 @@ let any_big = (0..10).any(|x| x > 5);
 let weird = (0..10).fold(1, |acc, x| acc + x);
 """,
     node_types=CALLS,
-    scope="file",
+    scope="body",
     has_fix=True,
     gaps=[
         "folds over an `Option`'s iterator (`opt.iter().fold(..)`, which clippy turns into "
@@ -1024,7 +1024,7 @@ let has_neg = values.iter().any(|&x| x < 0);
 let at = values.iter().position(|&x| x < 0);
 """,
     node_types=CALLS,
-    scope="file",
+    scope="body",
     has_fix=True,
     gaps=[
         "`find` on an iterator gets no quick fix: its closure takes `&Item` where `any`'s "
@@ -1104,7 +1104,7 @@ let has_l = bytes.contains(&b'l');
 let has_big = bytes.iter().any(|&b| b > 100);
 """,
     node_types=CALLS,
-    scope="file",
+    scope="body",
     has_fix=True,
 )
 def manual_contains(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
@@ -1239,7 +1239,7 @@ ids.retain(|x| x % 2 == 0);
 let evens: Vec<u32> = ids.iter().filter(|&x| x % 2 == 0).copied().collect();
 """,
     node_types=["assignment_expression"],
-    scope="file",
+    scope="body",
     has_fix=True,
     gaps=[
         "no quick fix for maps and for closures whose pattern must change (`|v| **v != 1` "
@@ -1356,7 +1356,7 @@ let first = lens.first().copied();
 let again = lens.iter().max();
 """,
     node_types=CALLS,
-    scope="file",
+    scope="body",
     confidence=0.8,
 )
 def collect_then_iterate(ctx: Context, info: RuleInfo) -> Iterator[Finding]:

@@ -146,7 +146,7 @@ pub struct Api {
     pub entries: Box<Vec<Entry>>,
 }
 """,
-    scope="file",
+    scope="body",
     node_types=["generic_type"],
     body_examples=False,
     gaps=[
@@ -205,7 +205,7 @@ struct Node {
     callback: Box<Box<dyn Fn()>>,
 }
 """,
-    scope="file",
+    scope="body",
     node_types=["generic_type"],
     body_examples=False,
 )
@@ -270,7 +270,7 @@ struct Jobs {
     queue: VecDeque<Job>,
 }
 """,
-    scope="file",
+    scope="body",
     node_types=["generic_type"],
     body_examples=False,
     gaps=[
@@ -334,7 +334,7 @@ let hits = std::sync::atomic::AtomicUsize::new(0);
 let names = Mutex::new(Vec::<String>::new());
 """,
     node_types=CALLS,
-    scope="file",
+    scope="body",
     gaps=[
         "clippy reports any `Mutex` of a number in a `let` or `static`; a file that also "
         "uses a `Condvar` is left alone here, as the mutex then usually guards a condition",
@@ -526,7 +526,7 @@ enum Message {
     Frame(Box<[u8; 4096]>),
 }
 """,
-    scope="file",
+    scope="body",
     node_types=["enum_item"],
     body_examples=False,
     gaps=[

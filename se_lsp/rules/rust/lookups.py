@@ -196,7 +196,7 @@ if !seen.contains_key(&other) {
 }
 """,
     node_types=CALLS,
-    scope="file",
+    scope="body",
     has_fix=True,
     gaps=[
         "maps reached through a guard (`m.lock().unwrap().contains_key(..)`) are not reported",
@@ -286,7 +286,7 @@ if seen.insert(id) {
 }
 """,
     node_types=CALLS,
-    scope="file",
+    scope="body",
 )
 def set_contains_or_insert(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     model = Model.of(ctx)
@@ -410,7 +410,7 @@ let mut counts: std::collections::HashMap<String, u32> = Default::default();
 *counts.entry(word).or_insert(0) += 1;
 """,
     node_types=CALLS,
-    scope="file",
+    scope="body",
 )
 def map_double_lookup(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     model = Model.of(ctx)

@@ -77,7 +77,7 @@ for line in lines {
 }
 """,
     node_types=CALLS,
-    scope="file",
+    scope="body",
     gaps=[
         "a pattern held in a `const` declared in another file is not known to be constant, "
         "so it is not reported",
@@ -344,7 +344,7 @@ for i in 1..scores.len() {
 }
 """,
     node_types=["for_expression"],
-    scope="file",
+    scope="body",
     confidence=0.8,
     gaps=[
         "containers whose type the file does not show (a parameter of a generic type, a "
@@ -504,7 +504,7 @@ for i in 0..src.len() {
 }
 """,
     node_types=["for_expression"],
-    scope="file",
+    scope="body",
     has_fix=True,
     gaps=[
         "a copy whose source or destination type the file does not show is not reported "
@@ -734,7 +734,7 @@ while !ready.load(Ordering::Acquire) {
 }
 """,
     node_types=["while_expression"],
-    scope="file",
+    scope="body",
     has_fix=True,
 )
 def missing_spin_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
@@ -786,7 +786,7 @@ loop {
 }
 """,
     node_types=["loop_expression"],
-    scope="file",
+    scope="body",
 )
 def busy_wait(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     model = Model.of(ctx)
@@ -921,7 +921,7 @@ for item in batch {
 }
 """,
     node_types=["for_expression"],
-    scope="file",
+    scope="body",
     confidence=0.7,
 )
 def lock_in_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:

@@ -197,7 +197,7 @@ let mut other = Vec::new();
 if verbose { other.push("-v"); }
 """,
     node_types=["macro_invocation"],
-    scope="file",
+    scope="body",
     has_fix=True,
 )
 def vec_init_then_push(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
@@ -297,7 +297,7 @@ let mut pad = Vec::with_capacity(len);
 pad.resize(len, b' ');
 """,
     node_types=["macro_invocation"],
-    scope="file",
+    scope="body",
     has_fix=True,
 )
 def slow_vector_initialization(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
@@ -455,7 +455,7 @@ let mut ports = vec![80];
 ports.push(8080);
 """,
     node_types=["macro_invocation"],
-    scope="file",
+    scope="body",
     has_fix=True,
     gaps=[
         "`&vec![..]` passed to a function is reported only when the function is declared in "
@@ -699,7 +699,7 @@ for user in &users {
 }
 """,
     node_types=["macro_invocation"],
-    scope="file",
+    scope="body",
     confidence=0.75,
 )
 def push_without_capacity(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
@@ -777,7 +777,7 @@ for b in &src {
 }
 """,
     node_types=["for_expression"],
-    scope="file",
+    scope="body",
     has_fix=True,
 )
 def manual_extend(ctx: Context, info: RuleInfo) -> Iterator[Finding]:

@@ -45,6 +45,18 @@ def _parser() -> argparse.ArgumentParser:
         help="also send every function to the LLM agent (endpoint from OPENAI_BASE_URL, "
         "SE_LSP_MODEL, OPENAI_API_KEY); progress on stderr",
     )
+    check.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="with --agent: allow sending code to HOST (needed for any host but this machine; "
+        "or SE_LSP_ALLOW_HOSTS)",
+    )
+
+    agents = sub.add_parser("agents", help="list the agents: name, source file, prompt size")
+    agents.add_argument("dirs", nargs="*", metavar="DIR", help="extra agent directories")
+    agents.add_argument("--format", choices=("text", "json"), default="text")
 
     rules = sub.add_parser("rules", help="list the built-in rules")
     rules.add_argument("--format", choices=("text", "json", "markdown"), default="text")
@@ -57,7 +69,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None or args.command == "serve":
             return _serve(getattr(args, "tcp", None))
         if args.command == "check":
-            return _check(args.paths, args.format, args.config, args.agent)
+            return _check(args.paths, args.format, args.config, args.agent, args.allow_host)
+        if args.command == "agents":
+            return _agents(args.dirs, args.format)
         if args.command == "rules":
             return _rules(args.format)
     except UsageError as err:
@@ -115,13 +129,21 @@ def _iter_files(paths: Sequence[str]) -> Iterator[Path]:
             )
 
 
-def _check(paths: Sequence[str], fmt: str, config: str | None, agent: bool = False) -> int:
+def _check(
+    paths: Sequence[str],
+    fmt: str,
+    config: str | None,
+    agent: bool = False,
+    allow_hosts: Sequence[str] = (),
+) -> int:
     from se_lsp.rules.batch import check_files
 
     inputs = list(_iter_files(paths))
     results, problems = check_files(inputs, Path(config) if config else None)
     if agent:
-        results, more = _check_agent(inputs, results, Path(config) if config else None)
+        results, more = _check_agent(
+            inputs, results, Path(config) if config else None, allow_hosts
+        )
         problems += more
     for problem in problems:
         print(f"se-lsp: {problem}", file=sys.stderr)
@@ -150,6 +172,7 @@ def _check_agent(
     files: list[Path],
     results: list[tuple[Path, list[dict[str, Any]]]],
     config: Path | None,
+    allow_hosts: Sequence[str] = (),
 ) -> tuple[list[tuple[Path, list[dict[str, Any]]]], list[str]]:
     """Add the agent's findings to the built-in ones (same record shape)."""
     import asyncio
@@ -165,11 +188,23 @@ def _check_agent(
         print(f"se-lsp: {line}", file=sys.stderr, flush=True)
 
     try:
-        found, problems = asyncio.run(review_files(files, settings, root, say))
+        found, problems = asyncio.run(
+            review_files(files, settings, root, say, allow_hosts=allow_hosts)
+        )
     except AgentError as err:
         raise UsageError(str(err)) from None
     merged = [(path, [*records, *found.get(path, [])]) for path, records in results]
     return merged, problems
+
+
+def _agents(dirs: Sequence[str], fmt: str) -> int:
+    from se_lsp.agent.listing import agent_rows, agents_text
+
+    data = agent_rows(dirs, Path.cwd())
+    for problem in data["problems"]:
+        print(f"se-lsp: {problem}", file=sys.stderr)
+    print(json.dumps(data, indent=2) + "\n" if fmt == "json" else agents_text(data), end="")
+    return EXIT_CLEAN
 
 
 # -- rules -------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """What may be read and sent: exclusion globs (gitignore syntax) for files.
 
-Redaction of secrets and the local-only endpoint policy live here too as the
-agent grows; everything that decides whether user code may leave the process
-is in this one module so it can be reviewed in one place.
+Redaction of secrets and which hosts need the user's consent live here too;
+everything that decides whether user code may leave the process is in this one
+module so it can be reviewed in one place.
 """
 
 from __future__ import annotations
@@ -204,3 +204,38 @@ def redact(text: str) -> Redaction:
 def contains_placeholder(text: str) -> bool:
     """True when text (e.g. a model's replacement) carries a redaction placeholder."""
     return PLACEHOLDER_PREFIX in text
+
+
+# -- where code may go -----------------------------------------------------------------
+
+
+def endpoint_host(url: str) -> str:
+    """The host name of an endpoint URL, lower-case, without IPv6 brackets."""
+    from urllib.parse import urlsplit
+
+    try:
+        return (urlsplit(url).hostname or "").strip("[]").lower()
+    except ValueError:
+        return ""
+
+
+def is_loopback_host(host: str) -> bool:
+    """`localhost` or a loopback address literal: code sent there stays on this machine.
+
+    A name is never resolved here: what it resolves to can change between this check
+    and the connection, so only literals count as this machine.
+    """
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def host_needing_consent(url: str) -> str | None:
+    """The host that code sent to `url` would reach when it is not this machine, else None."""
+    host = endpoint_host(url)
+    return None if is_loopback_host(host) else (host or url)

@@ -17,7 +17,7 @@ from pygls.protocol import LanguageServerProtocol, lsp_method
 from pygls.uris import to_fs_path
 
 from se_lsp import __version__
-from se_lsp.agent import CLEAR_CACHE, DISMISS, OPTIMIZE, SHOW_STATS
+from se_lsp.agent import AGENT_ACTION, CLEAR_CACHE, DISMISS, OPTIMIZE, SHOW_STATS
 from se_lsp.core.findings import hover_markdown
 from se_lsp.core.settings import Settings, resolve
 from se_lsp.lsp import actions
@@ -163,6 +163,21 @@ class SeLspServer(LanguageServer):
     def notify_user(self, message: str, level: types.MessageType) -> None:
         self.window_show_message(types.ShowMessageParams(type=level, message=message))
 
+    def log_message(self, message: str) -> None:
+        self.window_log_message(types.LogMessageParams(type=types.MessageType.Log, message=message))
+
+    async def ask_user(self, message: str, actions: list[str]) -> str | None:
+        """window/showMessageRequest: the title of the action the user chose, or None."""
+        answer = await self.window_show_message_request_async(
+            types.ShowMessageRequestParams(
+                type=types.MessageType.Warning,
+                message=message,
+                actions=[types.MessageActionItem(title=a) for a in actions],
+            )
+        )
+        title = getattr(answer, "title", None)
+        return title if isinstance(title, str) else None
+
     def progress_api(self) -> Any:
         return self.work_done_progress
 
@@ -220,7 +235,7 @@ async def on_initialized(ls: SeLspServer, params: types.InitializedParams) -> No
 
 
 def warm_up_agent() -> None:
-    import se_lsp.agent.reply
+    import se_lsp.agent.review
     import se_lsp.agent.session  # noqa: F401
 
 
@@ -288,7 +303,7 @@ def hover(ls: SeLspServer, params: types.HoverParams) -> types.Hover | None:
     for f in doc.findings_at(pos):
         text = hover_markdown(f)
         if f.source != "se-lsp" and f.fix is not None:
-            from se_lsp.agent.reply import replacement_markdown
+            from se_lsp.agent.validate import replacement_markdown
 
             text += "\n\n" + replacement_markdown(f, doc.language or "")
         parts.append(text)
@@ -364,6 +379,8 @@ def show_stats(ls: SeLspServer, *args: Any) -> str:
 @server.feature(types.CODE_ACTION_RESOLVE)
 def code_action_resolve(ls: SeLspServer, action: types.CodeAction) -> types.CodeAction:
     data = action.data if isinstance(action.data, dict) else {}
+    if data.get("kind") == AGENT_ACTION:
+        return action  # runs a command: nothing to resolve
     doc = ls.documents.get(str(data.get("uri", "")))
     return actions.resolve(
         action,

@@ -236,6 +236,7 @@ def test_any_reply_parses_or_fails_cleanly_and_stays_in_the_selection(
 @given(text=nasty_text, limit=st.integers(2, 300))
 @example(text="<<img>img src=x onerror=1>", limit=100)  # once rebuilt a tag (fixed)
 @example(text="!![[x](a)](http://e/p.png)", limit=100)
+@example(text="<![img](http://e/x.png)", limit=100)  # the alt text once made "<img" (fixed)
 def test_sanitised_text_has_no_escapes_or_invisible_characters(text: str, limit: int) -> None:
     out = clean_text(text, limit)
     assert _clean(out) and "\x00" not in out

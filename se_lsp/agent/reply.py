@@ -191,7 +191,7 @@ def parse_reply(text: str) -> ParsedReply:
     if other is not None:
         keys = ", ".join(sorted(other)[:6]) if isinstance(other, dict) else ""
         raise ReplyShapeError(
-            f"its JSON has no 'findings' list (keys: {keys})" if keys else "no 'findings' list"
+            f"its JSON has no 'findings' list, only: {keys}" if keys else "no 'findings' list"
         )
     if not visible.strip() and text.strip():
         raise ReplyShapeError("it held only reasoning, no answer after it")

@@ -63,7 +63,7 @@ def clean_text(text: str, limit: int) -> str:
     before = None
     while text != before:  # again until stable: removing `<<img>img ...>` leaves `<img ...>`
         before = text
-        text = _IMAGE.sub(lambda m: m.group(1), text)
+        text = _IMAGE.sub(lambda m: f"(image: {m.group(1)})", text)
         text = _LINK.sub(lambda m: m.group(1), text)
         text = _AUTOLINK.sub(lambda m: f"`{m.group(1)}`", text)
         text = _HTML.sub("", text)

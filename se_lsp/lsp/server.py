@@ -128,6 +128,7 @@ class SeLspServer(LanguageServer):
         self.root: Path | None = None
         self.init_options: Any = None
         self._agent: AgentRunner | None = None
+        self._pinned_told: set[str] = set()
 
     @property
     def agent(self) -> AgentRunner:
@@ -159,6 +160,23 @@ class SeLspServer(LanguageServer):
                     type=types.MessageType.Warning, message=f"se-lsp: {problem}"
                 )
             )
+
+    def apply_later_settings(self, raw: Any) -> None:
+        """Settings that arrive after start-up: where code goes stays as it started."""
+        from se_lsp.core.policy import pin_destination
+
+        raw, changed = pin_destination(raw, self.init_options)
+        for key in changed:
+            if key not in self._pinned_told:
+                self._pinned_told.add(key)
+                self.notify_user(
+                    f"se-lsp: ignored a new value of seLsp.agent.{key} from the editor's "
+                    "configuration: where code is sent is read only from the settings the "
+                    "server starts with and from the environment. Restart the server to "
+                    "change it.",
+                    types.MessageType.Warning,
+                )
+        self.apply_settings(raw)
 
     def notify_user(self, message: str, level: types.MessageType) -> None:
         self.window_show_message(types.ShowMessageParams(type=level, message=message))
@@ -252,7 +270,7 @@ async def refresh_configuration(ls: SeLspServer) -> None:
         return
     raw = result[0] if result else None
     if raw is not None:
-        ls.apply_settings(raw)
+        ls.apply_later_settings(raw)
         for doc in ls.documents.all():
             ls.analyze_soon(doc)
 
@@ -262,7 +280,7 @@ async def on_configuration(ls: SeLspServer, params: types.DidChangeConfiguration
     if ls.client_supports("workspace.configuration"):
         await refresh_configuration(ls)
         return
-    ls.apply_settings(params.settings)
+    ls.apply_later_settings(params.settings)
     for doc in ls.documents.all():
         ls.analyze_soon(doc)
 

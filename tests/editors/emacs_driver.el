@@ -123,19 +123,38 @@
           (push (cons 'diagnostics_after_fix (driver-diags)) rec))))
     (let ((opt (alist-get 'optimize spec)))
       (when opt
-        ;; Region from the start of line A to the start of line B (0-based), then the command.
+        ;; Region from the start of line A to the start of line B (0-based), then the command
+        ;; (or the "Optimize selection" code action, picked through eglot's own menu).
         (let ((beg (save-excursion (goto-char (point-min))
                                    (forward-line (alist-get 'from_line opt)) (point)))
               (end (save-excursion (goto-char (point-min))
                                    (forward-line (alist-get 'to_line opt)) (point)))
               (source (alist-get 'wait_source opt)))
-          (push (cons 'optimize_sent (se-lsp-optimize beg end)) rec)
-          (let ((seen (driver-wait
-                       (lambda ()
-                         (cl-find-if (lambda (d) (string-prefix-p source (flymake-diagnostic-text d)))
-                                     (flymake-diagnostics)))
-                       (/ (alist-get 'wait_ms opt) 1000.0))))
-            (driver-event "%s: %s" name (if seen "agent diagnostic" "no agent diagnostic")))
+          (setq se-lsp-last-outcome nil)
+          (if (equal (alist-get 'via opt) "code_action")
+              (let ((offered nil)
+                    (last-nonmenu-event ?\r))
+                (cl-letf (((symbol-function 'completing-read)
+                           (lambda (_prompt collection &rest _)
+                             (setq offered (mapcar #'car collection))
+                             (cl-find-if (lambda (title)
+                                           (string-prefix-p "Optimize selection" title))
+                                         offered))))
+                  (eglot-code-actions beg end nil t))
+                (push (cons 'actions_offered offered) rec))
+            (push (cons 'optimize_sent (se-lsp-optimize beg end)) rec))
+          (let ((ended (driver-wait (lambda () se-lsp-last-outcome)
+                                    (/ (alist-get 'wait_ms opt) 1000.0))))
+            (driver-event "%s: %s" name (or ended "no outcome shown")))
+          (when source
+            (let ((seen (driver-wait
+                         (lambda ()
+                           (cl-find-if (lambda (d) (string-prefix-p source
+                                                                    (flymake-diagnostic-text d)))
+                                       (flymake-diagnostics)))
+                         5)))
+              (driver-event "%s: %s" name (if seen "agent diagnostic" "no agent diagnostic"))))
+          (push (cons 'outcome se-lsp-last-outcome) rec)
           (push (cons 'diagnostics_after_optimize (driver-diags)) rec))))
     (push (cons name rec) driver-result)))
 

@@ -44,6 +44,16 @@
       eglot-connect-timeout 20
       eglot-autoreconnect nil)
 
+(defvar driver-asked nil "The server's questions (window/showMessageRequest), in order.")
+(when (alist-get 'consent driver-plan)
+  ;; eglot answers window/showMessageRequest with completing-read: answer as the plan says.
+  (advice-add 'completing-read :around
+              (lambda (orig prompt collection &rest rest)
+                (if (string-match-p "Server reports" prompt)
+                    (progn (push prompt driver-asked)
+                           (alist-get 'consent driver-plan))
+                  (apply orig prompt collection rest)))))
+
 (defun driver-diag (d)
   "A flymake diagnostic as (line col end_line end_col text type), 0-based, columns in characters."
   (let ((beg (flymake-diagnostic-beg d))
@@ -163,6 +173,7 @@
       (driver-file spec))
   (error (push (cons 'error (format "%S" err)) driver-result)))
 
+(push (cons 'asked (reverse driver-asked)) driver-result)
 (push (cons 'events (reverse driver-events)) driver-result)
 (push (cons 'log (driver-events-log)) driver-result)
 (push (cons 'emacs emacs-version) driver-result)

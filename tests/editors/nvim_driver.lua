@@ -66,6 +66,23 @@ vim.lsp.handlers["textDocument/publishDiagnostics"] = function(err, params, ctx,
 end
 
 local function run()
+  if plan.consent then
+    -- Answer the server's window/showMessageRequest (Neovim asks through vim.ui.select).
+    result.asked = {}
+    local orig_select = vim.ui.select
+    vim.ui.select = function(items, opts, on_choice)
+      if opts and opts.kind == "lsp_message" then
+        table.insert(result.asked, opts.prompt)
+        for i, item in ipairs(items) do
+          if item.title == plan.consent then
+            return on_choice(item, i)
+          end
+        end
+        return on_choice(nil, nil)
+      end
+      return orig_select(items, opts, on_choice)
+    end
+  end
   vim.opt.runtimepath:prepend(plan.plugin)
   vim.cmd("filetype on")
   vim.lsp.set_log_level("debug")

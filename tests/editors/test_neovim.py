@@ -467,3 +467,61 @@ def test_setup_attaches_open_and_new_buffers(tmp_path: Path, api: str) -> None:
         ids.add(rec["client_id"])
     assert len(ids) == 1
     print(f"nvim setup via {api}: pre-opened cpp and later go buffer attached to one client")
+
+
+def test_a_new_host_is_asked_about_with_vim_ui_select(tmp_path: Path) -> None:
+    """An endpoint on a host that is not this machine (a reserved name the server's process
+    maps to 127.0.0.1): Neovim shows the server's question, "Allow" lets the review through."""
+    from tests.fakemodel import FakeModel, Script
+
+    host = "models.se-lsp.test"
+    hostmap = Path(__file__).resolve().parents[1] / "agent" / "hostmap"
+    root = tmp_path / "project"
+    root.mkdir()
+    paths = write_workspace(root)
+    line_no, _line, _finding, reply = scripted_agent_reply()
+    with FakeModel() as fake:
+        fake.push(Script(content=reply))
+        setup = {
+            "cmd": SERVER_CMD,
+            "settings": {
+                "builtin": {"debounceMs": 20},
+                "agent": {
+                    "baseUrl": f"http://{host}:{fake.port}/v1",
+                    "model": "fake",
+                    "apiKeyEnv": "FAKE_KEY",
+                },
+            },
+        }
+        plan = {
+            "setup": setup,
+            "consent": "Allow",
+            "files": [
+                {
+                    "name": "rust",
+                    "path": str(paths["rust"]),
+                    "optimize": {
+                        "start": [line_no - 1, 0],
+                        "end": [line_no + 2, 4],
+                        "wait_source": "systems-engineer",
+                        "wait_ms": 15_000,
+                    },
+                }
+            ],
+            "timeout_ms": TIMEOUT_MS,
+        }
+        extra_env = {
+            "FAKE_KEY": "test-key",
+            "SE_LSP_CACHE_DIR": str(tmp_path / "cache"),
+            "SE_LSP_TEST_HOST": host,
+            "NO_PROXY": "*",
+            "PYTHONPATH": os.pathsep.join([str(hostmap), str(Path(__file__).resolve().parents[2])]),
+        }
+        result = run_nvim(tmp_path, plan, env=extra_env)
+        requests = list(fake.requests)
+    _check(result, "error" not in result, "the driver failed")
+    asked = result.get("asked") or []
+    assert len(asked) == 1 and host in asked[0], asked
+    assert result["files"]["rust"]["outcome"] == "se-lsp: review done: 1 finding"
+    assert len(requests) == 1
+    print(f"nvim: asked once about {host} through vim.ui.select, allowed, 1 finding")

@@ -91,12 +91,12 @@ class ReasoningFilter:
 
 
 def _partial_suffix(text: str, start: int, tags: tuple[str, ...]) -> int:
-    """Length of the longest tail of text[start:] that begins one of `tags`."""
-    tail = text[max(start, len(text) - _LONGEST_TAG) :].lower()
-    for n in range(len(tail), 0, -1):
-        if any(t.startswith(tail[-n:]) for t in tags):
-            return n
-    return 0
+    """Length of the tail of text[start:] that begins one of `tags` (it starts at a '<')."""
+    k = text.rfind("<", max(start, len(text) - _LONGEST_TAG))
+    if k < 0:
+        return 0
+    tail = text[k:].lower()
+    return len(tail) if any(t.startswith(tail) for t in tags) else 0
 
 
 def strip_reasoning(text: str) -> str:
@@ -107,7 +107,8 @@ def strip_reasoning(text: str) -> str:
 
 # -- finding the reply object -----------------------------------------------------------
 
-MAX_ATTEMPTS = 5000  # object starts tried in one reply, so hostile text stays linear-ish
+MAX_ATTEMPTS = 5000  # object starts tried in one reply
+SCAN_BUDGET = 4  # characters decoded across all attempts, per character of the reply
 
 
 class ReplyShapeError(ValueError):
@@ -141,11 +142,15 @@ def _object_starts(text: str, begin: int = 0) -> list[int]:
     return out
 
 
-def _decode_at(text: str, start: int) -> tuple[Any, int] | None:
+def _decode_at(text: str, start: int) -> tuple[Any, int, int]:
+    """(value or None, end, characters scanned) of the JSON value at `start`."""
     try:
-        return json.JSONDecoder().raw_decode(text, start)
+        value, end = json.JSONDecoder().raw_decode(text, start)
+        return value, end, end - start
+    except json.JSONDecodeError as err:
+        return None, start, max(1, err.pos - start)
     except (ValueError, RecursionError):
-        return None
+        return None, start, len(text) - start  # not known: count the worst case
 
 
 def _fenced_json(text: str) -> list[str]:
@@ -170,17 +175,25 @@ def parse_reply(text: str) -> ParsedReply:
     visible = strip_reasoning(text)
     other: Any = None
     broken = False
+    budget = SCAN_BUDGET * max(len(visible), 1)
     for source in [*_fenced_json(visible), visible]:
         pos = 0
-        for start in _object_starts(source):
+        starts = _object_starts(source)
+        if len(starts) >= MAX_ATTEMPTS:
+            raise ReplyShapeError("it is garbled: thousands of brace fragments, no reply object")
+        for start in starts:
             if start < pos:
                 continue  # inside an object already read
-            decoded = _decode_at(source, start)
-            if decoded is None:
+            value, end, scanned = _decode_at(source, start)
+            budget -= scanned
+            if budget < 0:
+                raise ReplyShapeError(
+                    "it is too tangled to read: nested fragments, no reply object"
+                )
+            if value is None:
                 if _key_at(source, start + 1) in ('"findings"', '"summary"'):
                     broken = True  # the reply object itself, but not valid JSON
                 continue
-            value, end = decoded
             if isinstance(value, dict) and "findings" in value:
                 return _parsed(value)
             if other is None:
@@ -219,30 +232,31 @@ class StreamParser:
 
     Reasoning blocks are filtered as they stream. The reply object is the first object
     (a `{` followed by a key) that has a `findings` key: one that closes without it is
-    passed over. A small string-aware scanner counts the objects that have closed inside
-    its `findings` array, and jiter's partial mode reads the text so far into values.
+    passed over. A small string-aware scanner reads each new piece once, counting the
+    objects that have closed inside the `findings` array; only when one has closed is the
+    object's text joined and read by jiter's partial mode. Work stays linear in the reply.
     """
 
     def __init__(self) -> None:
         self.filter = ReasoningFilter()
-        self.text = ""  # the visible text so far
         self.restarted = False  # an orphan </think> dropped what came before
-        self._reset_scan()
+        self._pending = ""  # visible text before an object start, not yet decided
+        self._done = False  # the reply object is whole; what follows is ignored
+        self._reset_object()
 
-    def _reset_scan(self) -> None:
-        self._start = -1
-        self._search = 0
-        self._pos = 0
+    def _reset_object(self) -> None:
+        self._chunks: list[str] = []  # the object's text so far
+        self._in_object = False
         self._stack: list[str] = []
         self._in_string = False
         self._escape = False
-        self._string_at = -1
+        self._key: list[str] | None = None  # characters of a string at depth 1
         self._last_key = ""
         self._array_key = ""
+        self._has_findings = False
         self._closed = 0
         self._emitted = 0
         self._complete = False
-        self._has_findings = False
 
     @property
     def thinking(self) -> bool:
@@ -253,35 +267,42 @@ class StreamParser:
         visible = self.filter.feed(delta)
         if self.filter.reset:
             self.filter.reset = False
-            self.text = ""
             self.restarted = True
-            self._reset_scan()
-        self.text += visible
-        while True:
-            if self._start < 0:
-                starts = _object_starts(self.text, self._search)
+            self._pending = ""
+            self._done = False
+            self._reset_object()
+        out: list[Any] = []
+        while visible and not self._done:
+            if not self._in_object:
+                text = self._pending + visible
+                visible = ""
+                starts = _object_starts(text)
                 if not starts:
-                    last = self.text.rfind("{", self._search)
-                    self._search = last if last >= 0 else len(self.text)
-                    return []
-                self._start = starts[0]
-                self._pos = self._start
-            before = self._closed
-            self._scan()
-            if self._complete and not self._has_findings:
-                # A whole object with no findings key (an example in prose, code):
-                # not the reply; look again after it.
-                after = self._pos
-                self._reset_scan()
-                self._search = after
-                continue
-            break
-        if self._closed == before:
+                    # Only a trailing '{' with nothing but blanks after it is undecided.
+                    k = text.rfind("{")
+                    self._pending = text[k:] if k >= 0 and not text[k + 1 :].strip() else ""
+                    break
+                self._pending = ""
+                self._in_object = True
+                visible = text[starts[0] :]
+            used = self._scan(visible)
+            self._chunks.append(visible[:used])
+            visible = visible[used:]
+            out += self._completed()
+            if self._complete:
+                if self._has_findings:
+                    self._done = True
+                else:  # a whole object without findings (an example, code): not the reply
+                    self._reset_object()
+        return out
+
+    def _completed(self) -> list[Any]:
+        if self._closed == self._emitted:
             return []
+        text = "".join(self._chunks)
+        self._chunks = [text]
         try:
-            data = jiter.from_json(
-                self.text[self._start : self._pos].encode("utf-8"), partial_mode="trailing-strings"
-            )
+            data = jiter.from_json(text.encode("utf-8"), partial_mode="trailing-strings")
         except ValueError:
             return []
         raw = data.get("findings") if isinstance(data, dict) else None
@@ -291,14 +312,10 @@ class StreamParser:
         self._emitted = max(self._emitted, min(self._closed, len(raw)))
         return out
 
-    def _scan(self) -> None:
-        if self._complete:
-            return
-        text, stack = self.text, self._stack
-        i = self._pos
-        while i < len(text):
-            ch = text[i]
-            i += 1
+    def _scan(self, text: str) -> int:
+        """Advance the scanner over `text`; return how much of it the object took."""
+        stack = self._stack
+        for i, ch in enumerate(text):
             if self._in_string:
                 if self._escape:
                     self._escape = False
@@ -306,14 +323,17 @@ class StreamParser:
                     self._escape = True
                 elif ch == '"':
                     self._in_string = False
-                    if len(stack) == 1:
-                        self._last_key = text[self._string_at : i - 1]
+                    if self._key is not None:
+                        self._last_key = "".join(self._key)
+                        self._key = None
                         if self._last_key == "findings":
                             self._has_findings = True
+                elif self._key is not None and len(self._key) < 16:
+                    self._key.append(ch)
                 continue
             if ch == '"':
                 self._in_string = True
-                self._string_at = i
+                self._key = [] if len(stack) == 1 else None
             elif ch in "{[":
                 if ch == "[" and len(stack) == 1:
                     self._array_key = self._last_key
@@ -324,9 +344,9 @@ class StreamParser:
                 if ch == "}" and stack == ["{", "["] and self._array_key == "findings":
                     self._closed += 1
                 if not stack:
-                    self._complete = True  # the object is whole; ignore what follows
-                    break
-        self._pos = i
+                    self._complete = True
+                    return i + 1
+        return len(text)
 
 
 # -- loose types ------------------------------------------------------------------------

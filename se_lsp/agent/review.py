@@ -40,6 +40,7 @@ from se_lsp.agent.prompt import (
     system_prompt,
 )
 from se_lsp.agent.reply import (
+    ParsedReply,
     ReplyShapeError,
     StreamParser,
     parse_reply,
@@ -244,10 +245,14 @@ class Reviewer:
             done = await loop.run_in_executor(self._pool, checker.finish)
             return [_event(c) for c in done]
 
+        async def parsed_off_loop(text: str) -> ParsedReply:
+            # A hostile megabyte takes a while to refuse: never on the event loop.
+            return await loop.run_in_executor(self._pool, parse_reply, text)
+
         entry = await self.cache.get(key) if req.use_cache and not req.force else None
         if entry is not None:
             try:
-                cached = parse_reply(entry.reply)
+                cached: ParsedReply | None = await parsed_off_loop(entry.reply)
             except ReplyShapeError:
                 cached = None
             if cached is not None:
@@ -292,7 +297,7 @@ class Reviewer:
                 raise
         assert result is not None
         try:
-            parsed = parse_reply(result.text)
+            parsed = await parsed_off_loop(result.text)
         except ReplyShapeError as err:
             raise _unusable(ep, str(err), result.text) from None
         for event in await read(parsed.items):

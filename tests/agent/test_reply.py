@@ -218,3 +218,20 @@ def test_schema_is_flat_and_lists_every_field() -> None:
     items = schema["properties"]["findings"]["items"]
     assert "$ref" not in json.dumps(schema)
     assert set(items["required"]) == set(ReplyFinding.model_fields)
+
+
+def test_garbled_and_tangled_replies_are_refused_with_a_reason() -> None:
+    body = json.dumps({"summary": "", "findings": [item()]})
+    with pytest.raises(ReplyShapeError, match="garbled"):
+        parse_reply('{"a' * 10_000 + body)
+    with pytest.raises(ReplyShapeError, match="tangled"):
+        parse_reply(('{"a": [' + "1," * 200) * 100 + body)
+    out, _ = stream('{"a' * 10_000 + body, 16)
+    assert out == [], "the streaming scanner never takes a fragment for the reply"
+
+
+def test_an_object_split_anywhere_across_chunks_streams_the_same() -> None:
+    text = 'Intro {"x": 1} then\n```json\n' + json.dumps({"findings": [item(), item()]}) + "\n```"
+    for size in (1, 2, 5, 13, 64, len(text)):
+        out, _ = stream(text, size)
+        assert out == [item(), item()], size

@@ -21,9 +21,10 @@ from se_lsp.agent.client import counted, endpoint_from
 from se_lsp.agent.consent import ENV_ALLOW, ListGate, hosts_from
 from se_lsp.agent.definitions import load_agents
 from se_lsp.agent.errors import AgentError, PromptRefused, UnknownAgent
-from se_lsp.agent.prompt import FUNCTION_TYPES, is_excluded
+from se_lsp.agent.prompt import FUNCTION_TYPES
 from se_lsp.agent.review import Found, Outcome, Request, Reviewer, prepare
 from se_lsp.core.languages import language_for, parser
+from se_lsp.core.policy import Policy
 from se_lsp.core.positions import LineIndex, Pos, Span
 from se_lsp.core.settings import Settings
 from se_lsp.report import record
@@ -62,6 +63,8 @@ async def review_files(
     gate = ListGate({*allow_hosts, *hosts_from(os.environ.get(ENV_ALLOW))})
     await gate.check(endpoint)  # before any file is read into a prompt
     agents, problems = load_agents(cfg.agents_dirs, root=root)
+    policy = Policy.build(settings, root)
+    problems += policy.problems
     agent = agents.get(agent_id)
     if agent is None:
         raise UnknownAgent(f"no agent named '{agent_id}'")
@@ -71,7 +74,7 @@ async def review_files(
         language = language_for(str(path))
         if language is None:
             continue
-        pattern = is_excluded(path, root, settings.exclude)
+        pattern = policy.never_sent(path)
         if pattern is not None:
             problems.append(f"{path}: excluded by '{pattern}', not sent")
             continue
@@ -87,7 +90,7 @@ async def review_files(
                     agent=agent,
                     settings=settings,
                     path=path,
-                    root=root,
+                    never_sent=policy.never_sent,
                     index=index,
                 )
             except PromptRefused as err:

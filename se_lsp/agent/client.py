@@ -13,16 +13,13 @@ that ends without `finish_reason == "stop"` is an error.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import os
-import socket
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from se_lsp.agent.errors import (
     AgentError,
@@ -33,7 +30,8 @@ from se_lsp.agent.errors import (
     from_exception,
     short,
 )
-from se_lsp.core.policy import endpoint_host, is_loopback_host
+from se_lsp.core.policy import PolicyError, host_of, is_loopback_literal
+from se_lsp.core.policy import check_local_only as policy_check_local_only
 from se_lsp.core.settings import AgentSettings
 
 log = logging.getLogger(__name__)
@@ -91,33 +89,15 @@ def endpoint_from(settings: AgentSettings, env: Mapping[str, str] | None = None)
 
 
 def _host(url: str) -> str:
-    return endpoint_host(url)
-
-
-def is_loopback_literal(url: str) -> bool:
-    return is_loopback_host(endpoint_host(url))
+    return host_of(url)
 
 
 async def check_local_only(url: str) -> None:
-    """Refuse, before any socket to it opens, an endpoint that resolves off this machine."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise EndpointFailed(f"local-only mode: {url} is not an http(s) URL")
-    host = _host(url)
+    """Local-only mode's check (core/policy.py), as an error for the user."""
     try:
-        addresses = [ipaddress.ip_address(host)]
-    except ValueError:
-        loop = asyncio.get_running_loop()
-        try:
-            infos = await loop.getaddrinfo(host, parts.port or 80, type=socket.SOCK_STREAM)
-        except OSError as err:
-            raise EndpointFailed(f"local-only mode: cannot resolve {host}: {err}") from err
-        addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
-    if not addresses or not all(a.is_loopback for a in addresses):
-        raise EndpointFailed(
-            f"local-only mode (seLsp.agent.localOnly) refuses {url}: "
-            "it does not resolve to this machine (127.0.0.0/8 or ::1)"
-        )
+        await policy_check_local_only(url)
+    except PolicyError as err:
+        raise EndpointFailed(str(err)) from None
 
 
 @dataclass
@@ -357,7 +337,7 @@ class ModelClient:
                 "stream": True,
                 "stream_options": {"include_usage": True},
             }
-            if "openai.com" in _host(ep.base_url) or "azure" in _host(ep.base_url):
+            if "openai.com" in host_of(ep.base_url) or "azure" in host_of(ep.base_url):
                 kwargs["max_completion_tokens"] = ep.max_output_tokens
             else:
                 kwargs["max_tokens"] = ep.max_output_tokens

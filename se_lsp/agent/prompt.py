@@ -20,6 +20,7 @@ from pathlib import Path
 from se_lsp.agent.definitions import AgentDef
 from se_lsp.agent.errors import PromptRefused
 from se_lsp.core.findings import CATEGORIES, Finding, Severity
+from se_lsp.core.languages import ALL as ALL_LANGUAGES
 from se_lsp.core.languages import parser
 from se_lsp.core.policy import Excluder, redact
 from se_lsp.core.positions import LineIndex, Span
@@ -66,13 +67,8 @@ def system_prompt(agent: AgentDef) -> str:
     return f"{agent.persona.rstrip()}\n\n{CONTRACT}"
 
 
-LANGUAGE_NAMES = {"rust": "Rust", "cpp": "C++", "go": "Go"}
-
-FUNCTION_TYPES = {
-    "rust": ("function_item",),
-    "cpp": ("function_definition",),
-    "go": ("function_declaration", "method_declaration", "func_literal"),
-}
+LANGUAGE_NAMES = {lang.id: lang.name for lang in ALL_LANGUAGES}
+FUNCTION_TYPES = {lang.id: lang.function_types for lang in ALL_LANGUAGES}
 _BODY_FIELDS = ("body",)
 MAX_HEADER_CHARS = 400
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,13 +32,7 @@ from se_lsp.agent.client import (
 from se_lsp.agent.consent import HostGate
 from se_lsp.agent.definitions import AgentDef
 from se_lsp.agent.errors import AgentError, Excluded, ReplyUnusable, short
-from se_lsp.agent.prompt import (
-    PROMPT_VERSION,
-    Prompt,
-    build_prompt,
-    is_excluded,
-    system_prompt,
-)
+from se_lsp.agent.prompt import PROMPT_VERSION, Prompt, build_prompt, system_prompt
 from se_lsp.agent.reply import (
     ParsedReply,
     ReplyShapeError,
@@ -76,16 +70,17 @@ def prepare(
     agent: AgentDef,
     settings: Settings,
     path: Path | None,
-    root: Path | None,
+    never_sent: Callable[[Path | None], str | None],
     hints: Sequence[Finding] = (),
     index: LineIndex | None = None,
     force: bool = False,
 ) -> Request:
     """Everything before the request: exclusion, endpoint, prompt (CPU work: off the loop).
 
-    Raises Excluded, NotConfigured or PromptRefused.
+    `never_sent` is the policy's exclusion check. Raises Excluded, NotConfigured or
+    PromptRefused.
     """
-    pattern = is_excluded(path, root, settings.exclude)
+    pattern = never_sent(path)
     if pattern is not None:
         raise Excluded(f"this file is excluded by '{pattern}' and is never sent to a model")
     endpoint = endpoint_from(settings.editor.agent)

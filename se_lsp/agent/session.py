@@ -29,10 +29,12 @@ from se_lsp.agent.definitions import AgentDef, load_agents, origin
 from se_lsp.agent.errors import AgentError, UnknownAgent, short
 from se_lsp.agent.review import Done, Dropped, Found, Outcome, Request, Reviewer, Status, prepare
 from se_lsp.agent.validate import CODE_CHANGED
-from se_lsp.core.findings import Finding
+from se_lsp.core.findings import BUILTIN_SOURCE, Finding
+from se_lsp.core.policy import Policy
 from se_lsp.core.positions import LineIndex, Pos, Span
 from se_lsp.core.settings import Settings
 from se_lsp.lsp.convert import span_of
+from se_lsp.lsp.diagnostics import DiagnosticStore
 from se_lsp.lsp.documents import Document, DocumentStore
 
 log = logging.getLogger(__name__)
@@ -42,13 +44,13 @@ class Host(Protocol):
     """What the runner needs from the language server."""
 
     documents: DocumentStore
+    diagnostics: DiagnosticStore
     settings: Settings
+    policy: Policy
     root: Path | None
 
     @property
     def encoding(self) -> str: ...
-
-    def publish(self, doc: Document) -> None: ...
 
     def notify_user(self, message: str, level: types.MessageType) -> None: ...
 
@@ -115,10 +117,7 @@ class AgentRunner:
 
     def excluded_by(self, doc: Document) -> str | None:
         """The exclusion pattern that keeps this file from ever reaching a model, if any."""
-        from se_lsp.agent.prompt import is_excluded
-
-        path = _path_of(doc)
-        return is_excluded(path, self.host.root, self.host.settings.exclude)
+        return self.host.policy.never_sent(_path_of(doc))
 
     def actions(
         self, doc: Document, rng: types.Range, span: Span, *, disabled_support: bool = True
@@ -164,8 +163,8 @@ class AgentRunner:
     def finding_actions(self, doc: Document, span: Span) -> list[types.CodeAction]:
         """Re-run and Dismiss for agent findings under the cursor."""
         out = []
-        for f in doc.agent:
-            if not f.span.overlaps(span):
+        for f in self.host.diagnostics.touching(doc.uri, span):
+            if f.source == BUILTIN_SOURCE:
                 continue
             run = f.extra.get("run_range")
             if run and f.extra.get("agent"):
@@ -201,13 +200,16 @@ class AgentRunner:
     def dismiss(self, arg: Any) -> bool:
         if not isinstance(arg, dict):
             return False
-        doc = self.host.documents.get(str(arg.get("uri", "")))
-        if doc is None:
+        uri = str(arg.get("uri", ""))
+        if self.host.documents.get(uri) is None:
             return False
-        if _remove(doc, str(arg.get("key"))):
-            self.host.publish(doc)
-            return True
-        return False
+        store = self.host.diagnostics
+        finding = store.find(uri, str(arg.get("key", "")))
+        if finding is None or finding.source == BUILTIN_SOURCE:
+            return False
+        store.remove(uri, finding.key)
+        store.publish(uri)
+        return True
 
     async def clear_cache(self) -> None:
         await self.cache.clear()
@@ -284,8 +286,10 @@ class AgentRunner:
             agent=agent,
             settings=host.settings,
             path=_path_of(doc),
-            root=host.root,
-            hints=list(doc.builtin),
+            never_sent=host.policy.never_sent,
+            hints=[
+                f for f in host.diagnostics.touching(doc.uri, span) if f.source == BUILTIN_SOURCE
+            ],
             index=snapshot.index,
             force=force,
         )
@@ -335,13 +339,14 @@ class AgentRunner:
         """Place what the pipeline yields, as it yields it."""
         prompt = req.prompt
         run_lines = Span(Pos(prompt.first_line, 0), Pos(prompt.last_line, 0))
-        placer = _Placer(doc, req.agent, snapshot, run_lines, prompt.language)
+        store = self.host.diagnostics
+        placer = _Placer(store, doc, req.agent, snapshot, run_lines, prompt.language)
         async for event in self.reviewer.review(req, outcome):
             if isinstance(event, Status):
                 progress.report(event.message)
             elif isinstance(event, Found):
                 if placer.add(event.finding):
-                    self.host.publish(doc)
+                    store.publish(doc.uri)
                     progress.report(f"{outcome.findings} found")
                 else:
                     outcome.findings -= 1
@@ -352,7 +357,7 @@ class AgentRunner:
                 log.info("%s: finding dropped: %s", req.agent.name, event.reason)
             elif isinstance(event, Done):
                 placer.finish(event.outcome.summary)
-                self.host.publish(doc)
+                store.publish(doc.uri)
 
     async def shutdown(self) -> None:
         for run in self._runs:
@@ -381,11 +386,18 @@ def _cancelling() -> bool:
 
 
 class _Placer:
-    """Puts one run's findings into its document, where their lines are now."""
+    """Puts one run's findings into the store, on their document's lines as they are now."""
 
     def __init__(
-        self, doc: Document, agent: AgentDef, snapshot: _Snapshot, lines: Span, language: str
+        self,
+        store: DiagnosticStore,
+        doc: Document,
+        agent: AgentDef,
+        snapshot: _Snapshot,
+        lines: Span,
+        language: str,
     ) -> None:
+        self.store = store
         self.doc = doc
         self.agent = agent
         self.snapshot = snapshot
@@ -407,43 +419,24 @@ class _Placer:
         if placed is None:
             return False
         self._clear_once()
-        self.doc.agent = [g for g in self.doc.agent if g.key != placed.key] + [placed]
+        self.store.add(self.doc.uri, self.agent.name, placed)
         return True
 
     def finish(self, summary: str) -> None:
         """The run is over: its summary replaces the old one on these lines."""
         self._clear_once()
-        source = self.agent.name
-        doc = self.doc
-        doc.summaries = [
-            s for s in doc.summaries if not (s[2] == source and s[0].overlaps(self.lines))
-        ]
-        if summary:
-            last = self.lines.end.line
-            end = Pos(last, len(doc.index.line(last)))
-            doc.summaries.append((Span(self.lines.start, end), summary, source))
+        last = self.lines.end.line
+        end = Pos(last, len(self.doc.index.line(last)))
+        self.store.set_summary(self.doc.uri, self.agent.name, Span(self.lines.start, end), summary)
 
     def _clear_once(self) -> None:
         """Drop this agent's earlier findings on the lines analysed again (once per run)."""
         if self.cleared:
             return
         self.cleared = True
-        lines, source = self.lines, self.agent.name
-        self.doc.agent = [
-            f
-            for f in self.doc.agent
-            if not (
-                f.source == source
-                and lines.start.line <= f.span.start.line
-                and f.span.end.line <= lines.end.line
-            )
-        ]
-
-
-def _remove(doc: Document, key: str) -> bool:
-    before = len(doc.agent)
-    doc.agent = [f for f in doc.agent if f.key != key]
-    return len(doc.agent) != before
+        self.store.clear_lines(
+            self.doc.uri, self.agent.name, self.lines.start.line, self.lines.end.line
+        )
 
 
 def _where_now(doc: Document, f: Finding, snapshot: _Snapshot) -> Finding | None:

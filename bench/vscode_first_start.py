@@ -86,8 +86,10 @@ def main() -> None:
                 venv_ms.append(made + first_diagnostics([str(venv / "bin" / "se-lsp")]))
         results["venv_first_start_ms"] = summary(venv_ms)
         s = results["venv_first_start_ms"]
-        print(f"  {'venv_first_start_ms':<24} median {s['median']:9.0f} ms  min {s['min']:7.0f}  "
-              f"max {s['max']:7.0f}")
+        print(
+            f"  {'venv_first_start_ms':<24} median {s['median']:9.0f} ms  min {s['min']:7.0f}  "
+            f"max {s['max']:7.0f}"
+        )
     write("vscode_first_start", results)
 
 

@@ -22,6 +22,8 @@ from se_lsp.core.languages import LANGUAGES
 PROJECT_FILE = ".se-lsp.yaml"
 
 RuleSetting = Literal["on", "off", "error", "warning", "info", "hint"]
+# What the built-in rules do in test code (`_test.go`, `#[cfg(test)]`, `tests/`...).
+TestCodeSetting = Literal["off", "hint", "on"]
 
 
 class _Model(BaseModel):
@@ -34,6 +36,7 @@ class ProjectSettings(_Model):
     languages: dict[str, bool] = Field(default_factory=dict)
     rules: dict[str, RuleSetting | bool] = Field(default_factory=dict)
     exclude: list[str] = Field(default_factory=list)
+    test_code: TestCodeSetting | None = Field(default=None, alias="testCode")
 
 
 class BuiltinSettings(_Model):
@@ -41,6 +44,7 @@ class BuiltinSettings(_Model):
     languages: dict[str, bool] = Field(default_factory=dict)
     rules: dict[str, RuleSetting | bool] = Field(default_factory=dict)
     debounce_ms: int = Field(default=200, alias="debounceMs", ge=0, le=10_000)
+    test_code: TestCodeSetting | None = Field(default=None, alias="testCode")
 
 
 class AgentSettings(_Model):
@@ -109,6 +113,11 @@ class Settings:
         if isinstance(setting, str) and setting not in ("on", "off"):
             return Severity(setting)
         return default
+
+    @property
+    def test_code(self) -> TestCodeSetting:
+        """Editor setting, else the project's, else "off": tests are quiet by default."""
+        return self.editor.builtin.test_code or self.project.test_code or "off"
 
     @property
     def exclude(self) -> list[str]:

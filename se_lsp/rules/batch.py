@@ -32,8 +32,11 @@ def run_rules(
     index: LineIndex,
     previous: Analysis | None = None,
     exact: bool = True,
+    path: str | None = None,
 ) -> Analysis:
     """One analysis with the user's rule choices applied (runs on a worker thread).
+
+    `path` lets the rules tell test code by its file name (`foo_test.go`, `tests/`).
 
     With `previous` (made under the same settings), only the code an edit touched is
     checked again; tests/test_incremental.py holds this equal to a full analysis.
@@ -54,8 +57,18 @@ def run_rules(
             enabled=enabled,
             severity_of=severity_of,
             exact=exact,
+            path=path,
+            test_code=settings.test_code,
         )
-    return analyze(text, language, index=index, enabled=enabled, severity_of=severity_of)
+    return analyze(
+        text,
+        language,
+        index=index,
+        enabled=enabled,
+        severity_of=severity_of,
+        path=path,
+        test_code=settings.test_code,
+    )
 
 
 @dataclass
@@ -107,6 +120,7 @@ def check_files(files: list[Path], config: tuple[Path, ProjectSettings] | None =
             run.skipped.append((path, str(err)))
             continue
         index = LineIndex(text)
-        records = [record(path, f) for f in run_rules(text, language, settings, index).findings]
+        found = run_rules(text, language, settings, index, path=str(path)).findings
+        records = [record(path, f) for f in found]
         run.results.append((path, records))
     return run

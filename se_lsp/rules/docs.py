@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from se_lsp.rules.engine import all_rules
+from se_lsp.rules.engine import RuleInfo
+from se_lsp.rules.registry import all_rules
 
 _FENCE = {"rust": "rust", "cpp": "cpp", "go": "go"}
 _NAMES = {"rust": "Rust", "cpp": "C++", "go": "Go"}
@@ -19,8 +20,17 @@ def rules_markdown() -> str:
         "not this file. -->",
         "",
         "Each rule has a stable id, a severity you can change in `.se-lsp.yaml` or your editor "
-        "settings, and the established linter checks it corresponds to. Silence one finding with "
-        "`// se-lsp: ignore[rule-id]` on the line or the line above.",
+        "settings, and the established linter checks it mirrors (written `tool:check`): their "
+        "own test files are the rule's specification, and the places where the rule does not "
+        "cover them are listed under the rule.",
+        "",
+        "Silence one finding with `// se-lsp: ignore[rule-id]` on the line or the line above. "
+        "The suppressions of the mirrored linters work too: `// NOLINT(check)`, "
+        "`// NOLINTNEXTLINE(check)` and `NOLINTBEGIN`/`NOLINTEND` for clang-tidy checks, "
+        "`//nolint:linter` for golangci-lint linters, `//lint:ignore Check reason` and "
+        "`//lint:file-ignore` for staticcheck, and `#[allow(clippy::lint)]` on an item for "
+        "clippy lints. Findings in test code are left out by default "
+        "(`seLsp.builtin.testCode`: `off`, `hint` or `on`).",
         "",
     ]
     for lang in ("rust", "cpp", "go"):
@@ -28,7 +38,7 @@ def rules_markdown() -> str:
         out += [f"## {_NAMES[lang]} ({len(mine)} rules)", ""]
         out += ["| rule | severity | quick fix | mirrors |", "| --- | --- | --- | --- |"]
         for r in mine:
-            mirrors = ", ".join(f"`{m}`" for m in r.info.mirrors)
+            mirrors = ", ".join(f"`{m}`" for m in r.info.mirrors) or "se-lsp's own"
             out.append(
                 f"| [`{r.info.id}`](#{r.info.anchor}) | {r.info.severity.value} | "
                 f"{'yes' if r.info.has_fix else 'no'} | {mirrors} |"
@@ -49,6 +59,7 @@ def rules_markdown() -> str:
                 "",
                 f"**Measure:** {i.measure}",
                 "",
+                *_mirror_notes(i),
                 "Flagged:",
                 "",
                 f"```{fence}",
@@ -63,6 +74,17 @@ def rules_markdown() -> str:
                 "",
             ]
     return "\n".join(out)
+
+
+def _mirror_notes(info: RuleInfo) -> list[str]:
+    out = []
+    if info.mirrors:
+        out += ["**Mirrors:** " + ", ".join(f"`{m}`" for m in info.mirrors), ""]
+    if info.related:
+        out += ["**Related:** " + ", ".join(info.related), ""]
+    if info.gaps:
+        out += ["**Not covered:**", "", *(f"- {g}" for g in info.gaps), ""]
+    return out
 
 
 def docs_paths() -> list[Path]:

@@ -147,7 +147,7 @@ def test_rules_json_lists_mirrors(se_lsp: Path) -> None:
     out = run(se_lsp, "rules", "--format", "json")
     rules = json.loads(out.stdout)["rules"]
     by_id = {r["id"]: r for r in rules}
-    assert "performance-avoid-endl" in by_id["cpp/avoid-endl"]["mirrors"]
+    assert "clang-tidy:performance-avoid-endl" in by_id["cpp/avoid-endl"]["mirrors"]
     assert by_id["cpp/avoid-endl"]["fix"] is True
     for r in rules:
         assert set(r) >= {"id", "language", "title", "severity", "fix", "mirrors"}

@@ -173,6 +173,31 @@ def test_only_the_vsix_installed_gives_diagnostics_in_a_rust_file(
     assert regex["range"]["start"]["character"] == start
 
 
+def test_the_vsix_holds_the_bundle_and_the_server_and_nothing_else(
+    vscode_result: dict[str, Any],
+) -> None:
+    """What .vscodeignore lets through: the esbuild bundle, the server and its libraries."""
+    import zipfile
+
+    vsix = REPO / "editors" / "vscode" / "se-lsp-e2e.vsix"
+    assert vsix.is_file(), "e2e.sh leaves the .vsix it installed"
+    with zipfile.ZipFile(vsix) as z:
+        names = [n.removeprefix("extension/") for n in z.namelist() if n.startswith("extension/")]
+        manifest = json.loads(z.read("extension/bundled/manifest.json"))
+    top = {n.split("/", 1)[0] for n in names}
+    assert top == {"package.json", "readme.md", "LICENSE.txt", "dist", "bundled"}, top
+    assert "dist/extension.js" in names
+    assert {"bundled/tool/server.py", "bundled/libs/se_lsp/cli.py"} <= set(names)
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+    # One compiled pydantic-core per CPython version the manifest promises.
+    for version in manifest["pythons"]:
+        tag = f"cpython-{version.replace('.', '')}-"
+        assert [n for n in names if n.startswith("bundled/libs/pydantic_core/") and tag in n], tag
+    size_mb = vsix.stat().st_size / 1e6
+    print(f"vsix: {size_mb:.1f} MB, {len(names)} files, CPython {manifest['pythons']}")
+    assert size_mb < 30
+
+
 def test_diagnostic_range_in_utf16_after_non_ascii(vscode_result: dict[str, Any]) -> None:
     before: str = vscode_result["checks"]["applyFix"]["detail"]["before"]
     assert any(ord(c) > 0xFFFF for c in before[: before.index(TOKEN)]), "needs an astral char"

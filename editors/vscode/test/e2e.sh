@@ -121,7 +121,9 @@ rm -f ./*.vsix
 # packaging (`npm run package`) keeps it, this test build skips it.
 npx --no-install vsce package --no-dependencies --allow-missing-repository \
     --allow-package-all-secrets --out se-lsp-e2e.vsix >&2
-VSIX="$EXT_DIR/se-lsp-e2e.vsix"
+# This run installs its own copy: another run may rebuild the .vsix once the lock is free.
+VSIX="$(mktemp --suffix=.vsix "$TMP_ROOT/se-lsp-e2e.XXXXXX")"
+cp "$EXT_DIR/se-lsp-e2e.vsix" "$VSIX"
 flock -u 9
 exec 9>&-
 
@@ -129,6 +131,7 @@ exec 9>&-
 WORK="$(mktemp -d "$TMP_ROOT/se-lsp-vscode-e2e.XXXXXX")"
 CS_PID=""
 cleanup() {
+    rm -f "$VSIX"
     if [[ -n "$CS_PID" ]]; then
         kill -- "-$CS_PID" 2>/dev/null || kill "$CS_PID" 2>/dev/null || true
         wait "$CS_PID" 2>/dev/null || true

@@ -52,11 +52,12 @@ async def review_files(
     say: Callable[[str], None],
     agent_id: str = "systems-engineer",
     allow_hosts: Iterable[str] = (),
-) -> tuple[dict[Path, list[dict[str, Any]]], list[str]]:
-    """Agent findings per file as records like the built-in checker's, and problems met.
+) -> tuple[dict[Path, list[dict[str, Any]]], list[str], list[str]]:
+    """Agent findings per file as records like the built-in checker's, problems met, and
+    the functions whose review could not run (model error, unusable reply), with why.
 
     Raises an AgentError (NotConfigured, UnknownAgent, HostNotAllowed) when nothing can
-    be reviewed at all; per-function failures are problems, and the rest goes on.
+    be reviewed at all.
     """
     cfg = settings.editor.agent
     endpoint = endpoint_from(cfg)
@@ -69,6 +70,7 @@ async def review_files(
     if agent is None:
         raise UnknownAgent(f"no agent named '{agent_id}'")
     results: dict[Path, list[dict[str, Any]]] = {}
+    failed: list[str] = []
     jobs: list[tuple[Path, Request]] = []
     for path in files:
         language = language_for(str(path))
@@ -111,7 +113,7 @@ async def review_files(
                 if isinstance(event, Found):
                     results[path].append(record(path, event.finding))
         except AgentError as err:
-            problems.append(f"{where}: {err}")
+            failed.append(f"{where}: {err}")
         found += outcome.findings
         dropped.update(outcome.dropped)
         done += 1
@@ -123,4 +125,4 @@ async def review_files(
         await reviewer.aclose()
     say(f"agent: {counted(found, dropped)}")
     say(reviewer.stats.describe())
-    return results, problems
+    return results, problems, failed

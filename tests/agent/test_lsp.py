@@ -193,8 +193,7 @@ async def test_cancel_request_aborts_the_model_stream(
     def ended() -> bool:
         tokens = [t for t, v in client.progress_reports.items() if v]
         return bool(tokens) and all(
-            type(client.progress_reports[t][-1]).__name__ == "WorkDoneProgressEnd"
-            for t in tokens
+            type(client.progress_reports[t][-1]).__name__ == "WorkDoneProgressEnd" for t in tokens
         )
 
     # The connection closes as the run unwinds; the progress end follows it on the wire.

@@ -1,4 +1,5 @@
-"""`se-lsp check --agent` against the fake model server: whole functions, records, progress."""
+"""`se-lsp check --agent` and a remote host; `se-lsp agents`. (The rest of check --agent is
+tested in tests/cli/test_agent.py.)"""
 
 from __future__ import annotations
 
@@ -37,61 +38,6 @@ def reply(line: int, anchor: str) -> str:
         "confidence": 0.6,
     }
     return json.dumps({"summary": "", "findings": [finding]})
-
-
-def run(tmp_path: Path, fake: FakeModel, *extra: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SE_LSP_"))}
-    env |= {
-        "OPENAI_BASE_URL": fake.base_url,
-        "SE_LSP_MODEL": "fake",
-        "OPENAI_API_KEY": "k",
-        "SE_LSP_CACHE_DIR": str(tmp_path / "cache"),
-        "NO_PROXY": "*",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "se_lsp", "check", "--agent", "--format", "json", *extra],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=60,
-    )
-
-
-def test_check_agent_reviews_each_function_and_reports_records(tmp_path: Path) -> None:
-    src = tmp_path / "lib.rs"
-    src.write_text(SOURCE, encoding="utf-8")
-    (tmp_path / ".env").write_text("SECRET=1")  # never read: not a source file anyway
-    with FakeModel() as fake:
-        # Requests run concurrently, so both get the same answer; for `other` the finding
-        # is outside its snippet and must be dropped.
-        fake.push(*[Script(content=reply(3, "let mut v = Vec::new();"))] * 2)
-        proc = run(tmp_path, fake, str(src))
-        assert len(fake.requests) == 2, proc.stderr
-        prompts = sorted(r.body["messages"][1]["content"] for r in fake.requests)
-        assert any("   8| fn other() {}" in p for p in prompts)
-        again = run(tmp_path, fake, str(src))
-        assert len(fake.requests) == 2, "the second run is served from the disk cache"
-    for p in (proc, again):
-        records = json.loads(p.stdout)["findings"]
-        agent = [r for r in records if r["source"] == "systems-engineer"]
-        assert [(r["line"], r["code"]) for r in agent] == [(3, "agent/allocation")]
-    assert "agent: 2/2 functions" in proc.stderr
-
-
-def test_check_agent_without_endpoint_is_a_usage_error(tmp_path: Path) -> None:
-    src = tmp_path / "a.go"
-    src.write_text("package a\n\nfunc F() {}\n", encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SE_LSP_"))}
-    proc = subprocess.run(
-        [sys.executable, "-m", "se_lsp", "check", "--agent", str(src)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
-    assert proc.returncode == 2
-    assert "seLsp.agent.baseUrl" in proc.stderr and "Traceback" not in proc.stderr
 
 
 # -- a host that is not this machine must be named ------------------------------------------

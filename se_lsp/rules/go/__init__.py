@@ -10,7 +10,7 @@ from pathlib import PurePath
 
 from se_lsp.rules.engine import Rule, RuleSet
 from se_lsp.rules.go import conversions, copies, formatting, loops, slices, writers
-from se_lsp.rules.go.cold import cold_lines, test_lines
+from se_lsp.rules.go.cold import cold_lines, generated, test_lines
 
 RULES: tuple[Rule, ...] = (
     # loops
@@ -59,4 +59,11 @@ def is_test_path(path: str) -> bool:
     return p.name.endswith("_test.go") or "testdata" in p.parts[:-1]
 
 
-RULESET = RuleSet("go", RULES, test_path=is_test_path, test_lines=test_lines, cold_lines=cold_lines)
+RULESET = RuleSet(
+    "go",
+    RULES,
+    test_path=is_test_path,
+    test_lines=test_lines,
+    cold_lines=cold_lines,
+    suppressed=generated,
+)

@@ -15,7 +15,8 @@ import re
 
 from tree_sitter import Node
 
-from se_lsp.rules.engine import Context
+from se_lsp.core.findings import Finding
+from se_lsp.rules.engine import Context, RuleInfo
 from se_lsp.rules.go.model import GoModel, model
 from se_lsp.rules.go.syntax import LOOP, statements
 
@@ -112,6 +113,27 @@ def cold_lines(ctx: Context) -> Lines:
             if stmt is not None:
                 out.append(_lines(stmt))
     return out
+
+
+# The Go convention for generated files (https://go.dev/s/generatedcode): a line before
+# the package clause reading exactly `// Code generated ... DO NOT EDIT.`
+_GENERATED_START = b"// Code generated "
+_GENERATED_END = b" DO NOT EDIT."
+
+
+def generated(ctx: Context, finding: Finding, info: RuleInfo) -> bool:
+    """Findings in generated code are not actionable there (staticcheck filters them too)."""
+    found: bool | None = ctx.shared.get("go.generated")
+    if found is None:
+        found = False
+        for line in ctx.source.splitlines():
+            if line.startswith(b"package"):
+                break
+            if line.startswith(_GENERATED_START) and line.rstrip().endswith(_GENERATED_END):
+                found = True
+                break
+        ctx.shared["go.generated"] = found
+    return found
 
 
 _TEST_KINDS = {"Test": "*testing.T", "Benchmark": "*testing.B", "Fuzz": "*testing.F"}

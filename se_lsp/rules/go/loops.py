@@ -149,7 +149,8 @@ always left right after the defer (a `return` or a `break` out of the outermost 
 since the defer then runs once per call as it would outside the loop.
 """,
     fix="Move the loop body into a function (or a closure called per iteration) so the "
-    "defer runs each time, or release the resource explicitly.",
+    "defer runs each time, or release the resource explicitly; to release every element at "
+    "return, defer one loop over them instead of one defer per element.",
     measure="`go test -bench . -benchmem`; watch open descriptors or the heap profile "
     "(`go test -memprofile`, `go tool pprof`).",
     mirrors=["gocritic:deferInLoop", "revive:defer"],
@@ -190,8 +191,35 @@ def defer_in_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     for stmt in ctx.nodes("defer_statement"):
         m = m or model(ctx)
         loops = _loops_around(m, stmt)
-        if loops and not _exits_after(m, stmt, loops, ctx.source):
+        if not loops or _exits_after(m, stmt, loops, ctx.source):
+            continue
+        if _defers_loop_variable(m, stmt, loops):
+            title = (
+                "defer in a loop registers one deferred call per element; defer one loop "
+                "over them after this loop"
+            )
+            yield ctx.finding(info, stmt, title=title)
+        else:
             yield ctx.finding(info, stmt)
+
+
+def _defers_loop_variable(m: GoModel, stmt: Node, loops: list[Node]) -> bool:
+    """`for _, c := range conns { defer c.Close() }`: nothing is acquired per iteration, the
+    loop registers a release for every element. The same runs at return from one deferred
+    loop (`defer func() { for _, c := range conns { c.Close() } }()`), with one defer."""
+    call = stmt.named_children[0] if stmt.named_children else None
+    fn = call.child_by_field_name("function") if call is not None else None
+    root = fn
+    while root is not None and root.type == "selector_expression":
+        root = root.child_by_field_name("operand")
+    if root is None or root.type != "identifier":
+        return False
+    d = m.lookup(root)
+    return (
+        d is not None
+        and d.kind == "range"
+        and any(d.owner == loop.named_children[0] for loop in loops)
+    )
 
 
 # -- timers -------------------------------------------------------------------------
@@ -204,7 +232,9 @@ def defer_in_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     category="allocation",
     explanation="""
 `case <-time.After(d):` inside a loop creates a new timer and channel (about 200 bytes)
-each time the select runs, and the timeout restarts whenever another case fires first.
+each time the select runs, and the timeout restarts whenever another case fires first
+(a message pump with a timeout). A loop whose select only waits for the timer or a stop
+signal (`<-ctx.Done()`) is a sleep: it is left alone.
 Before Go 1.23 each of those timers also stayed reachable until it expired, so a busy loop
 with a long timeout piled up memory; since Go 1.23 they are collected, but the allocation
 per iteration remains. One `time.NewTimer` (or a `time.Ticker`, or a context deadline)
@@ -243,10 +273,34 @@ def time_after_in_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
         comm = case.child_by_field_name("communication") if case is not None else None
         # Only the channel a case waits on; `timeout = time.After(d)` in a case body is the
         # usual way to reset a deadline and is not flagged.
-        if comm is None or not comm.start_byte <= call.start_byte < comm.end_byte:
+        if case is None or comm is None or not comm.start_byte <= call.start_byte < comm.end_byte:
             continue
-        if case is not None and m.enclosing_loop(case) is not None:
-            yield ctx.finding(info, call)
+        if m.enclosing_loop(case) is None or _sleep_or_stop(m, case):
+            continue
+        yield ctx.finding(info, call)
+
+
+_STOPPING = ("done", "stop", "quit", "clos", "exit", "shutdown", "cancel", "kill", "term")
+
+
+def _sleep_or_stop(m: GoModel, case: Node) -> bool:
+    """A select whose other cases only wait for a stop signal (`<-ctx.Done()`, `<-stopc`):
+    the timer is a sleep that fires on nearly every iteration, so timers do not pile up
+    and one per iteration is the cost of the sleep itself."""
+    select = m.parent(case)
+    if select is None or select.type != "select_statement":
+        return False
+    for other in select.named_children:
+        if other.type != "communication_case" or other == case:
+            continue
+        comm = other.child_by_field_name("communication")
+        if comm is None or comm.type != "receive_statement":
+            return False
+        channel = m.text(comm.child_by_field_name("right")).removeprefix("<-").strip()
+        last = channel.rsplit(".", 1)[-1].lower()
+        if not any(word in last for word in _STOPPING):
+            return False
+    return True
 
 
 # -- string concatenation ------------------------------------------------------------

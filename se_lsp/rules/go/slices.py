@@ -768,9 +768,15 @@ def _following_capacity(
         s = next_statement(s)
     if not loops:
         return None
+    # Like terms together: two appends per iteration are `2*len(xs)`, not `len(xs)+len(xs)`.
+    counts: dict[str, int] = {}
+    for t in terms:
+        factor, _, rest = t.partition("*") if t.split("*", 1)[0].isdigit() else ("1", "", t)
+        counts[rest] = counts.get(rest, 0) + int(factor)
+    merged = [rest if k == 1 else f"{k}*{rest}" for rest, k in counts.items()]
     if fixed:
-        terms.append(str(fixed))
-    return "+".join(terms)
+        merged.append(str(fixed))
+    return "+".join(merged)
 
 
 # -- sliceClear -----------------------------------------------------------------------------

@@ -62,15 +62,17 @@ def cold_lines(ctx: Context) -> Lines:
         and src[p + 12 : p + 13] in (b"", b"\n", b" ", b"\t", b"\r")
         for p in _found(src[:4096], b"package main")
     )
-    for top in root.named_children:
-        t = top.type
-        if t == "var_declaration":
+    for top in m.tops():
+        if top.type == "var_declaration":
             out.append(_lines(top))
-        elif t == "function_declaration":
-            name = ctx.text(top.child_by_field_name("name"))
-            if name == "init":
+    for needle in (b"func init(", b"func main("):
+        for pos in _found(src, needle):
+            top = m.unit_of(root.descendant_for_byte_range(pos, pos + 4) or root)
+            if top.type != "function_declaration" or top.start_byte != pos:
+                continue
+            if needle == b"func init(":
                 out.append(_lines(top))
-            elif name == "main" and is_main:
+            elif is_main:
                 end = top.end_point[0]
                 for s in statements(top.child_by_field_name("body")):
                     inner = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from tree_sitter import Node
@@ -233,14 +234,20 @@ func initial(word string) rune {
 }
 """,
     body_examples=False,
-    node_types=["index_expression"],
+    node_types=[],
     scope="file",
 )
 def decode_rune(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     m = None
-    for expr in ctx.nodes("index_expression"):
-        operand = expr.child_by_field_name("operand")
-        if operand is None or operand.type != "type_conversion_expression":
+    lo, hi = ctx.scan_range
+    for hit in _RUNE_CONVERSION.finditer(ctx.source, lo, hi):
+        operand = ctx.root.descendant_for_byte_range(hit.start(), hit.start() + 1)
+        while operand is not None and operand.type != "type_conversion_expression":
+            operand = operand.parent if operand.start_byte == hit.start() else None
+        expr = operand.parent if operand is not None else None
+        if operand is None or expr is None or expr.type != "index_expression":
+            continue
+        if expr.child_by_field_name("operand") != operand:
             continue
         if ctx.text(expr.child_by_field_name("index")) != "0":
             continue
@@ -253,6 +260,9 @@ def decode_rune(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
         t = m.type_of(got[1])
         if t is not None and is_basic(t, "string"):
             yield ctx.finding(info, expr)
+
+
+_RUNE_CONVERSION = re.compile(rb"\[\][ \t]*rune[ \t]*\(")
 
 
 def slice_rune() -> GoType:
@@ -557,7 +567,7 @@ copy(buf, []byte(name))
     good="""
 copy(buf, name)
 """,
-    node_types=["type_conversion_expression"],
+    node_types=[],
     has_fix=True,
     scope="file",
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import cache
 
 from tree_sitter import Node
 
@@ -290,10 +291,15 @@ def huge_param(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     big = m.big_types(PARAM_COPY_BYTES)
     words = [n.encode() for n in big]
     src = ctx.source
-    for fn in m.tops():
+    # Only functions that spell a big type or an array type somewhere can take one.
+    pattern = _big_or_array(tuple(sorted(big)))
+    candidates: dict[int, Node] = {}
+    for hit in pattern.finditer(src, lo, hi):
+        fn = m.top_at(hit.start())
+        if fn is not None:
+            candidates.setdefault(fn.id, fn)
+    for fn in candidates.values():
         if fn.type not in ("function_declaration", "method_declaration"):
-            continue
-        if fn.end_byte <= lo or fn.start_byte >= hi:
             continue
         for field in ("receiver", "parameters"):
             plist = fn.child_by_field_name(field)
@@ -320,6 +326,12 @@ def huge_param(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
                     what = f"{size} bytes ({ctx.text(typ)})"
                     title = f"`{ctx.text(name)}` is {what}, copied on every call"
                     yield ctx.finding(info, name, title=title)
+
+
+@cache
+def _big_or_array(names: tuple[str, ...]) -> re.Pattern[bytes]:
+    alts = [rb"\[[ \t]*\w+[ \t]*\]"] + [rb"\b" + re.escape(n).encode() + rb"\b" for n in names]
+    return re.compile(b"|".join(alts))
 
 
 # -- SA6002 -------------------------------------------------------------------------------------

@@ -186,8 +186,7 @@ class GoModel:
         self._top_starts: list[int] = []
         self._package_calls: dict[str, dict[str, list[Node]]] = {}
         self._big: dict[str, set[str]] = {}
-        self._paths: dict[int, list[Node]] = {}
-        self._uses: dict[str, list[int]] = {}
+        self._maybe_declared: dict[str, bool] = {}
         self._method_decls: list[Node] = []
         self._builtin_calls: dict[str, list[Node]] = {}
 
@@ -342,6 +341,15 @@ class GoModel:
             self._top_starts = [t.start_byte for t in self._tops]
         return self._tops
 
+    def top_at(self, pos: int) -> Node | None:
+        """The top-level declaration containing byte `pos`, if any."""
+        self.tops()
+        assert self._tops is not None
+        i = bisect_right(self._top_starts, pos) - 1
+        if i < 0 or self._tops[i].end_byte <= pos:
+            return None
+        return self._tops[i]
+
     def unit_of(self, node: Node) -> Node:
         """The top-level declaration `node` is in (its own function, for a function body)."""
         self.tops()
@@ -354,16 +362,13 @@ class GoModel:
     # -- ancestors ----------------------------------------------------------------
 
     def path(self, node: Node) -> list[Node]:
-        """The nodes from the root down to `node` (both included), remembered per node."""
-        got = self._paths.get(node.id)
-        if got is None:
-            got = []
-            up: Node | None = node
-            while up is not None:
-                got.append(up)
-                up = up.parent
-            got.reverse()
-            self._paths[node.id] = got
+        """The nodes from the root down to `node` (both included)."""
+        got = []
+        up: Node | None = node
+        while up is not None:
+            got.append(up)
+            up = up.parent
+        got.reverse()
         return got
 
     def parent(self, node: Node) -> Node | None:
@@ -389,6 +394,14 @@ class GoModel:
 
     def enclosing_function(self, node: Node) -> Node | None:
         return self.up(node, FUNCTIONS)
+
+    def _declarable(self, name: str) -> bool:
+        """Whether `name` is spelled anywhere a declaration could spell it (`fmt` and
+        `append` usually are not: only `fmt.` and `append(`), decided once per name."""
+        found = self._maybe_declared.get(name)
+        if found is None:
+            found = self._maybe_declared[name] = _spelled(name).search(self.source) is not None
+        return found
 
     def _decls(self, unit: Node, name: str) -> list[Decl]:
         """The local declarations of `name` in `unit`, found from the places it is spelled.
@@ -593,6 +606,8 @@ class GoModel:
     def lookup(self, ident: Node, name: str | None = None) -> Decl | None:
         """The declaration `ident` (or `name` at its place) refers to; None if not in this file."""
         name = name if name is not None else self.text(ident)
+        if not self._declarable(name):
+            return self.package.get(name)  # never spelled where a local could declare it
         pos = ident.start_byte
         best: Decl | None = None
         for d in self._decls(self.unit_of(ident), name):
@@ -642,20 +657,17 @@ class GoModel:
                     return f"{path}.{self.text(fn.child_by_field_name('field'))}"
         return None
 
-    def package_uses(self, name: str) -> list[int]:
-        """Where the file uses the import named `name` as a qualifier (`name.X`)."""
-        found = self._uses.get(name)
-        if found is None:
-            found = []
-            for hit in _qualifier(name).finditer(self.source):
-                if hit.start() > 0 and self.source[hit.start() - 1] in _WORD_OR_DOT:
-                    continue
-                node = self.root.descendant_for_byte_range(hit.start(), hit.start() + len(name))
-                if node is not None and node.type in ("identifier", "package_identifier"):
-                    if self.package_path(node) is not None:
-                        found.append(hit.start())
-            self._uses[name] = found
-        return found
+    def used_outside(self, name: str, start: int, end: int) -> bool:
+        """Whether the file uses the import named `name` (`name.X`) outside [start, end)."""
+        for hit in _qualifier(name).finditer(self.source):
+            at = hit.start()
+            if start <= at < end or (at > 0 and self.source[at - 1] in _WORD_OR_DOT):
+                continue
+            node = self.root.descendant_for_byte_range(at, at + len(name))
+            if node is not None and node.type in ("identifier", "package_identifier"):
+                if self.package_path(node) is not None:
+                    return True
+        return False
 
     def keeps_imports(self, node: Node, new_text: str) -> bool:
         """Whether replacing `node` by `new_text` leaves every import of the file used.
@@ -663,12 +675,11 @@ class GoModel:
         A quick fix is a single replacement; it cannot delete an import the replacement
         made unused, and Go refuses to compile one. Such a fix is not offered.
         """
-        text = self.text(node)
+        text = self.text(node).replace(" ", "")
         for name in self.imports:
-            if f"{name}." not in text.replace(" ", "") or f"{name}." in new_text:
+            if f"{name}." not in text or f"{name}." in new_text:
                 continue
-            uses = self.package_uses(name)
-            if uses and all(node.start_byte <= u < node.end_byte for u in uses):
+            if not self.used_outside(name, node.start_byte, node.end_byte):
                 return False
         return True
 
@@ -1606,8 +1617,12 @@ def _spelled(name: str) -> re.Pattern[bytes]:
     the scan runs at memchr speed."""
     n = re.escape(name).encode()
     # The name, then (a lookbehind as long as the name plus one) what precedes it: not a
-    # word character (part of a longer name), `.` (a field), `]` or `*` (a type).
-    return re.compile(n + rb"(?<![\w.\]*]" + n + rb")(?![\w.(]|[ \t]+[.(])")
+    # word character (part of a longer name), `.` (a field), `]` or `*` (a type). After
+    # it, what follows a declared name: `,` `:=` `=` (x, y := ...; var x = ...), or a
+    # space and a type (a parameter or `var x T`; `...T` for a variadic one).
+    return re.compile(
+        n + rb"(?<![\w.\]*]" + n + rb")(?=[ \t]*[,:=]|[ \t]+[\w\[*(<.])(?![ \t]+(?:\(|\.(?!\.\.)))"
+    )
 
 
 def _all_known(types: Iterable[GoType | None]) -> tuple[GoType, ...] | None:

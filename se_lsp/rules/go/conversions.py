@@ -149,7 +149,7 @@ for i, r := range []rune(name) {
     }
 }
 """,
-    node_types=["range_clause"],
+    node_types=[],
     has_fix=True,
     scope="file",
 )
@@ -238,13 +238,13 @@ func initial(word string) rune {
     scope="file",
 )
 def decode_rune(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
-    m = None
+    m = model(ctx)
     lo, hi = ctx.scan_range
     for hit in _RUNE_CONVERSION.finditer(ctx.source, lo, hi):
         operand = ctx.root.descendant_for_byte_range(hit.start(), hit.start() + 1)
         while operand is not None and operand.type != "type_conversion_expression":
-            operand = operand.parent if operand.start_byte == hit.start() else None
-        expr = operand.parent if operand is not None else None
+            operand = m.parent(operand) if operand.start_byte == hit.start() else None
+        expr = m.parent(operand) if operand is not None else None
         if operand is None or expr is None or expr.type != "index_expression":
             continue
         if expr.child_by_field_name("operand") != operand:
@@ -253,7 +253,6 @@ def decode_rune(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             continue
         if squash(ctx.text(operand.child_by_field_name("type"))) != "[]rune":
             continue  # go-critic leaves `[]int32(s)[0]` alone, though it is the same type
-        m = m or model(ctx)
         got = conversion(m, operand)
         if got is None or got[0] != slice_rune():
             continue

@@ -98,7 +98,7 @@ func total(samples []Sample) (sum float64) {
 }
 """,
     scope="file",  # sizes come from type declarations anywhere in the file
-    node_types=["range_clause"],
+    node_types=[],
     body_examples=False,
 )
 def range_val_copy(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
@@ -200,7 +200,7 @@ for i, b := range &table {
     sum += int(b) * i
 }
 """,
-    node_types=["range_clause"],
+    node_types=[],
     has_fix=True,
     scope="file",
 )
@@ -291,13 +291,17 @@ def huge_param(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     big = m.big_types(PARAM_COPY_BYTES)
     words = [n.encode() for n in big]
     src = ctx.source
-    # Only functions that spell a big type or an array type somewhere can take one.
-    pattern = _big_or_array(tuple(sorted(big)))
+    # Only functions that spell a big type or an array type somewhere can take one. One
+    # pattern per name, each starting with a literal: `re` finds those fast.
     candidates: dict[int, Node] = {}
-    for hit in pattern.finditer(src, lo, hi):
-        fn = m.top_at(hit.start())
-        if fn is not None:
-            candidates.setdefault(fn.id, fn)
+    for pattern in (_ARRAY, *(_word(n) for n in sorted(big))):
+        for hit in pattern.finditer(src, lo, hi):
+            pos = hit.start()
+            if pos > 0 and src[pos - 1] in _WORD_OR_DOT:
+                continue  # `a[i]x`, `pkg.Name`, `OtherName`
+            fn = m.top_at(pos)
+            if fn is not None:
+                candidates.setdefault(fn.id, fn)
     for fn in candidates.values():
         if fn.type not in ("function_declaration", "method_declaration"):
             continue
@@ -329,9 +333,11 @@ def huge_param(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
 
 
 @cache
-def _big_or_array(names: tuple[str, ...]) -> re.Pattern[bytes]:
-    alts = [rb"\[[ \t]*\w+[ \t]*\]"] + [rb"\b" + re.escape(n).encode() + rb"\b" for n in names]
-    return re.compile(b"|".join(alts))
+def _word(name: str) -> re.Pattern[bytes]:
+    return re.compile(re.escape(name).encode() + rb"\b")
+
+
+_WORD_OR_DOT = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.)]")
 
 
 # -- SA6002 -------------------------------------------------------------------------------------

@@ -183,6 +183,7 @@ class GoModel:
         self._consts: dict[int, int | str | None] = {}
         self._unit_decls: dict[tuple[int, str], list[Decl]] = {}
         self._tops: list[Node] | None = None
+        self._parents: dict[int, Node | None] = {}
         self._top_starts: list[int] = []
         self._package_calls: dict[str, dict[str, list[Node]]] = {}
         self._big: dict[str, set[str]] = {}
@@ -367,25 +368,48 @@ class GoModel:
         up: Node | None = node
         while up is not None:
             got.append(up)
-            up = up.parent
+            up = self.parent(up)
         got.reverse()
         return got
 
     def parent(self, node: Node) -> Node | None:
-        return node.parent
+        """`node.parent`, without its cost: tree-sitter finds a parent by scanning down
+        from the root, past every top-level declaration before the node's, so in a long
+        file each step up costs microseconds. Here the way down starts at the node's own
+        declaration, and every parent met on it is remembered."""
+        nid = node.id
+        parents = self._parents
+        if nid in parents:
+            return parents[nid]
+        top = self.top_at(node.start_byte)
+        if top is None or top.id == nid or top.end_byte < node.end_byte:
+            found = node.parent
+        else:
+            found = top
+            while True:
+                child = found.child_with_descendant(node)
+                if child is None:  # zero-width or otherwise unfindable: ask tree-sitter
+                    found = node.parent
+                    break
+                if child.id == nid:
+                    break
+                parents[child.id] = found
+                found = child
+        parents[nid] = found
+        return found
 
     def up(
         self, node: Node, types: frozenset[str], stop: frozenset[str] = frozenset()
     ) -> Node | None:
         """The nearest ancestor of one of `types`, not looking past one of `stop`."""
-        p = node.parent
+        p = self.parent(node)
         while p is not None:
             t = p.type
             if t in types:
                 return p
             if t in stop:
                 return None
-            p = p.parent
+            p = self.parent(p)
         return None
 
     def enclosing_loop(self, node: Node) -> Node | None:
@@ -436,12 +460,12 @@ class GoModel:
 
     def _declared_by(self, ident: Node, name: str) -> list[Decl]:
         """The declaration `ident` makes when it is a declaring identifier, else []."""
-        p = ident.parent
+        p = self.parent(ident)
         if p is None:
             return []
         t = p.type
         if t == "expression_list":
-            owner = p.parent
+            owner = self.parent(p)
             if owner is None or (
                 owner.child_by_field_name("left") != p and owner.type != "type_switch_statement"
             ):
@@ -455,7 +479,7 @@ class GoModel:
                     return []
                 index = next((i for i, c in enumerate(p.named_children) if c.id == ident.id), 0)
                 if ot == "range_clause":
-                    loop = owner.parent
+                    loop = self.parent(owner)
                     if loop is None:
                         return []
                     return [
@@ -516,8 +540,8 @@ class GoModel:
         if t in ("parameter_declaration", "variadic_parameter_declaration"):
             if not any(n.id == ident.id for n in p.children_by_field_name("name")):
                 return []
-            plist = p.parent
-            fn = plist.parent if plist is not None else None
+            plist = self.parent(p)
+            fn = self.parent(plist) if plist is not None else None
             if plist is None or fn is None or fn.type not in FUNCTIONS:
                 return []  # a parameter of a function type or interface method: not a variable
             kind = "result" if plist == fn.child_by_field_name("result") else "param"
@@ -535,7 +559,8 @@ class GoModel:
                 )
             ]
         if t == "type_parameter_declaration":
-            owner = p.parent.parent if p.parent is not None else None
+            tlist = self.parent(p)
+            owner = self.parent(tlist) if tlist is not None else None
             if owner is None:
                 return []
             return [
@@ -757,8 +782,8 @@ class GoModel:
             node = self.root.descendant_for_byte_range(m.end() - 1, m.end() - 1)
             if node is None or node.type != "field_identifier":
                 continue
-            sel = node.parent
-            call = sel.parent if sel is not None else None
+            sel = self.parent(node)
+            call = self.parent(sel) if sel is not None else None
             if sel is None or call is None or sel.type != "selector_expression":
                 continue
             if call.type != "call_expression":
@@ -772,9 +797,19 @@ class GoModel:
 
     def _call_at(self, start: int, end: int) -> Node | None:
         """The call whose callee starts at `start` and contains source[start:end]."""
+        src = self.source
+        paren = end
+        while paren < len(src) and src[paren] in b" \t":
+            paren += 1
+        if paren < len(src) and src[paren] == 40:  # `(`: the call is the smallest named
+            call = self.root.named_descendant_for_byte_range(start, paren + 1)  # node around
+            if call is not None and call.type == "call_expression" and call.start_byte == start:
+                fn = call.child_by_field_name("function")
+                if fn is not None and fn.start_byte == start and fn.end_byte <= paren:
+                    return call
         node: Node | None = self.root.descendant_for_byte_range(start, max(start, end - 1))
         while node is not None and node.start_byte == start:
-            parent = node.parent
+            parent = self.parent(node)
             if parent is not None and parent.type == "call_expression":
                 fn = parent.child_by_field_name("function")
                 if fn is not None and fn.id == node.id:

@@ -263,6 +263,57 @@ def test_model_sizes_follow_padding_and_embedded_pointers() -> None:
     assert m.size_of(named("", "rows")) == 24
 
 
+PACKAGE_SRC = """package p
+
+import (
+	f "fmt"
+	"strings"
+)
+
+const (
+	first = iota
+	append
+	copy // a comment
+)
+
+type List[T any] struct{ items []T }
+
+func len(x int) int { return x }
+
+var (
+	cap, new = 1, 2
+)
+
+func use() {}
+"""
+
+
+def test_package_names_found_without_the_whole_table() -> None:
+    """An edit pass asks about a few names; each answer must be the full table's."""
+    for name in (
+        "f",
+        "strings",
+        "first",
+        "append",
+        "copy",
+        "List",
+        "len",
+        "cap",
+        "new",
+        "use",
+        "fmt",
+        "string",
+        "make",
+    ):
+        lazy, _ = _model(PACKAGE_SRC)
+        got = lazy.package_decl(name)
+        full, _ = _model(PACKAGE_SRC)
+        want = full.package.get(name)
+        assert (got and (got.kind, got.path)) == (want and (want.kind, want.path)), name
+    m, _ = _model(PACKAGE_SRC)
+    assert m.package_decl("append") is not None and m.package_decl("make") is None
+
+
 # -- robustness ----------------------------------------------------------------------------
 
 

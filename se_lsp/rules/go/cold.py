@@ -29,12 +29,13 @@ _MAKE_ERROR = (b"Errorf(", b"errors.New(", b"errors.Join(", b".Wrap(", b".Wrapf(
 _STOP = (b"panic(", b"os.Exit(", b".Fatal(", b".Fatalf(", b".Fatalln(", b".Panic(", b".Panicf(")
 
 
-def _found(src: bytes, needle: bytes) -> list[int]:
+def _found(src: bytes, needle: bytes, lo: int = 0, hi: int | None = None) -> list[int]:
     out = []
-    pos = src.find(needle)
+    hi = len(src) if hi is None else hi
+    pos = src.find(needle, lo, hi)
     while pos >= 0:
         out.append(pos)
-        pos = src.find(needle, pos + len(needle))
+        pos = src.find(needle, pos + len(needle), hi)
     return out
 
 
@@ -53,8 +54,11 @@ def _up(m: GoModel, node: Node | None, kind: str, limit: int) -> Node | None:
 
 
 def cold_lines(ctx: Context) -> Lines:
+    """The cold line ranges of the analysed range (an edit pass asks about its own items
+    only, and a cold form always lies inside the declaration it makes cold)."""
     out: Lines = []
     src = ctx.source
+    lo, hi = ctx.scan_range
     root = ctx.root
     m = model(ctx)
     is_main = any(
@@ -63,10 +67,10 @@ def cold_lines(ctx: Context) -> Lines:
         for p in _found(src[:4096], b"package main")
     )
     for top in m.tops():
-        if top.type == "var_declaration":
+        if top.type == "var_declaration" and top.end_byte > lo and top.start_byte < hi:
             out.append(_lines(top))
     for needle in (b"func init(", b"func main("):
-        for pos in _found(src, needle):
+        for pos in _found(src, needle, lo, hi):
             top = m.unit_of(root.descendant_for_byte_range(pos, pos + 4) or root)
             if top.type != "function_declaration" or top.start_byte != pos:
                 continue
@@ -84,7 +88,7 @@ def cold_lines(ctx: Context) -> Lines:
                         end = s.start_point[0] - 1
                         break
                 out.append((top.start_point[0], end))
-    for pos in _found(src, b"!= nil"):
+    for pos in _found(src, b"!= nil", lo, hi):
         cond = _up(m, root.descendant_for_byte_range(pos, pos + 1), "binary_expression", 3)
         holder = m.parent(cond) if cond is not None else None
         if cond is None or holder is None or holder.type != "if_statement":
@@ -99,12 +103,12 @@ def cold_lines(ctx: Context) -> Lines:
             if last > first:
                 out.append((first + 1, last))
     for needle in _MAKE_ERROR:
-        for pos in _found(src, needle):
+        for pos in _found(src, needle, lo, hi):
             ret = _up(m, root.descendant_for_byte_range(pos, pos + 1), "return_statement", 6)
             if ret is not None:
                 out.append(_lines(ret))
     for needle in _STOP:
-        for pos in _found(src, needle):
+        for pos in _found(src, needle, lo, hi):
             if (
                 needle[0:1] != b"."
                 and pos > 0
@@ -146,8 +150,9 @@ def test_lines(ctx: Context) -> Lines:
     if b"testing." not in ctx.source:
         return []
     out: Lines = []
+    lo, hi = ctx.scan_range
     for top in ctx.root.named_children:
-        if top.type != "function_declaration":
+        if top.type != "function_declaration" or top.end_byte <= lo or top.start_byte >= hi:
             continue
         name = ctx.text(top.child_by_field_name("name"))
         kind = next((k for k in _TEST_KINDS if name.startswith(k)), None)

@@ -288,20 +288,27 @@ func score(c *Config, x float64) float64 {
 def huge_param(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     m = model(ctx)
     lo, hi = ctx.scan_range
-    big = m.big_types(PARAM_COPY_BYTES)
-    words = [n.encode() for n in big]
     src = ctx.source
-    # Only functions that spell a big type or an array type somewhere can take one. One
-    # pattern per name, each starting with a literal: `re` finds those fast.
     candidates: dict[int, Node] = {}
-    for pattern in (_ARRAY, *(_word(n) for n in sorted(big))):
-        for hit in pattern.finditer(src, lo, hi):
-            pos = hit.start()
-            if pos > 0 and src[pos - 1] in _WORD_OR_DOT:
-                continue  # `a[i]x`, `pkg.Name`, `OtherName`
-            fn = m.top_at(pos)
-            if fn is not None:
-                candidates.setdefault(fn.id, fn)
+    if ctx.limit is not None:
+        # An edit pass: a few functions, whose parameter types are sized one by one.
+        words = None
+        for top in m.tops():
+            if top.end_byte > lo and top.start_byte < hi:
+                candidates[top.id] = top
+    else:
+        big = m.big_types(PARAM_COPY_BYTES)
+        words = [n.encode() for n in big]
+        # Only functions that spell a big type or an array type somewhere can take one.
+        # One pattern per name, each starting with a literal: `re` finds those fast.
+        for pattern in (_ARRAY, *(_word(n) for n in sorted(big))):
+            for hit in pattern.finditer(src, lo, hi):
+                pos = hit.start()
+                if pos > 0 and src[pos - 1] in _WORD_OR_DOT:
+                    continue  # `a[i]x`, `pkg.Name`, `OtherName`
+                fn = m.top_at(pos)
+                if fn is not None:
+                    candidates.setdefault(fn.id, fn)
     for fn in candidates.values():
         if fn.type not in ("function_declaration", "method_declaration"):
             continue
@@ -310,7 +317,7 @@ def huge_param(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             if plist is None:
                 continue
             text = src[plist.start_byte : plist.end_byte]
-            if b"[" not in text and not any(w in text for w in words):
+            if words is not None and b"[" not in text and not any(w in text for w in words):
                 continue  # no array type and no big type named: nothing to size
             for p in plist.named_children:
                 if p.type != "parameter_declaration":
@@ -318,7 +325,7 @@ def huge_param(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
                 typ = p.child_by_field_name("type")
                 if typ is None or typ.type not in ("type_identifier", "array_type"):
                     continue  # pointers, slices, maps... are one to three words
-                if typ.type == "type_identifier" and ctx.text(typ) not in big:
+                if typ.type == "type_identifier" and not _big(m, ctx.text(typ), words):
                     continue
                 t = m.type_from_node(typ)
                 size = m.size_of(t)
@@ -330,6 +337,13 @@ def huge_param(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
                     what = f"{size} bytes ({ctx.text(typ)})"
                     title = f"`{ctx.text(name)}` is {what}, copied on every call"
                     yield ctx.finding(info, name, title=title)
+
+
+def _big(m: GoModel, name: str, words: list[bytes] | None) -> bool:
+    """Whether `name` is a package-level type of PARAM_COPY_BYTES or more."""
+    if words is not None:
+        return name.encode() in words
+    return (m.size_of(named("", name)) or 0) >= PARAM_COPY_BYTES
 
 
 @cache

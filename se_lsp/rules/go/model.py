@@ -174,6 +174,9 @@ class GoModel:
         self._imports: dict[str, str] = {}  # local name -> path
         self._import_names: dict[str, list[str]] = {}  # path -> local names
         self._dot_imports = False
+        self._imports_done = False
+        self._import_decls: dict[str, Decl] = {}
+        self._elsewhere: dict[str, bool] = {}
         self._methods: dict[str, dict[str, Decl]] = {}
         self._types: dict[int, GoType | None] = {}
         self._decl_types: dict[int, GoType | None] = {}
@@ -211,11 +214,10 @@ class GoModel:
         assert self._package is not None
         pkg = self._package
         end = len(self.source)
+        self._ensure_imports()
         for top in self.root.named_children:
             t = top.type
-            if t == "import_declaration":
-                self._collect_imports(top)
-            elif t == "function_declaration":
+            if t == "function_declaration":
                 name = top.child_by_field_name("name")
                 n = self.text(name)
                 if n and n not in ("init", "_"):
@@ -240,8 +242,64 @@ class GoModel:
                         specs.extend(s for s in c.named_children if s.type.endswith("_spec"))
                 for d in self._spec_decls(specs, 0, end, 0):
                     pkg[d.name] = d
-        for local, path in self._imports.items():
-            pkg.setdefault(local, Decl(local, "import", None, path=path, end=end))
+        for local in self._imports:
+            decl = self._import_decl(local)
+            if decl is not None:
+                pkg.setdefault(local, decl)
+
+    def _ensure_imports(self) -> None:
+        if not self._imports_done:
+            self._imports_done = True
+            # Go puts every import before the other declarations (a file with a later
+            # one does not compile): the leading declarations are all there is to read.
+            for top in self.tops():
+                if top.type == "import_declaration":
+                    self._collect_imports(top)
+                elif top.type not in ("package_clause", "comment", "ERROR"):
+                    break
+
+    def _import_decl(self, local: str) -> Decl | None:
+        decl = self._import_decls.get(local)
+        if decl is None:
+            path = self._imports.get(local)
+            if path is None:
+                return None
+            decl = Decl(local, "import", None, path=path, end=len(self.source))
+            self._import_decls[local] = decl
+        return decl
+
+    def package_decl(self, name: str) -> Decl | None:
+        """The package-level declaration of `name` in this file, if any.
+
+        Without building the whole package table when `name` is spelled nowhere a
+        package-level declaration could spell it: then only an import can declare it.
+        An edit pass, which analyses one function, mostly asks about such names
+        (`append`, `fmt`, `len`).
+        """
+        if (
+            self._package is None
+            and not self._declarable(name)
+            and not self._elsewhere_declarable(name)
+        ):
+            self._ensure_imports()
+            return self._import_decl(name)
+        return self.package.get(name)
+
+    def _elsewhere_declarable(self, name: str) -> bool:
+        """Declaring spellings `_spelled` does not cover: `func name`, a generic type's
+        `type name[`, a const alone on its line in an iota group."""
+        found = self._elsewhere.get(name)
+        if found is None:
+            src = self.source
+            found = _func_named(name).search(src) is not None
+            if not found:
+                for hit in _bare_or_generic(name).finditer(src):
+                    line = src.rfind(b"\n", 0, hit.start()) + 1
+                    if src[line : hit.start()].strip() in (b"", b"type"):
+                        found = True
+                        break
+            self._elsewhere[name] = found
+        return found
 
     def _collect_imports(self, decl: Node) -> None:
         stack = list(decl.named_children)
@@ -313,12 +371,12 @@ class GoModel:
     @property
     def imports(self) -> dict[str, str]:
         """Import paths by the name the file uses for them (aliases included)."""
-        _ = self.package
+        self._ensure_imports()
         return self._imports
 
     def import_name(self, path: str) -> str | None:
         """The name under which this file can call package `path`, if it can."""
-        _ = self.package
+        self._ensure_imports()
         names = self._import_names.get(path)
         if names:
             return names[0]
@@ -632,7 +690,7 @@ class GoModel:
         """The declaration `ident` (or `name` at its place) refers to; None if not in this file."""
         name = name if name is not None else self.text(ident)
         if not self._declarable(name):
-            return self.package.get(name)  # never spelled where a local could declare it
+            return self.package_decl(name)  # never spelled where a local could declare it
         pos = ident.start_byte
         best: Decl | None = None
         for d in self._decls(self.unit_of(ident), name):
@@ -641,12 +699,12 @@ class GoModel:
                     best = d
         if best is not None:
             return best
-        return self.package.get(name)
+        return self.package_decl(name)
 
     def is_universe(self, ident: Node, name: str | None = None) -> bool:
         """True when `ident` names Go's builtin (`string`, `len`, `append`...), not a shadow."""
         name = name if name is not None else self.text(ident)
-        if name not in UNIVERSE or name in self.package:
+        if name not in UNIVERSE or self.package_decl(name) is not None:
             return False
         return self.lookup(ident, name) is None
 
@@ -1643,6 +1701,16 @@ _INT_OPS: dict[str, Callable[[int, int], int | None]] = {
 
 
 _WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+@cache
+def _func_named(name: str) -> re.Pattern[bytes]:
+    return re.compile(rb"func[ \t]+" + re.escape(name).encode() + rb"\b")
+
+
+@cache
+def _bare_or_generic(name: str) -> re.Pattern[bytes]:
+    return re.compile(re.escape(name).encode() + rb"(?=[ \t]*(?:\r?\n|//|/\*|$)|\[)")
 
 
 @cache

@@ -12,10 +12,9 @@ EXT = {"rust": ".rs", "cpp": ".cpp", "go": ".go"}
 def big_source(language: str, lines: int = 10_000) -> str:
     ext = EXT[language]
     files = sorted((ROOT / "tests" / "corpus" / language).glob(f"*{ext}"))
-    # A language whose corpus moved into the rule fixtures: its realistic files.
-    files = files or sorted((ROOT / "tests" / "rules" / "fixtures" / language).glob(
-        f"realistic_*{ext}"
-    ))
+    # A corpus moved into the rule fixtures (marked `//~ id`) is the same code.
+    moved = (ROOT / "tests" / "rules" / "fixtures" / language / "corpus").glob(f"*{ext}")
+    files += sorted(p for p in moved if ".fixed." not in p.name)
     files += sorted((ROOT / "examples").glob(f"*{ext}"))
     chunks = []
     for path in files:

@@ -17,13 +17,16 @@ from pygls.protocol import LanguageServerProtocol, lsp_method
 from pygls.uris import to_fs_path
 
 from se_lsp import __version__
-from se_lsp.agent import CLEAR_CACHE, DISMISS, OPTIMIZE, SHOW_STATS
-from se_lsp.core.findings import hover_markdown
+from se_lsp.agent import AGENT_ACTION, CLEAR_CACHE, DISMISS, OPTIMIZE, SHOW_STATS
+from se_lsp.core.findings import BUILTIN_SOURCE, hover_markdown
+from se_lsp.core.policy import Policy
 from se_lsp.core.settings import Settings, resolve
 from se_lsp.lsp import actions
 from se_lsp.lsp.analysis import Analyzer
-from se_lsp.lsp.convert import diagnostics_json_text, pos_of, span_of
+from se_lsp.lsp.convert import pos_of, span_of
+from se_lsp.lsp.diagnostics import DiagnosticStore
 from se_lsp.lsp.documents import Document, DocumentStore
+from se_lsp.lsp.render import rule_href
 
 if TYPE_CHECKING:
     from se_lsp.agent.session import AgentRunner
@@ -89,7 +92,10 @@ class SeLspProtocol(LanguageServerProtocol):
 
     @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
     def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Any:
-        self._server.documents.change(params, self._server.encoding)
+        changed = self._server.documents.change(params, self._server.encoding)
+        if changed is not None:
+            doc, edits = changed
+            self._server.diagnostics.edited(doc.uri, edits, doc.version)
         if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
             yield handler, (params,), None
 
@@ -123,11 +129,16 @@ class SeLspServer(LanguageServer):
             protocol_cls=SeLspProtocol,
         )
         self.documents = DocumentStore()
-        self.analyzer = Analyzer(self.publish, encoding=lambda: self.encoding)
+        self.diagnostics = DiagnosticStore(
+            self.documents, self._send_json, encoding=lambda: self.encoding, href=rule_href
+        )
+        self.analyzer = Analyzer(self.diagnostics, encoding=lambda: self.encoding)
         self.settings = Settings()
+        self.policy = Policy()
         self.root: Path | None = None
         self.init_options: Any = None
         self._agent: AgentRunner | None = None
+        self._pinned_told: set[str] = set()
 
     @property
     def agent(self) -> AgentRunner:
@@ -151,45 +162,58 @@ class SeLspServer(LanguageServer):
 
     def apply_settings(self, raw: Any) -> None:
         self.settings = resolve(raw, self.root)
-        self.analyzer.configure(self.settings, self.root)
+        self.policy = Policy.build(self.settings, self.root)
+        self.analyzer.configure(self.settings, self.policy)
         logging.getLogger().setLevel(self.settings.editor.log_level.upper())
-        for problem in self.settings.problems:
+        for problem in [*self.settings.problems, *self.policy.problems]:
             self.window_show_message(
                 types.ShowMessageParams(
                     type=types.MessageType.Warning, message=f"se-lsp: {problem}"
                 )
             )
 
+    def apply_later_settings(self, raw: Any) -> None:
+        """Settings that arrive after start-up: where code goes stays as it started."""
+        from se_lsp.core.policy import pin_destination
+
+        raw, changed = pin_destination(raw, self.init_options)
+        for key in changed:
+            if key not in self._pinned_told:
+                self._pinned_told.add(key)
+                self.notify_user(
+                    f"se-lsp: ignored a new value of seLsp.agent.{key} from the editor's "
+                    "configuration: where code is sent is read only from the settings the "
+                    "server starts with and from the environment. Restart the server to "
+                    "change it.",
+                    types.MessageType.Warning,
+                )
+        self.apply_settings(raw)
+
     def notify_user(self, message: str, level: types.MessageType) -> None:
         self.window_show_message(types.ShowMessageParams(type=level, message=message))
+
+    def log_message(self, message: str) -> None:
+        self.window_log_message(types.LogMessageParams(type=types.MessageType.Log, message=message))
+
+    async def ask_user(self, message: str, actions: list[str]) -> str | None:
+        """window/showMessageRequest: the title of the action the user chose, or None."""
+        answer = await self.window_show_message_request_async(
+            types.ShowMessageRequestParams(
+                type=types.MessageType.Warning,
+                message=message,
+                actions=[types.MessageActionItem(title=a) for a in actions],
+            )
+        )
+        title = getattr(answer, "title", None)
+        return title if isinstance(title, str) else None
 
     def progress_api(self) -> Any:
         return self.work_done_progress
 
-    def publish(self, doc: Document) -> None:
-        """Send the document's current findings (built-in and agent) with its version."""
-        if self.documents.get(doc.uri) is not doc:
-            return
-        enc = self.encoding
-        index = doc.index
-        rendered = doc.rendered
-        if rendered is not None and rendered[0] is doc.builtin and rendered[1] == enc:
-            builtin = rendered[2]  # made on the analysis thread
-        else:
-            builtin = diagnostics_json_text(doc.builtin, index, enc, doc.uri)
-        agent = diagnostics_json_text(doc.agent, index, enc, doc.uri) if doc.agent else "[]"
-        if builtin == "[]":
-            diagnostics = agent
-        elif agent == "[]":
-            diagnostics = builtin
-        else:
-            diagnostics = builtin[:-1] + ", " + agent[1:]
-        # Sent as plain JSON text: see convert.diagnostic_json for why.
-        params = f'{{"uri": {json.dumps(doc.uri)}, "version": {doc.version}, '
-        params += f'"diagnostics": {diagnostics}}}'
+    def _send_json(self, method: str, params: str) -> None:
         protocol = self.protocol
         assert isinstance(protocol, SeLspProtocol)
-        protocol.notify_json_text(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, params)
+        protocol.notify_json_text(method, params)
 
     def analyze_soon(self, doc: Document | None, delay: float = 0.0, typing: bool = False) -> None:
         if doc is not None:
@@ -220,7 +244,7 @@ async def on_initialized(ls: SeLspServer, params: types.InitializedParams) -> No
 
 
 def warm_up_agent() -> None:
-    import se_lsp.agent.reply
+    import se_lsp.agent.review
     import se_lsp.agent.session  # noqa: F401
 
 
@@ -237,7 +261,7 @@ async def refresh_configuration(ls: SeLspServer) -> None:
         return
     raw = result[0] if result else None
     if raw is not None:
-        ls.apply_settings(raw)
+        ls.apply_later_settings(raw)
         for doc in ls.documents.all():
             ls.analyze_soon(doc)
 
@@ -247,7 +271,7 @@ async def on_configuration(ls: SeLspServer, params: types.DidChangeConfiguration
     if ls.client_supports("workspace.configuration"):
         await refresh_configuration(ls)
         return
-    ls.apply_settings(params.settings)
+    ls.apply_later_settings(params.settings)
     for doc in ls.documents.all():
         ls.analyze_soon(doc)
 
@@ -260,9 +284,11 @@ def did_open(ls: SeLspServer, params: types.DidOpenTextDocumentParams) -> None:
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
 def did_change(ls: SeLspServer, params: types.DidChangeTextDocumentParams) -> None:
     doc = ls.documents.get(params.text_document.uri)
-    if doc is not None and doc.agent:
-        ls.publish(doc)  # agent findings moved with the edit: show them where they are now
     ls.analyze_soon(doc, ls.settings.editor.builtin.debounce_ms / 1000, typing=True)
+    if doc is not None and ls.diagnostics.sources(doc.uri):
+        # Agent findings moved with the edit: shown where they are now, unless a built-in
+        # analysis of this version is on its way (which publishes both).
+        ls.diagnostics.publish(doc.uri)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
@@ -273,9 +299,7 @@ def did_save(ls: SeLspServer, params: types.DidSaveTextDocumentParams) -> None:
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: SeLspServer, params: types.DidCloseTextDocumentParams) -> None:
     ls.analyzer.cancel(params.text_document.uri)
-    ls.text_document_publish_diagnostics(
-        types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
-    )
+    ls.diagnostics.forget(params.text_document.uri)
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
@@ -285,14 +309,14 @@ def hover(ls: SeLspServer, params: types.HoverParams) -> types.Hover | None:
         return None
     pos = pos_of(doc.index, params.position, ls.encoding)
     parts = []
-    for f in doc.findings_at(pos):
+    for f in ls.diagnostics.at(doc.uri, pos):
         text = hover_markdown(f)
-        if f.source != "se-lsp" and f.fix is not None:
-            from se_lsp.agent.reply import replacement_markdown
+        if f.source != BUILTIN_SOURCE and f.fix is not None:
+            from se_lsp.agent.validate import replacement_markdown
 
             text += "\n\n" + replacement_markdown(f, doc.language or "")
         parts.append(text)
-    parts += [text for span, text, _ in doc.summaries if span.contains(pos)]
+    parts += ls.diagnostics.summaries_at(doc.uri, pos)
     if not parts:
         return None
     return types.Hover(
@@ -314,10 +338,12 @@ def code_action(ls: SeLspServer, params: types.CodeActionParams) -> list[types.C
     if doc is None or doc.language is None:
         return None
     span = span_of(doc.index, params.range, ls.encoding)
+    context = list(params.context.diagnostics)
+    keys = actions.context_keys(context, doc.uri)
     out = actions.actions_for(
         doc,
-        span,
-        list(params.context.diagnostics),
+        ls.diagnostics.touching(doc.uri, span, keys),
+        context,
         ls.encoding,
         resolve_support=ls.client_supports("text_document.code_action.resolve_support"),
         document_changes=ls.client_supports("workspace.workspace_edit.document_changes"),
@@ -364,10 +390,15 @@ def show_stats(ls: SeLspServer, *args: Any) -> str:
 @server.feature(types.CODE_ACTION_RESOLVE)
 def code_action_resolve(ls: SeLspServer, action: types.CodeAction) -> types.CodeAction:
     data = action.data if isinstance(action.data, dict) else {}
-    doc = ls.documents.get(str(data.get("uri", "")))
+    if data.get("kind") == AGENT_ACTION:
+        return action  # runs a command: nothing to resolve
+    uri = str(data.get("uri", ""))
+    doc = ls.documents.get(uri)
+    finding = ls.diagnostics.find(uri, str(data.get("key", ""))) if doc is not None else None
     return actions.resolve(
         action,
         doc,
+        finding,
         ls.encoding,
         ls.client_supports("workspace.workspace_edit.document_changes"),
     )

@@ -413,13 +413,12 @@ class _Lines:
 
     def covers(self, line: int) -> bool:
         if self._lines is None:
-            # Sorted and merged once, then each question is a binary search (a file with
-            # many cold ranges and many findings made the linear scan show in profiles).
+            # Sorted and merged, so a question is a binary search (a file has hundreds of
+            # error paths and a rule may find hundreds of things).
             merged: list[tuple[int, int]] = []
             for a, b in sorted(self._compute(self._ctx)):
                 if merged and a <= merged[-1][1] + 1:
-                    if b > merged[-1][1]:
-                        merged[-1] = (merged[-1][0], b)
+                    merged[-1] = (merged[-1][0], max(merged[-1][1], b))
                 else:
                     merged.append((a, b))
             self._lines = merged

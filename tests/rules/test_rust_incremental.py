@@ -2,7 +2,7 @@
 that function; an edit to a declaration (a field's type, a `use`) re-checks the file.
 
 Either way the result must equal a full analysis of the new text (tests/test_incremental.py
-checks that on random edits of the realistic fixtures; these are the cases that decide
+checks that on random edits of the corpus; these are the cases that decide
 which way an edit goes)."""
 
 from __future__ import annotations

@@ -46,6 +46,12 @@ def _parser() -> argparse.ArgumentParser:
         "SE_LSP_MODEL, OPENAI_API_KEY); progress on stderr",
     )
 
+    check.add_argument(
+        "--no-linters",
+        action="store_true",
+        help="do not run clippy, clang-tidy, staticcheck and go vet (they run when installed)",
+    )
+
     rules = sub.add_parser("rules", help="list the built-in rules")
     rules.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     return p
@@ -57,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None or args.command == "serve":
             return _serve(getattr(args, "tcp", None))
         if args.command == "check":
-            return _check(args.paths, args.format, args.config, args.agent)
+            return _check(args.paths, args.format, args.config, args.agent, not args.no_linters)
         if args.command == "rules":
             return _rules(args.format)
     except UsageError as err:
@@ -115,11 +121,19 @@ def _iter_files(paths: Sequence[str]) -> Iterator[Path]:
             )
 
 
-def _check(paths: Sequence[str], fmt: str, config: str | None, agent: bool = False) -> int:
+def _check(
+    paths: Sequence[str], fmt: str, config: str | None, agent: bool = False, linters: bool = True
+) -> int:
     from se_lsp.rules.batch import check_files
 
     inputs = list(_iter_files(paths))
     results, problems = check_files(inputs, Path(config) if config else None)
+    if linters:
+        from se_lsp.linters.batch import add_linter_findings
+
+        results, notes = add_linter_findings(results)
+        for note in notes:
+            print(f"se-lsp: {note}", file=sys.stderr)
     if agent:
         results, more = _check_agent(inputs, results, Path(config) if config else None)
         problems += more
@@ -133,10 +147,11 @@ def _check(paths: Sequence[str], fmt: str, config: str | None, agent: bool = Fal
 
         print(json.dumps(to_sarif(records), indent=2, ensure_ascii=False))
     else:
+        from se_lsp.linters.catalog import TOOLS, qualified
+
         for r in records:
-            print(
-                f"{r['path']}:{r['line']}:{r['column']}: {r['severity']} {r['code']} {r['title']}"
-            )
+            code = qualified(r["source"], r["code"]) if r["source"] in TOOLS else r["code"]
+            print(f"{r['path']}:{r['line']}:{r['column']}: {r['severity']} {code} {r['title']}")
         n = len(records)
         files = len(results)
         print(

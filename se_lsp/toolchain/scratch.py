@@ -1,12 +1,15 @@
 """Scratch places where a toolchain may write: never the user's tree.
 
-For Rust, cargo needs the whole workspace around the file it checks. Copying it is
-slow for a large repository, so the scratch workspace is a mirror made of symlinks:
-only the directories on the way to a replaced file are real, each holding symlinks
-to its siblings, and the replaced file is a real file with the new text. The mirror
-keeps its path from one check to the next, so cargo's own incremental state in the
-mirror's target directory stays warm (a second check costs what `cargo check` after
-an edit costs), and the user's `target/` is never written or locked.
+For Rust, cargo needs the whole workspace around the file it checks, and the path
+dependencies around the workspace (`dep = { path = "../dep" }`). Copying all that is
+slow for a large repository, so the scratch workspace is a mirror made of symlinks
+that keeps the absolute layout: the mirror's root stands for `/`, only the directories
+from `/` down to the workspace and to a replaced file are real, each holding symlinks
+to its siblings, and the replaced file is a real file with the new text. A relative
+path dependency therefore resolves in the mirror as it does on disk. The mirror keeps
+its path from one check to the next, so cargo's own incremental state in the mirror's
+target directory stays warm (a second check costs what `cargo check` after an edit
+costs), and the user's `target/` is never written or locked.
 
 cargo decides what to rebuild by modification times. A file replaced for one check
 and restored for the next must therefore get a new time when its text goes back,
@@ -47,17 +50,23 @@ def remove(path: Path) -> None:
 
 
 class Mirror:
-    """A symlink copy of one Cargo workspace in which one file at a time may differ."""
+    """A symlink copy of the tree around one Cargo workspace, where one file may differ."""
 
     def __init__(self, workspace: Path, home: Path | None = None) -> None:
         self.workspace = workspace
         key = hashlib.sha256(str(workspace).encode("utf-8")).hexdigest()[:16]
         self.home = home or cache_dir() / "verify" / "rust" / key
-        self.root = self.home / "workspace"
+        self.root = self.home / "root"  # stands for "/"
         self.target = self.home / "target"
         self._locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
-        self._real_dirs: set[Path] = set()  # relative; "." is the root
-        self._written: dict[Path, str] = {}  # relative path -> text now in the mirror
+        self._ws = self._rel(workspace)
+        # Relative to "/": the directories that are real here, and the files written here.
+        self._real_dirs: set[Path] = {Path("."), *self._ws.parents, self._ws}
+        self._written: dict[Path, str] = {}
+
+    @staticmethod
+    def _rel(path: Path) -> Path:
+        return path.relative_to(path.anchor)
 
     def lock(self) -> asyncio.Lock:
         """The lock that orders jobs in this mirror (one per event loop: tests run several)."""
@@ -69,7 +78,7 @@ class Mirror:
         return found
 
     def path_of(self, original: Path) -> Path:
-        return self.root / original.relative_to(self.workspace)
+        return self.root / self._rel(original)
 
     def original_of(self, mirrored: str | Path) -> Path:
         """The user's path for a path cargo printed (relative to the workspace, or absolute)."""
@@ -77,27 +86,25 @@ class Mirror:
         if not p.is_absolute():
             return self.workspace / p
         try:
-            return self.workspace / p.relative_to(self.root)
+            return Path(self.workspace.anchor) / p.relative_to(self.root)
         except ValueError:
             return p
 
     def sync(self, replace: Path | None = None, text: str | None = None) -> None:
-        """Make the mirror match the user's workspace, with `replace` holding `text`.
+        """Make the mirror match the user's tree, with `replace` holding `text`.
 
         Blocking file work: call it from a worker thread, under `lock()`.
         """
         self.root.mkdir(parents=True, exist_ok=True)
-        self._real_dirs.add(Path("."))
-        rel = replace.relative_to(self.workspace) if replace is not None else None
+        rel = self._rel(replace) if replace is not None else None
         if rel is not None:
-            for parent in reversed(rel.parents):
-                self._real_dirs.add(parent)
+            self._real_dirs.update(rel.parents)
         for d in sorted(self._real_dirs, key=lambda p: len(p.parts)):
             self._sync_dir(d)
         for other, written in list(self._written.items()):
             if other == rel:
                 continue
-            source = self.workspace / other
+            source = Path(self.workspace.anchor) / other
             try:
                 current = source.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
@@ -109,7 +116,7 @@ class Mirror:
         if rel is not None and text is not None:
             self._write(rel, text)
         for name in _COPIED:
-            self._copy(Path(name))
+            self._copy(self._ws / name)
 
     def _write(self, rel: Path, text: str) -> None:
         dest = self.root / rel
@@ -122,7 +129,7 @@ class Mirror:
         self._written[rel] = text
 
     def _copy(self, rel: Path) -> None:
-        source = self.workspace / rel
+        source = Path(self.workspace.anchor) / rel
         dest = self.root / rel
         if not source.is_file():
             if dest.is_symlink():
@@ -134,8 +141,14 @@ class Mirror:
         if not dest.exists() or dest.read_bytes() != data:
             dest.write_bytes(data)
 
+    def _keep(self, rel: Path) -> bool:
+        """Entries of a real directory that are not symlinks to the user's tree."""
+        if rel in self._real_dirs or rel in self._written:
+            return True
+        return rel.parent == self._ws and rel.name in _COPIED
+
     def _sync_dir(self, rel: Path) -> None:
-        source = self.workspace / rel
+        source = Path(self.workspace.anchor) / rel
         dest = self.root / rel
         if dest.is_symlink():
             dest.unlink()
@@ -144,22 +157,17 @@ class Mirror:
             wanted = {e.name for e in os.scandir(source)}
         except OSError:
             wanted = set()
-        if rel == Path("."):
+        if rel == self._ws:
             wanted -= _NOT_MIRRORED
         for entry in os.scandir(dest):
             child = rel / entry.name
             if entry.name.endswith(".se-lsp-tmp"):
                 _unlink(Path(entry.path))
-            elif entry.name not in wanted and child not in self._written:
-                if rel == Path(".") and entry.name in _COPIED:
-                    continue
+            elif entry.name not in wanted and not self._keep(child):
                 _unlink(Path(entry.path))
-                self._real_dirs.discard(child)
         for name in wanted:
             child = rel / name
-            if child in self._real_dirs or child in self._written:
-                continue
-            if rel == Path(".") and name in _COPIED:
+            if self._keep(child):
                 continue
             link = dest / name
             target = source / name

@@ -98,6 +98,28 @@ async def test_rust_workspace_member_sees_the_other_member_as_on_disk(tmp_path: 
     assert snapshot(ws) == before and not (ws / "target").exists()
 
 
+async def test_rust_path_dependency_outside_the_workspace(tmp_path: Path) -> None:
+    """`dep = { path = "../dep" }` resolves in the mirror as it does on disk."""
+    tool_or_skip("cargo")
+    for name, deps, body in (
+        ("dep", "", "pub fn one() -> u32 { 1 }\n"),
+        ("app", 'dep = { path = "../dep" }', "pub fn two() -> u32 { dep::one() + 1 }\n"),
+    ):
+        (tmp_path / name / "src").mkdir(parents=True)
+        (tmp_path / name / "Cargo.toml").write_text(
+            f'[package]\nname = "{name}"\nversion = "0.1.0"\nedition = "2021"\n\n'
+            f"[dependencies]\n{deps}\n"
+        )
+        (tmp_path / name / "src" / "lib.rs").write_text(body)
+    lib = tmp_path / "app" / "src" / "lib.rs"
+    text = lib.read_text()
+    v = Verifier()
+    ok = await v.verify(lib, "rust", text.replace("+ 1", "+ 2"), tmp_path, original=text)
+    assert ok.status is Status.PASSED, ok.detail
+    bad = await v.verify(lib, "rust", text.replace("one()", "uno()"), tmp_path, original=text)
+    assert bad.status is Status.FAILED and "uno" in bad.detail
+
+
 async def test_an_error_the_file_already_has_is_not_the_fix_fault(crate: Path) -> None:
     lib = crate / "src" / "lib.rs"
     broken = RUST_LIB.replace("inner::helper(n)", "inner::missing(n)")

@@ -24,7 +24,8 @@ from bench.common import fmt, header, summary, write
 from se_lsp.core.settings import LinterSettings
 from se_lsp.linters.runner import lint
 from se_lsp.measure.runner import BenchPair, measure
-from se_lsp.verify import Status, Verifier
+from se_lsp.verify import Status
+from se_lsp.verify.checker import Verifier
 
 RUST_DEP = "\n".join(
     f"pub fn f{i}(x: u64) -> u64 {{ x.wrapping_mul({i + 3}) ^ {i} }}" for i in range(200)

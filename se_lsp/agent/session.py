@@ -293,7 +293,7 @@ class AgentRunner:
             snapshot.text,
             doc.language,
             span,
-            hints=list(doc.builtin),
+            hints=doc.local_findings(),  # built-in and linter findings
             max_lines=limits.max_selection_lines,
             max_bytes=limits.max_selection_bytes,
             index=snapshot.index,

@@ -114,7 +114,6 @@ async def lint(files: list[Path], database: Path, checks: list[str], timeout: fl
                 message=d.message.message,
                 start=d.message.file_offset,
                 edits=edits,
-                fix_description=f"clang-tidy's fix for {d.name}" if edits else "",
             )
         )
     if not done.ok and not exported.diagnostics and "error" in done.stderr:

@@ -61,7 +61,12 @@ def to_finding(d: LintDiagnostic, index: LineIndex, language: str) -> Finding:
     shown = f"clippy::{d.check}" if d.tool == "clippy" else d.check
     span = _span(index, d.start, d.end)
     by = f"Found by {tool.name} ([`{shown}`]({url})): {d.message}"
-    fix = _fix(index, d.edits, f"{tool.name}: {d.fix_description or 'apply its suggestion'}")
+    said = d.fix_description.strip()
+    if len(said.split()) < 3:  # clippy's "try": say whose fix it is instead
+        said = f"{tool.name}'s fix for {shown}"
+    else:
+        said = f"{said} ({tool.name})"
+    fix = _fix(index, d.edits, said)
     if info is not None:
         explanation = f"{info.explanation}\n\n{by}\n\nse-lsp's rule for it: `{info.id}`."
         severity, category, measure = info.severity, info.category, info.measure

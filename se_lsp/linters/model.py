@@ -48,4 +48,8 @@ class LintRun:
     seconds: float = 0.0
 
     def covers(self, path: Path) -> bool:
-        return path in self.covered or any(t in path.parents for t in self.covered_trees)
+        """Whether this run speaks for `path` (compared as real paths: tools resolve links)."""
+        real = path.resolve()
+        if real in {p.resolve() for p in self.covered}:
+            return True
+        return any(t.resolve() in real.parents for t in self.covered_trees)

@@ -63,7 +63,10 @@ def missing(tool: Tool) -> bool:
 async def lint(
     paths: Iterable[Path], settings: LinterSettings, root: Path | None = None
 ) -> Outcome:
-    """Run every enabled linter that applies to `paths` (absolute paths of files on disk)."""
+    """Run every enabled linter that applies to `paths` (absolute paths of files on disk).
+
+    Findings are keyed by real path (links resolved), as the tools report them.
+    """
     out = Outcome()
     timeout = settings.timeout_ms / 1000
     units: dict[tuple[str, Path], list[Path]] = {}
@@ -105,7 +108,7 @@ async def lint(
         language = TOOLS[run.tool].language
         texts = await asyncio.to_thread(_texts, {d.path for d in run.diagnostics})
         for path, found in findings_by_file(run.diagnostics, texts, language).items():
-            out.findings.setdefault(path, []).extend(found)
+            out.findings.setdefault(path.resolve(), []).extend(found)
     return out
 
 

@@ -25,6 +25,8 @@ class Document:
     language: str | None
     builtin: list[Finding] = field(default_factory=list)
     agent: list[Finding] = field(default_factory=list)
+    # Findings of the linters (clippy, clang-tidy, staticcheck, go vet) from the last save.
+    linted: list[Finding] = field(default_factory=list)
     summaries: list[tuple[Span, str, str]] = field(default_factory=list)
     # The built-in findings already rendered as a JSON array on the analysis thread:
     # (the findings list it renders, position encoding, JSON text).
@@ -46,9 +48,27 @@ class Document:
         if index.text is self.text:
             self._index = index
 
+    _merged: tuple[list[Finding], list[Finding], list[Finding]] | None = field(
+        default=None, repr=False
+    )
+
+    def local_findings(self) -> list[Finding]:
+        """Built-in and linter findings, one where a rule and the check it mirrors agree."""
+        if not self.linted:
+            return self.builtin
+        cached = self._merged
+        if cached is not None and cached[0] is self.builtin and cached[1] is self.linted:
+            return cached[2]
+        from se_lsp.linters.merge import merge
+
+        kept, left = merge(self.builtin, self.linted)
+        merged = [*kept, *left]
+        self._merged = (self.builtin, self.linted, merged)
+        return merged
+
     @property
     def findings(self) -> list[Finding]:
-        return [*self.builtin, *self.agent]
+        return [*self.local_findings(), *self.agent]
 
     def apply(self, change: types.TextDocumentContentChangeEvent, encoding: str) -> None:
         """Apply one content change (full or incremental) from the client."""
@@ -68,19 +88,27 @@ class Document:
         else:
             self.text = change.text
             self.agent = []
+            self.linted = []
             self.summaries = []
 
     def _track_agent_findings(self, start: Pos, end: Pos, old_lines: int, new_lines: int) -> None:
-        """Keep agent findings on their code: shift below the edit, drop where it touched them."""
+        """Keep agent and linter findings on their code: shift below the edit, drop where it
+        touched them (the built-in analyzer simply runs again)."""
         delta = new_lines - old_lines
-        kept: list[Finding] = []
-        for f in self.agent:
-            if f.span.end.line < start.line:
-                kept.append(f)
-            elif f.span.start.line > end.line:
-                kept.append(f.shifted(delta) if delta else f)
-            # else: the edit touched the finding's own lines; it no longer describes them.
-        self.agent = kept
+
+        def track(findings: list[Finding]) -> list[Finding]:
+            kept: list[Finding] = []
+            for f in findings:
+                if f.span.end.line < start.line:
+                    kept.append(f)
+                elif f.span.start.line > end.line:
+                    kept.append(f.shifted(delta) if delta else f)
+                # else: the edit touched the finding's own lines; it no longer describes them.
+            return kept
+
+        self.agent = track(self.agent)
+        if self.linted:
+            self.linted = track(self.linted)
         summaries = []
         for span, text, source in self.summaries:
             if span.end.line < start.line:

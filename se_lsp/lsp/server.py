@@ -24,6 +24,9 @@ from se_lsp.lsp import actions
 from se_lsp.lsp.analysis import Analyzer
 from se_lsp.lsp.convert import diagnostics_json_text, pos_of, span_of
 from se_lsp.lsp.documents import Document, DocumentStore
+from se_lsp.lsp.fixcheck import FixChecks, hover_line
+from se_lsp.lsp.linting import Linting
+from se_lsp.lsp.measuring import MEASURE, Measuring
 
 if TYPE_CHECKING:
     from se_lsp.agent.session import AgentRunner
@@ -128,6 +131,15 @@ class SeLspServer(LanguageServer):
         self.root: Path | None = None
         self.init_options: Any = None
         self._agent: AgentRunner | None = None
+        self.fixchecks = FixChecks(self)
+        self.linting = Linting(self)
+        self._measuring: Measuring | None = None
+
+    @property
+    def measuring(self) -> Measuring:
+        if self._measuring is None:
+            self._measuring = Measuring(self, self.agent.client)
+        return self._measuring
 
     @property
     def agent(self) -> AgentRunner:
@@ -166,6 +178,32 @@ class SeLspServer(LanguageServer):
     def progress_api(self) -> Any:
         return self.work_done_progress
 
+    async def ask_user(self, message: str, choices: list[str]) -> str | None:
+        """window/showMessageRequest; None when the user dismissed it or the client failed."""
+        try:
+            answer = await self.window_show_message_request_async(
+                types.ShowMessageRequestParams(
+                    type=types.MessageType.Info,
+                    message=message,
+                    actions=[types.MessageActionItem(title=c) for c in choices],
+                )
+            )
+        except Exception as err:
+            log.info("showMessageRequest failed: %s", err)
+            return None
+        return answer.title if answer is not None else None
+
+    async def show_file(self, path: Path) -> bool:
+        """window/showDocument of a file (se-lsp's own, never the user's) for reading."""
+        try:
+            result = await self.window_show_document_async(
+                types.ShowDocumentParams(uri=path.as_uri(), take_focus=True)
+            )
+        except Exception as err:
+            log.info("showDocument failed: %s", err)
+            return False
+        return bool(result is not None and result.success)
+
     def publish(self, doc: Document) -> None:
         """Send the document's current findings (built-in and agent) with its version."""
         if self.documents.get(doc.uri) is not doc:
@@ -173,7 +211,9 @@ class SeLspServer(LanguageServer):
         enc = self.encoding
         index = doc.index
         rendered = doc.rendered
-        if rendered is not None and rendered[0] is doc.builtin and rendered[1] == enc:
+        if doc.linted:  # built-in and linter findings merged: rendered here (few linted)
+            builtin = diagnostics_json_text(doc.local_findings(), index, enc, doc.uri)
+        elif rendered is not None and rendered[0] is doc.builtin and rendered[1] == enc:
             builtin = rendered[2]  # made on the analysis thread
         else:
             builtin = diagnostics_json_text(doc.builtin, index, enc, doc.uri)
@@ -260,19 +300,26 @@ def did_open(ls: SeLspServer, params: types.DidOpenTextDocumentParams) -> None:
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
 def did_change(ls: SeLspServer, params: types.DidChangeTextDocumentParams) -> None:
     doc = ls.documents.get(params.text_document.uri)
-    if doc is not None and doc.agent:
-        ls.publish(doc)  # agent findings moved with the edit: show them where they are now
+    if doc is not None and (doc.agent or doc.linted):
+        ls.publish(doc)  # agent and linter findings moved with the edit: show them there
+    if doc is not None:
+        ls.fixchecks.changed(doc)
     ls.analyze_soon(doc, ls.settings.editor.builtin.debounce_ms / 1000, typing=True)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
 def did_save(ls: SeLspServer, params: types.DidSaveTextDocumentParams) -> None:
-    ls.analyze_soon(ls.documents.get(params.text_document.uri))
+    doc = ls.documents.get(params.text_document.uri)
+    ls.analyze_soon(doc)
+    if doc is not None:
+        ls.linting.saved(doc)  # the linters read the files on disk: on save, never per keystroke
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: SeLspServer, params: types.DidCloseTextDocumentParams) -> None:
     ls.analyzer.cancel(params.text_document.uri)
+    ls.fixchecks.closed(params.text_document.uri)
+    ls.linting.closed(params.text_document.uri)
     ls.text_document_publish_diagnostics(
         types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
     )
@@ -285,12 +332,18 @@ def hover(ls: SeLspServer, params: types.HoverParams) -> types.Hover | None:
         return None
     pos = pos_of(doc.index, params.position, ls.encoding)
     parts = []
-    for f in doc.findings_at(pos):
+    found = doc.findings_at(pos)
+    ls.fixchecks.ensure(doc, found)  # someone is looking at these fixes: check them
+    for f in found:
         text = hover_markdown(f)
-        if f.source != "se-lsp" and f.fix is not None:
+        if f in doc.agent and f.fix is not None:
             from se_lsp.agent.reply import replacement_markdown
 
             text += "\n\n" + replacement_markdown(f, doc.language or "")
+        if f.fix is not None and (check := hover_line(ls.fixchecks.state(doc, f))):
+            text += "\n\n" + check
+        if f in doc.agent and (measured := ls.measuring.hover(doc, f)):
+            text += "\n\n" + measured
         parts.append(text)
     parts += [text for span, text, _ in doc.summaries if span.contains(pos)]
     if not parts:
@@ -314,6 +367,7 @@ def code_action(ls: SeLspServer, params: types.CodeActionParams) -> list[types.C
     if doc is None or doc.language is None:
         return None
     span = span_of(doc.index, params.range, ls.encoding)
+    ls.fixchecks.ensure(doc, [f for f in doc.findings if f.fix and f.span.overlaps(span)])
     out = actions.actions_for(
         doc,
         span,
@@ -321,8 +375,10 @@ def code_action(ls: SeLspServer, params: types.CodeActionParams) -> list[types.C
         ls.encoding,
         resolve_support=ls.client_supports("text_document.code_action.resolve_support"),
         document_changes=ls.client_supports("workspace.workspace_edit.document_changes"),
+        verdict_of=ls.fixchecks.verdict_of(doc),
     )
     out += ls.agent.finding_actions(doc, span)
+    out += ls.measuring.actions(doc, span)
     out += ls.agent.actions(
         doc,
         params.range,
@@ -341,7 +397,24 @@ async def optimize(ls: SeLspServer, *args: Any) -> Any:
     assert isinstance(protocol, SeLspProtocol)
     msg_id = protocol.track_command()
     try:
-        return await ls.agent.optimize(args[0] if args else None, WORK_DONE_TOKEN.get())
+        result = await ls.agent.optimize(args[0] if args else None, WORK_DONE_TOKEN.get())
+    finally:
+        protocol.command_tasks.pop(msg_id, None)
+    arg = args[0] if args else None
+    uri = arg.get("uri") if isinstance(arg, dict) else getattr(arg, "uri", None)
+    doc = ls.documents.get(str(uri)) if uri else None
+    if doc is not None:
+        ls.fixchecks.ensure(doc, doc.agent)  # check the agent's fixes before they are applied
+    return result
+
+
+@server.command(MEASURE)
+async def measure(ls: SeLspServer, *args: Any) -> Any:
+    protocol = ls.protocol
+    assert isinstance(protocol, SeLspProtocol)
+    msg_id = protocol.track_command()
+    try:
+        return await ls.measuring.run(args[0] if args else None, WORK_DONE_TOKEN.get())
     finally:
         protocol.command_tasks.pop(msg_id, None)
 
@@ -358,7 +431,10 @@ async def clear_cache(ls: SeLspServer, *args: Any) -> None:
 
 @server.command(SHOW_STATS)
 def show_stats(ls: SeLspServer, *args: Any) -> str:
-    return ls.agent.show_stats()
+    parts = [ls.agent.stats.describe(), ls.fixchecks.describe(), ls.measuring.describe()]
+    text = "\n".join(p for p in parts if p)
+    ls.notify_user(text, types.MessageType.Info)
+    return text
 
 
 @server.feature(types.CODE_ACTION_RESOLVE)
@@ -370,10 +446,13 @@ def code_action_resolve(ls: SeLspServer, action: types.CodeAction) -> types.Code
         doc,
         ls.encoding,
         ls.client_supports("workspace.workspace_edit.document_changes"),
+        verdict_of=ls.fixchecks.verdict_of(doc) if doc is not None else actions._no_verdict,
     )
 
 
 @server.feature(types.SHUTDOWN)
 async def on_shutdown(ls: SeLspServer, params: None) -> None:
     ls.analyzer.shutdown()
+    ls.fixchecks.shutdown()
+    ls.linting.shutdown()
     await ls.agent.shutdown()

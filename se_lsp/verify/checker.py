@@ -52,6 +52,9 @@ class Verifier:
     def cached(self, path: Path, language: str, text: str, original: str | None) -> Verdict | None:
         return self._verdicts.get(_key(language, str(path), text, original or ""))
 
+    def running(self, path: Path, language: str, text: str, original: str | None) -> bool:
+        return _key(language, str(path), text, original or "") in self._inflight
+
     async def verify(
         self,
         path: Path,

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from se_lsp.toolchain.process import run
-from se_lsp.verify import Status, Verifier
+from se_lsp.verify import Status
+from se_lsp.verify.checker import Verifier
 from se_lsp.verify.verdict import split_location
 from tests.toolchains.conftest import CPP_MAIN, GO_MAIN, RUST_LIB, snapshot, tool_or_skip
 

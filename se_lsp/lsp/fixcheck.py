@@ -1,0 +1,192 @@
+"""Compile checks of the fixes a document offers, run in the background for actions and hovers.
+
+An agent's fixes are checked as soon as they are placed (and again once typing pauses,
+since an edit changes the text they apply to); a built-in or linter fix when a code
+action request first touches it. No request ever waits for a check: a fix whose check
+is still running is offered as before, a fix that passed says so in its title, a fix
+that failed is not offered (and, if it was offered while its check ran, resolving it
+gives a disabled action quoting the compiler instead of an edit).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from se_lsp.core.findings import Finding
+from se_lsp.core.settings import Settings
+from se_lsp.lsp.documents import Document
+from se_lsp.verify import Status, Verdict
+
+if TYPE_CHECKING:
+    from se_lsp.verify.checker import Verifier
+
+log = logging.getLogger(__name__)
+
+# Seconds without an edit before an agent fix is checked again against the new text.
+SETTLE = 1.0
+
+PENDING = "pending"
+
+
+class Host(Protocol):
+    settings: Settings
+    root: Path | None
+
+
+@dataclass(frozen=True)
+class Target:
+    """One fix as the compiler would see it."""
+
+    path: Path
+    language: str
+    fixed: str
+    original: str
+
+
+def target(doc: Document, finding: Finding) -> Target | None:
+    """The document's text with `finding`'s fix applied, for a document saved on disk."""
+    from pygls.uris import to_fs_path
+
+    if finding.fix is None or doc.language is None:
+        return None
+    fs_path = to_fs_path(doc.uri)
+    if not fs_path:
+        return None
+    index = doc.index
+    a = index.offset(finding.fix.span.start)
+    b = index.offset(finding.fix.span.end)
+    fixed = doc.text[:a] + finding.fix.new_text + doc.text[b:]
+    return Target(Path(fs_path), doc.language, fixed, doc.text)
+
+
+class FixChecks:
+    def __init__(self, host: Host, verifier: Verifier | None = None) -> None:
+        self.host = host
+        self._verifier = verifier
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._settling: dict[str, asyncio.Task[None]] = {}
+        self.counts = {s: 0 for s in Status}
+
+    @property
+    def verifier(self) -> Verifier:
+        """Made on first use: the toolchain modules load only when a fix is checked."""
+        if self._verifier is None:
+            from se_lsp.verify.checker import Verifier
+
+            self._verifier = Verifier()
+        return self._verifier
+
+    @property
+    def enabled(self) -> bool:
+        return self.host.settings.editor.verify.enabled
+
+    def state(self, doc: Document, finding: Finding) -> Verdict | str | None:
+        """The verdict on this fix for the current text, PENDING, or None (not started)."""
+        if not self.enabled:
+            return None
+        t = target(doc, finding)
+        if t is None:
+            return None
+        found = self.verifier.cached(t.path, t.language, t.fixed, t.original)
+        if found is not None:
+            return found
+        if self.verifier.running(t.path, t.language, t.fixed, t.original):
+            return PENDING
+        return None
+
+    def verdict_of(self, doc: Document) -> Callable[[Finding], Verdict | None]:
+        """A lookup for the action builder: the finished verdict on a finding's fix, if any."""
+
+        def lookup(finding: Finding) -> Verdict | None:
+            state = self.state(doc, finding)
+            return state if isinstance(state, Verdict) else None
+
+        return lookup
+
+    def ensure(self, doc: Document, findings: Iterable[Finding]) -> None:
+        """Start checks of these findings' fixes that are neither known nor running."""
+        if not self.enabled:
+            return
+        for finding in findings:
+            t = target(doc, finding)
+            if t is None:
+                continue
+            if self.verifier.cached(t.path, t.language, t.fixed, t.original) is not None:
+                continue
+            if self.verifier.running(t.path, t.language, t.fixed, t.original):
+                continue
+            task = asyncio.get_running_loop().create_task(self._check(t))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def changed(self, doc: Document) -> None:
+        """The text changed: stop checks of the old text, check agent fixes once typing stops."""
+        from pygls.uris import to_fs_path
+
+        fs_path = to_fs_path(doc.uri)
+        if fs_path and self._verifier is not None:
+            self._verifier.cancel(Path(fs_path))
+        old = self._settling.pop(doc.uri, None)
+        if old is not None:
+            old.cancel()
+        if doc.agent and self.enabled:
+            task = asyncio.get_running_loop().create_task(self._settle(doc, doc.version))
+            self._settling[doc.uri] = task
+
+    def closed(self, uri: str) -> None:
+        from pygls.uris import to_fs_path
+
+        task = self._settling.pop(uri, None)
+        if task is not None:
+            task.cancel()
+        fs_path = to_fs_path(uri)
+        if fs_path and self._verifier is not None:
+            self._verifier.cancel(Path(fs_path))
+
+    async def _settle(self, doc: Document, version: int) -> None:
+        await asyncio.sleep(SETTLE)
+        if doc.version == version:
+            self.ensure(doc, doc.agent)
+
+    async def _check(self, t: Target) -> None:
+        timeout = self.host.settings.editor.verify.timeout_ms / 1000
+        try:
+            verdict = await self.verifier.verify(
+                t.path, t.language, t.fixed, self.host.root, original=t.original, timeout=timeout
+            )
+        except asyncio.CancelledError:
+            return
+        except Exception:  # a bug here must not take the server down; the fix stays unchecked
+            log.exception("compile check of a fix in %s failed", t.path)
+            return
+        self.counts[verdict.status] += 1
+
+    def describe(self) -> str:
+        n = sum(self.counts.values())
+        if n == 0:
+            return "Compile checks of fixes: none yet."
+        c = self.counts
+        return (
+            f"Compile checks of fixes: {n} ({c[Status.PASSED]} compile, {c[Status.FAILED]} do "
+            f"not and were withheld, {c[Status.UNCHECKED]} could not be checked)."
+        )
+
+    def shutdown(self) -> None:
+        for task in [*self._tasks, *self._settling.values()]:
+            task.cancel()
+        if self._verifier is not None:
+            self._verifier.cancel_all()
+
+
+def hover_line(state: Verdict | str | None) -> str:
+    """What the hover says about a fix's compile check."""
+    if state == PENDING:
+        return "**Compile check:** running…"
+    if isinstance(state, Verdict):
+        return state.markdown()
+    return ""

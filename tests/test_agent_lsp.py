@@ -530,8 +530,8 @@ async def test_secret_corpus_never_reaches_the_model(
     client: LanguageClient, fake: FakeModel
 ) -> None:
     """Every kind in the redaction corpus, planted in the selected code, is redacted."""
+    from tests.core.test_policy import SECRET_VALUES, SECRETS
     from tests.reliability_report import record
-    from tests.test_guard import SECRET_VALUES, SECRETS
 
     await start(client, fake)
     lines = []

@@ -26,8 +26,11 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from se_lsp.agent.session import AgentRunner
+from se_lsp.core.findings import BUILTIN_SOURCE, Finding
+from se_lsp.core.policy import Policy
 from se_lsp.core.settings import EditorSettings, Settings
-from se_lsp.lsp.documents import Document, DocumentStore
+from se_lsp.lsp.diagnostics import DiagnosticStore
+from se_lsp.lsp.documents import DocumentStore
 from tests.fakemodel import FakeModel, Script
 from tests.reliability_report import record
 
@@ -288,6 +291,8 @@ class Host:
 
     def __init__(self, base_url: str) -> None:
         self.documents = DocumentStore()
+        self.diagnostics = DiagnosticStore(self.documents, self._sent)
+        self.policy = Policy()
         self.root: Path | None = None
         self.messages: list[tuple[types.MessageType, str]] = []
         self.published: list[tuple[int, int]] = []  # (version, agent findings)
@@ -308,8 +313,13 @@ class Host:
     def encoding(self) -> str:
         return "utf-16"
 
-    def publish(self, doc: Document) -> None:
-        self.published.append((doc.version, len(doc.agent)))
+    def _sent(self, method: str, params: str) -> None:
+        p = json.loads(params)
+        agent = [d for d in p["diagnostics"] if d["source"] != BUILTIN_SOURCE]
+        self.published.append((p.get("version"), len(agent)))
+
+    def agent_findings(self) -> list[Finding]:
+        return self.diagnostics.findings(URI, besides=BUILTIN_SOURCE)
 
     def notify_user(self, message: str, level: types.MessageType) -> None:
         self.messages.append((level, message))
@@ -372,7 +382,7 @@ async def test_fault_ends_in_one_clear_outcome(case: Case, healthy: FakeModel) -
                 assert "error" not in result and result["findings"] == 0, result
                 assert errors == [], host.messages
                 message = f"no findings; dropped: {len(result.get('dropped', []))}"
-            assert doc.agent == [], "nothing from a failed or invalid reply is published"
+            assert host.agent_findings() == [], "nothing from a failed or bad reply is published"
             assert all(n == 0 for _, n in host.published)
             assert calls.count("begin") == 1 and calls.count("end") == 1
             assert calls[-1] == "end"
@@ -489,8 +499,8 @@ async def test_a_cut_stream_publishes_only_complete_valid_findings(healthy: Fake
         doc = host.documents.get(URI)
         assert doc is not None
         assert "error" in result and result["findings"] == 1, result
-        assert [f.title for f in doc.agent] == ["Reserve capacity"]
-        assert doc.agent[0].span.start.line == 2, "placed on the line its anchor names"
+        assert [f.title for f in host.agent_findings()] == ["Reserve capacity"]
+        assert host.agent_findings()[0].span.start.line == 2, "placed on the line its anchor names"
         errors = [m for lvl, m in host.messages if lvl == types.MessageType.Error]
         assert len(errors) == 1 and fake.base_url in errors[0]
         record(

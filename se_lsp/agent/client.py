@@ -9,17 +9,15 @@ names the endpoint; a stream that ends without `finish_reason == "stop"` is an e
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import os
-import socket
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
-from se_lsp.core.policy import redact
+from se_lsp.core.policy import PolicyError, host_of, is_loopback_literal, redact
+from se_lsp.core.policy import check_local_only as policy_check_local_only
 from se_lsp.core.settings import AgentSettings
 
 log = logging.getLogger(__name__)
@@ -84,40 +82,12 @@ def endpoint_from(settings: AgentSettings, env: Mapping[str, str] | None = None)
     )
 
 
-def _host(url: str) -> str:
-    return (urlsplit(url).hostname or "").strip("[]")
-
-
-def is_loopback_literal(url: str) -> bool:
-    host = _host(url)
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 async def check_local_only(url: str) -> None:
-    """Refuse, before any socket to it opens, an endpoint that resolves off this machine."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise AgentError(f"local-only mode: {url} is not an http(s) URL")
-    host = _host(url)
+    """Local-only mode's check (core/policy.py), as an AgentError for the runner."""
     try:
-        addresses = [ipaddress.ip_address(host)]
-    except ValueError:
-        loop = asyncio.get_running_loop()
-        try:
-            infos = await loop.getaddrinfo(host, parts.port or 80, type=socket.SOCK_STREAM)
-        except OSError as err:
-            raise AgentError(f"local-only mode: cannot resolve {host}: {err}") from err
-        addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
-    if not addresses or not all(a.is_loopback for a in addresses):
-        raise AgentError(
-            f"local-only mode (seLsp.agent.localOnly) refuses {url}: "
-            "it does not resolve to this machine (127.0.0.0/8 or ::1)"
-        )
+        await policy_check_local_only(url)
+    except PolicyError as err:
+        raise AgentError(str(err)) from None
 
 
 @dataclass
@@ -274,7 +244,7 @@ class ModelClient:
                 "stream": True,
                 "stream_options": {"include_usage": True},
             }
-            if "openai.com" in _host(ep.base_url) or "azure" in _host(ep.base_url):
+            if "openai.com" in host_of(ep.base_url) or "azure" in host_of(ep.base_url):
                 kwargs["max_completion_tokens"] = ep.max_output_tokens
             else:
                 kwargs["max_tokens"] = ep.max_output_tokens

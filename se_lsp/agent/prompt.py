@@ -13,19 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from se_lsp.core.findings import Finding
+from se_lsp.core.languages import ALL as ALL_LANGUAGES
 from se_lsp.core.languages import parser
 from se_lsp.core.policy import Excluder, redact
 from se_lsp.core.positions import LineIndex, Span
 
 PROMPT_VERSION = "1"
 
-LANGUAGE_NAMES = {"rust": "Rust", "cpp": "C++", "go": "Go"}
-
-FUNCTION_TYPES = {
-    "rust": ("function_item",),
-    "cpp": ("function_definition",),
-    "go": ("function_declaration", "method_declaration", "func_literal"),
-}
+LANGUAGE_NAMES = {lang.id: lang.name for lang in ALL_LANGUAGES}
+FUNCTION_TYPES = {lang.id: lang.function_types for lang in ALL_LANGUAGES}
 _BODY_FIELDS = ("body",)
 MAX_HEADER_CHARS = 400
 

@@ -26,7 +26,7 @@ from se_lsp.agent import CLEAR_CACHE, DISMISS, OPTIMIZE, SHOW_STATS
 from se_lsp.agent.cache import Entry, ReplyCache, cache_key
 from se_lsp.agent.client import AgentError, Endpoint, ModelClient, NotConfigured, endpoint_from
 from se_lsp.agent.definitions import AgentDef, load_agents
-from se_lsp.agent.prompt import PROMPT_VERSION, Prompt, PromptError, build_prompt, is_excluded
+from se_lsp.agent.prompt import PROMPT_VERSION, Prompt, PromptError, build_prompt
 from se_lsp.agent.reply import (
     ReplyFinding,
     StreamParser,
@@ -35,11 +35,13 @@ from se_lsp.agent.reply import (
     shift_lines,
     to_finding,
 )
-from se_lsp.core.findings import Finding
+from se_lsp.core.findings import BUILTIN_SOURCE, LINTER_SOURCES, Finding
 from se_lsp.core.languages import parser
+from se_lsp.core.policy import Policy
 from se_lsp.core.positions import LineIndex, Pos, Span
 from se_lsp.core.settings import Settings
 from se_lsp.lsp.convert import span_of
+from se_lsp.lsp.diagnostics import DiagnosticStore
 from se_lsp.lsp.documents import Document, DocumentStore
 
 log = logging.getLogger(__name__)
@@ -49,13 +51,13 @@ class Host(Protocol):
     """What the runner needs from the language server."""
 
     documents: DocumentStore
+    diagnostics: DiagnosticStore
     settings: Settings
+    policy: Policy
     root: Path | None
 
     @property
     def encoding(self) -> str: ...
-
-    def publish(self, doc: Document) -> None: ...
 
     def notify_user(self, message: str, level: types.MessageType) -> None: ...
 
@@ -124,9 +126,7 @@ class AgentRunner:
         from pygls.uris import to_fs_path
 
         fs_path = to_fs_path(doc.uri)
-        return is_excluded(
-            Path(fs_path) if fs_path else None, self.host.root, self.host.settings.exclude
-        )
+        return self.host.policy.never_sent(Path(fs_path) if fs_path else None)
 
     def actions(
         self, doc: Document, rng: types.Range, span: Span, *, disabled_support: bool = True
@@ -167,8 +167,8 @@ class AgentRunner:
     def finding_actions(self, doc: Document, span: Span) -> list[types.CodeAction]:
         """Re-run and Dismiss for agent findings under the cursor."""
         out = []
-        for f in doc.agent:
-            if not f.span.overlaps(span):
+        for f in self.host.diagnostics.touching(doc.uri, span):
+            if f.source == BUILTIN_SOURCE:
                 continue
             run = f.extra.get("run_range")
             if run and f.extra.get("agent"):
@@ -204,15 +204,16 @@ class AgentRunner:
     def dismiss(self, arg: Any) -> bool:
         if not isinstance(arg, dict):
             return False
-        doc = self.host.documents.get(str(arg.get("uri", "")))
-        if doc is None:
+        uri = str(arg.get("uri", ""))
+        if self.host.documents.get(uri) is None:
             return False
-        before = len(doc.agent)
-        doc.agent = [f for f in doc.agent if f.key != arg.get("key")]
-        if len(doc.agent) != before:
-            self.host.publish(doc)
-            return True
-        return False
+        store = self.host.diagnostics
+        finding = store.find(uri, str(arg.get("key", "")))
+        if finding is None or finding.source == BUILTIN_SOURCE:
+            return False
+        store.remove(uri, finding.key)
+        store.publish(uri)
+        return True
 
     async def clear_cache(self) -> None:
         await self.cache.clear()
@@ -293,7 +294,11 @@ class AgentRunner:
             snapshot.text,
             doc.language,
             span,
-            hints=doc.local_findings(),  # built-in and linter findings
+            hints=[  # the built-in rules' findings and the linters' (on the last save)
+                f
+                for f in host.diagnostics.touching(doc.uri, span)
+                if f.source == BUILTIN_SOURCE or f.source in LINTER_SOURCES
+            ],
             max_lines=limits.max_selection_lines,
             max_bytes=limits.max_selection_bytes,
             index=snapshot.index,
@@ -384,12 +389,13 @@ class AgentRunner:
             if placed is None:
                 outcome.dropped.append("the code changed while the agent was working")
                 return
+            store = self.host.diagnostics
             if not cleared:
-                _clear_range(doc, agent.name, run_lines)
+                store.clear_lines(doc.uri, agent.name, run_lines.start.line, run_lines.end.line)
                 cleared = True
-            doc.agent = [g for g in doc.agent if g.key != placed.key] + [placed]
+            store.add(doc.uri, agent.name, placed)
             outcome.findings.append(placed)
-            self.host.publish(doc)
+            store.publish(doc.uri)
             progress.report(f"{len(outcome.findings)} found")
 
         key = cache_key(
@@ -455,17 +461,14 @@ class AgentRunner:
     ) -> None:
         from se_lsp.agent.reply import LIMITS, clean_text
 
+        store = self.host.diagnostics
         if not cleared:
-            _clear_range(doc, agent.name, run_lines)
+            store.clear_lines(doc.uri, agent.name, run_lines.start.line, run_lines.end.line)
         text = clean_text(summary or "", LIMITS["summary"])
-        doc.summaries = [
-            s for s in doc.summaries if not (s[2] == agent.name and s[0].overlaps(run_lines))
-        ]
-        if text:
-            end = Pos(run_lines.end.line, len(doc.index.line(run_lines.end.line)))
-            doc.summaries.append((Span(run_lines.start, end), text, agent.name))
-            outcome.summary = text
-        self.host.publish(doc)
+        end = Pos(run_lines.end.line, len(doc.index.line(run_lines.end.line)))
+        store.set_summary(doc.uri, agent.name, Span(run_lines.start, end), text)
+        outcome.summary = text
+        store.publish(doc.uri)
 
     def _get_semaphore(self) -> asyncio.Semaphore:
         size = self.host.settings.editor.agent.max_concurrent
@@ -489,19 +492,6 @@ def _parses(language: str, text: str) -> bool:
 def _cancelling() -> bool:
     task = asyncio.current_task()
     return bool(task is not None and task.cancelling())
-
-
-def _clear_range(doc: Document, source: str, lines: Span) -> None:
-    """Drop this agent's earlier findings on the lines just analysed again."""
-    doc.agent = [
-        f
-        for f in doc.agent
-        if not (
-            f.source == source
-            and lines.start.line <= f.span.start.line
-            and f.span.end.line <= lines.end.line
-        )
-    ]
 
 
 def _place(doc: Document, f: Finding, snapshot: LineIndex, snapshot_version: int) -> Finding | None:

@@ -1,22 +1,28 @@
-"""What may be read and sent: exclusion globs (gitignore syntax) for files.
+"""May this code leave the process? Exclusions, secret redaction and local-only mode.
 
-Redaction of secrets and the local-only endpoint policy live here too as the
-agent grows; everything that decides whether user code may leave the process
-is in this one module so it can be reviewed in one place.
+Everything that decides whether user code is read into a prompt or sent anywhere
+is in this one module so it can be reviewed in one place. The server builds one
+`Policy` per settings change (reading `.se-lspignore` once), not per request.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import ipaddress
 import math
 import re
+import socket
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     import pathspec
+
+    from se_lsp.core.settings import Settings
 
 
 # Files that hold secrets by convention: never analysed by the agent, never read into a prompt.
@@ -45,8 +51,6 @@ class Excluder:
     def __init__(self, root: Path | None, patterns: Iterable[str] = (), *, secrets: bool = False):
         self.root = root
         lines = list(patterns)
-        if secrets:
-            lines = [*DEFAULT_SECRET_GLOBS, *lines]
         self.problems: list[str] = []
         if root is not None:
             ignore = root / IGNORE_FILE
@@ -55,8 +59,19 @@ class Excluder:
                     lines.extend(ignore.read_text(encoding="utf-8").splitlines())
                 except (OSError, UnicodeDecodeError) as err:
                     self.problems.append(f"{ignore}: cannot be read ({err})")
-        self.patterns = lines
+        self._user_patterns = lines
+        self.patterns = [*DEFAULT_SECRET_GLOBS, *lines] if secrets else lines
         self._spec: pathspec.GitIgnoreSpec | None = None  # compiled on first use
+
+    def with_secret_files(self) -> Excluder:
+        """The same exclusions plus the files that hold secrets by convention (no re-read)."""
+        other = Excluder.__new__(Excluder)
+        other.root = self.root
+        other.problems = list(self.problems)
+        other._user_patterns = self._user_patterns
+        other.patterns = [*DEFAULT_SECRET_GLOBS, *self._user_patterns]
+        other._spec = None
+        return other
 
     def relative(self, path: Path) -> str | None:
         if self.root is None:
@@ -204,3 +219,97 @@ def redact(text: str) -> Redaction:
 def contains_placeholder(text: str) -> bool:
     """True when text (e.g. a model's replacement) carries a redaction placeholder."""
     return PLACEHOLDER_PREFIX in text
+
+
+# -- local-only mode ------------------------------------------------------------------
+
+
+class PolicyError(Exception):
+    """The policy refuses to send code there; the message says why, for the user."""
+
+
+def host_of(url: str) -> str:
+    """The host name or address of a URL, without IPv6 brackets."""
+    return (urlsplit(url).hostname or "").strip("[]")
+
+
+def is_loopback_literal(url: str) -> bool:
+    """True when the URL names this machine without asking DNS (localhost, 127/8, ::1)."""
+    host = host_of(url)
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+async def check_local_only(url: str) -> None:
+    """Refuse, before any socket to it opens, an endpoint that resolves off this machine."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise PolicyError(f"local-only mode: {url} is not an http(s) URL")
+    host = host_of(url)
+    try:
+        addresses = [ipaddress.ip_address(host)]
+    except ValueError:
+        loop = asyncio.get_running_loop()
+        try:
+            infos = await loop.getaddrinfo(host, parts.port or 80, type=socket.SOCK_STREAM)
+        except OSError as err:
+            raise PolicyError(f"local-only mode: cannot resolve {host}: {err}") from err
+        addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+    if not addresses or not all(a.is_loopback for a in addresses):
+        raise PolicyError(
+            f"local-only mode (seLsp.agent.localOnly) refuses {url}: "
+            "it does not resolve to this machine (127.0.0.0/8 or ::1)"
+        )
+
+
+# -- the policy of one settings generation ----------------------------------------------
+
+
+@dataclass
+class Policy:
+    """What may be analysed, read into a prompt and sent, under one set of settings."""
+
+    root: Path | None = None
+    analysis: Excluder = field(default_factory=lambda: Excluder(None))
+    outbound: Excluder = field(default_factory=lambda: Excluder(None, secrets=True))
+    local_only: bool = False
+
+    @classmethod
+    def build(cls, settings: Settings, root: Path | None) -> Policy:
+        """Read the exclusions (and `.se-lspignore`) once for these settings."""
+        analysis = Excluder(root, settings.exclude)
+        return cls(
+            root=root,
+            analysis=analysis,
+            outbound=analysis.with_secret_files(),
+            local_only=settings.editor.agent.local_only,
+        )
+
+    @property
+    def problems(self) -> list[str]:
+        return self.analysis.problems
+
+    def excluded(self, path: Path | None) -> str | None:
+        """The pattern that keeps the built-in analyzer off `path`, or None."""
+        if path is None or not self.analysis.patterns:
+            return None
+        return self.analysis.excluded(path)
+
+    def never_sent(self, path: Path | None) -> str | None:
+        """The pattern that keeps `path` out of every prompt (secret files always), or None."""
+        if path is None:
+            return None
+        return self.outbound.excluded(path)
+
+    @staticmethod
+    def redact(text: str) -> Redaction:
+        return redact(text)
+
+    async def check_endpoint(self, url: str) -> None:
+        """Raise PolicyError when local-only mode forbids sending code to `url`."""
+        if self.local_only:
+            await check_local_only(url)

@@ -23,7 +23,7 @@ from se_lsp.verify import Status, Verdict
 VerdictOf = Callable[[Finding], Verdict | None]
 
 
-def _no_verdict(finding: Finding) -> Verdict | None:
+def no_verdict(finding: Finding) -> Verdict | None:
     return None
 
 
@@ -49,29 +49,31 @@ def _still_valid(doc: Document, finding: Finding) -> bool:
     return True
 
 
+def context_keys(context_diagnostics: list[types.Diagnostic], uri: str) -> set[str]:
+    """The finding keys of the diagnostics the client sent with a codeAction request."""
+    return {
+        str(d.data.get("key"))
+        for d in context_diagnostics
+        if isinstance(d.data, dict) and d.data.get("uri") == uri
+    }
+
+
 def actions_for(
     doc: Document,
-    span: Span,
+    findings: list[Finding],
     context_diagnostics: list[types.Diagnostic],
     encoding: str,
     *,
     resolve_support: bool,
     document_changes: bool,
-    verdict_of: VerdictOf = _no_verdict,
+    verdict_of: VerdictOf = no_verdict,
 ) -> list[types.CodeAction]:
-    """Quick fixes and suppressions for findings that touch `span`.
+    """Quick fixes and suppressions for `findings` (those at the request's range).
 
     A fix the compiler rejected is not offered; one it accepted says so in its title.
     """
-    keys = {
-        d.data.get("key")
-        for d in context_diagnostics
-        if isinstance(d.data, dict) and d.data.get("uri") == doc.uri
-    }
     out: list[types.CodeAction] = []
-    for finding in doc.findings:
-        if finding.key not in keys and not finding.span.overlaps(span):
-            continue
+    for finding in findings:
         if not _still_valid(doc, finding):
             continue
         diag = [
@@ -114,16 +116,17 @@ def _fix_title(finding: Finding) -> str:
 def resolve(
     action: types.CodeAction,
     doc: Document | None,
+    finding: Finding | None,
     encoding: str,
     document_changes: bool,
-    verdict_of: VerdictOf = _no_verdict,
+    verdict_of: VerdictOf = no_verdict,
 ) -> types.CodeAction:
-    """Fill in the edit of an action offered earlier, if it still applies (and compiles)."""
+    """Fill in the edit of an action offered earlier (for `finding`), if it still applies
+    (and, when its compile check has finished, compiles)."""
     data = action.data if isinstance(action.data, dict) else {}
     if doc is None:
         action.disabled = types.CodeActionDisabled(reason="The document is no longer open.")
         return action
-    finding = doc.find(str(data.get("key", "")))
     if finding is None or not _still_valid(doc, finding):
         action.disabled = types.CodeActionDisabled(
             reason="The code changed since this finding was made; wait for the new analysis."

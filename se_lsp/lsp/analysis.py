@@ -16,11 +16,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from se_lsp.core.policy import Excluder
+from se_lsp.core.findings import BUILTIN_SOURCE
+from se_lsp.core.policy import Policy
 from se_lsp.core.positions import LineIndex
 from se_lsp.core.settings import Settings
-from se_lsp.lsp.convert import diagnostics_json_text
+from se_lsp.lsp.diagnostics import DiagnosticStore, Rendered
 from se_lsp.lsp.documents import Document
+from se_lsp.lsp.render import render, rule_href
 from se_lsp.rules import Analysis
 from se_lsp.rules.batch import run_rules
 
@@ -75,7 +77,7 @@ def _analyse_and_render(
 
     index = index or LineIndex(text)
     result = state.run(text, language, settings, index, exact, to_fs_path(uri))
-    return result, diagnostics_json_text(result.findings, index, encoding, uri), index
+    return result, render(result.findings, index, encoding, uri, rule_href), index
 
 
 class Analyzer:
@@ -83,34 +85,27 @@ class Analyzer:
 
     def __init__(
         self,
-        publish: Callable[[Document], None],
+        store: DiagnosticStore,
         workers: int = 2,
         encoding: Callable[[], str] = lambda: "utf-16",
     ) -> None:
-        self._publish = publish
+        self._store = store
         self._encoding = encoding
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="se-lsp-rules")
         self._pending: dict[str, asyncio.Task[None]] = {}
         self.settings = Settings()
-        self.root: Path | None = None
-        self._excluder: Excluder | None = None
+        self.policy = Policy()
         # Syntax trees of the documents edited most recently, for incremental re-parsing.
         # Trees are the bulk of the server's memory (~0.65 MB per 1,000 lines, measured), so the
         # others are parsed afresh when they change again.
         self._states: OrderedDict[str, _State] = OrderedDict()
 
-    def configure(self, settings: Settings, root: Path | None) -> None:
+    def configure(self, settings: Settings, policy: Policy) -> None:
         self.settings = settings
-        self.root = root
-        self._excluder = Excluder(root, settings.exclude)
+        self.policy = policy
 
     def excluded(self, doc: Document) -> str | None:
-        from pygls.uris import to_fs_path
-
-        if self._excluder is None or not self._excluder.patterns:
-            return None
-        path = to_fs_path(doc.uri)
-        return self._excluder.excluded(Path(path)) if path else None
+        return self.policy.excluded(path_of(doc.uri))
 
     def schedule(self, doc: Document, delay: float = 0.0, *, typing: bool = False) -> None:
         """Analyse `doc` after `delay` seconds, replacing any analysis already waiting.
@@ -147,10 +142,16 @@ class Analyzer:
         if language is None:
             return
         if self.excluded(doc) is not None or not self.settings.language_enabled(language):
-            doc.builtin = []
-            self._publish(doc)
+            self._nothing(doc)
             return
-        exact = await self._analyse(doc, language, exact=not typing)
+        try:
+            exact = await self._analyse(doc, language, exact=not typing)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("the built-in analysis of %s failed", doc.uri)
+            self._nothing(doc)
+            return
         if exact is None or exact:
             return
         # A new edit cancels this task, so the exact pass runs only once typing pauses.
@@ -184,12 +185,31 @@ class Analyzer:
         if doc.version != version or doc.text is not text:
             return None  # a newer analysis is already scheduled for the new text
         doc.adopt_index(built)
-        doc.builtin = result.findings
-        doc.rendered = (result.findings, encoding, rendered)
-        self._publish(doc)
+        self._store.replace(
+            doc.uri,
+            BUILTIN_SOURCE,
+            result.findings,
+            version=version,
+            follows_edits=False,
+            rendered=Rendered(rendered, encoding, version),
+        )
+        self._store.publish(doc.uri)
         return result.exact
+
+    def _nothing(self, doc: Document) -> None:
+        """No built-in findings for this version of `doc` (excluded, disabled or failed)."""
+        self._store.replace(doc.uri, BUILTIN_SOURCE, [], version=doc.version, follows_edits=False)
+        self._store.publish(doc.uri)
 
     def shutdown(self) -> None:
         for task in self._pending.values():
             task.cancel()
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def path_of(uri: str) -> Path | None:
+    """The file system path of a file: URI (None for other schemes)."""
+    from pygls.uris import to_fs_path
+
+    path = to_fs_path(uri)
+    return Path(path) if path else None

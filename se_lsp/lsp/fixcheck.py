@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from se_lsp.core.findings import Finding
+from se_lsp.core.findings import BUILTIN_SOURCE, LINTER_SOURCES, Finding
 from se_lsp.core.settings import Settings
-from se_lsp.lsp.documents import Document
+from se_lsp.lsp.diagnostics import DiagnosticStore
+from se_lsp.lsp.documents import Document, DocumentStore
 from se_lsp.verify import Status, Verdict
 
 if TYPE_CHECKING:
@@ -34,8 +35,19 @@ PENDING = "pending"
 
 
 class Host(Protocol):
+    documents: DocumentStore
+    diagnostics: DiagnosticStore
     settings: Settings
     root: Path | None
+
+
+def agent_findings(store: DiagnosticStore, uri: str) -> list[Finding]:
+    """The findings of the document's agent sources (not the built-in rules, not a linter)."""
+    return [
+        f
+        for f in store.findings(uri)
+        if f.source != BUILTIN_SOURCE and f.source not in LINTER_SOURCES
+    ]
 
 
 @dataclass(frozen=True)
@@ -134,9 +146,16 @@ class FixChecks:
         old = self._settling.pop(doc.uri, None)
         if old is not None:
             old.cancel()
-        if doc.agent and self.enabled:
+        if self.enabled and agent_findings(self.host.diagnostics, doc.uri):
             task = asyncio.get_running_loop().create_task(self._settle(doc, doc.version))
             self._settling[doc.uri] = task
+
+    def agent_done(self, arg: object) -> None:
+        """A review ended (the optimize command's argument): check its fixes now."""
+        uri = arg.get("uri") if isinstance(arg, dict) else getattr(arg, "uri", None)
+        doc = self.host.documents.get(str(uri)) if uri else None
+        if doc is not None:
+            self.ensure(doc, agent_findings(self.host.diagnostics, doc.uri))
 
     def closed(self, uri: str) -> None:
         from pygls.uris import to_fs_path
@@ -151,7 +170,7 @@ class FixChecks:
     async def _settle(self, doc: Document, version: int) -> None:
         await asyncio.sleep(SETTLE)
         if doc.version == version:
-            self.ensure(doc, doc.agent)
+            self.ensure(doc, agent_findings(self.host.diagnostics, doc.uri))
 
     async def _check(self, t: Target) -> None:
         timeout = self.host.settings.editor.verify.timeout_ms / 1000

@@ -17,7 +17,9 @@ from typing import Protocol
 
 from lsprotocol import types
 
+from se_lsp.core.findings import LINTER_SOURCES, Finding
 from se_lsp.core.settings import Settings
+from se_lsp.lsp.diagnostics import DiagnosticStore, Folding
 from se_lsp.lsp.documents import Document, DocumentStore
 
 log = logging.getLogger(__name__)
@@ -25,12 +27,35 @@ log = logging.getLogger(__name__)
 
 class Host(Protocol):
     documents: DocumentStore
+    diagnostics: DiagnosticStore
     settings: Settings
     root: Path | None
 
-    def publish(self, doc: Document) -> None: ...
-
     def notify_user(self, message: str, level: types.MessageType) -> None: ...
+
+
+def _same(built_in: Finding, linted: Finding) -> bool:
+    from se_lsp.linters.findings import MIRROR
+    from se_lsp.linters.merge import same_check
+
+    b, lf = built_in.span, linted.span
+    return same_check(
+        built_in.code,
+        (b.start.line, b.end.line),
+        linted.extra.get(MIRROR, ""),
+        (lf.start.line, lf.end.line),
+    )
+
+
+def _combine(built_in: Finding, linted: Finding) -> Finding:
+    from se_lsp.linters.merge import combine
+
+    return combine(built_in, linted)
+
+
+# How the diagnostics store shows a built-in finding and the linter check it mirrors on
+# the same lines: once, as the built-in finding naming both (the rules load on first use).
+FOLDING = Folding(LINTER_SOURCES, _same, _combine)
 
 
 class Linting:
@@ -81,8 +106,15 @@ class Linting:
                 continue
             if not await asyncio.to_thread(_same_as_disk, other, fs_path):
                 continue  # edited since it was saved: the linter's positions would not fit
-            other.linted = outcome.findings.get(Path(fs_path).resolve(), [])
-            self.host.publish(other)
+            found = outcome.findings.get(Path(fs_path).resolve(), [])
+            store = self.host.diagnostics
+            here = Path(fs_path)
+            for tool in {r.tool for r in outcome.runs if r.covers(here)} & LINTER_SOURCES:
+                # Each tool is a source of its own; its findings follow edits until the
+                # next save brings new ones.
+                mine: list[Finding] = [f for f in found if f.source == tool]
+                store.replace(other.uri, tool, mine, version=other.version, follows_edits=True)
+            store.publish(other.uri)
 
     def closed(self, uri: str) -> None:
         task = self._running.pop(uri, None)

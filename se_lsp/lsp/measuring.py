@@ -24,7 +24,9 @@ from lsprotocol import types
 from se_lsp.core.findings import Finding
 from se_lsp.core.positions import Span
 from se_lsp.core.settings import Settings
+from se_lsp.lsp.diagnostics import DiagnosticStore
 from se_lsp.lsp.documents import Document, DocumentStore
+from se_lsp.lsp.fixcheck import agent_findings
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,7 @@ _tokens = itertools.count(1)
 
 class Host(Protocol):
     documents: DocumentStore
+    diagnostics: DiagnosticStore
     settings: Settings
     root: Path | None
 
@@ -76,7 +79,7 @@ class Measuring:
         if not settings.measure.enabled or not settings.agent.enable:
             return []
         out = []
-        for f in doc.agent:
+        for f in agent_findings(self.host.diagnostics, doc.uri):
             if f.fix is None or not f.span.overlaps(span):
                 continue
             out.append(
@@ -108,7 +111,9 @@ class Measuring:
         if not isinstance(arg, dict):
             arg = _plain(arg)
         doc = host.documents.get(str(arg.get("uri", ""))) if isinstance(arg, dict) else None
-        finding = doc.find(str(arg.get("key", ""))) if doc is not None else None
+        finding = (
+            host.diagnostics.find(doc.uri, str(arg.get("key", ""))) if doc is not None else None
+        )
         if doc is None or finding is None or finding.fix is None or doc.language is None:
             return self._fail(
                 "the finding to measure is gone (the code changed); run the review again"

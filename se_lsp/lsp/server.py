@@ -18,15 +18,18 @@ from pygls.uris import to_fs_path
 
 from se_lsp import __version__
 from se_lsp.agent import CLEAR_CACHE, DISMISS, OPTIMIZE, SHOW_STATS
-from se_lsp.core.findings import hover_markdown
+from se_lsp.core.findings import BUILTIN_SOURCE, LINTER_SOURCES, hover_markdown
+from se_lsp.core.policy import Policy
 from se_lsp.core.settings import Settings, resolve
 from se_lsp.lsp import actions
 from se_lsp.lsp.analysis import Analyzer
-from se_lsp.lsp.convert import diagnostics_json_text, pos_of, span_of
+from se_lsp.lsp.convert import pos_of, span_of
+from se_lsp.lsp.diagnostics import DiagnosticStore
 from se_lsp.lsp.documents import Document, DocumentStore
 from se_lsp.lsp.fixcheck import FixChecks, hover_line
-from se_lsp.lsp.linting import Linting
+from se_lsp.lsp.linting import FOLDING, Linting
 from se_lsp.lsp.measuring import MEASURE, Measuring
+from se_lsp.lsp.render import rule_href
 
 if TYPE_CHECKING:
     from se_lsp.agent.session import AgentRunner
@@ -92,7 +95,10 @@ class SeLspProtocol(LanguageServerProtocol):
 
     @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
     def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Any:
-        self._server.documents.change(params, self._server.encoding)
+        changed = self._server.documents.change(params, self._server.encoding)
+        if changed is not None:
+            doc, edits = changed
+            self._server.diagnostics.edited(doc.uri, edits, doc.version)
         if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
             yield handler, (params,), None
 
@@ -126,8 +132,16 @@ class SeLspServer(LanguageServer):
             protocol_cls=SeLspProtocol,
         )
         self.documents = DocumentStore()
-        self.analyzer = Analyzer(self.publish, encoding=lambda: self.encoding)
+        self.diagnostics = DiagnosticStore(
+            self.documents,
+            self._send_json,
+            encoding=lambda: self.encoding,
+            href=rule_href,
+            folding=FOLDING,
+        )
+        self.analyzer = Analyzer(self.diagnostics, encoding=lambda: self.encoding)
         self.settings = Settings()
+        self.policy = Policy()
         self.root: Path | None = None
         self.init_options: Any = None
         self._agent: AgentRunner | None = None
@@ -163,9 +177,10 @@ class SeLspServer(LanguageServer):
 
     def apply_settings(self, raw: Any) -> None:
         self.settings = resolve(raw, self.root)
-        self.analyzer.configure(self.settings, self.root)
+        self.policy = Policy.build(self.settings, self.root)
+        self.analyzer.configure(self.settings, self.policy)
         logging.getLogger().setLevel(self.settings.editor.log_level.upper())
-        for problem in self.settings.problems:
+        for problem in [*self.settings.problems, *self.policy.problems]:
             self.window_show_message(
                 types.ShowMessageParams(
                     type=types.MessageType.Warning, message=f"se-lsp: {problem}"
@@ -204,32 +219,10 @@ class SeLspServer(LanguageServer):
             return False
         return bool(result is not None and result.success)
 
-    def publish(self, doc: Document) -> None:
-        """Send the document's current findings (built-in and agent) with its version."""
-        if self.documents.get(doc.uri) is not doc:
-            return
-        enc = self.encoding
-        index = doc.index
-        rendered = doc.rendered
-        if doc.linted:  # built-in and linter findings merged: rendered here (few linted)
-            builtin = diagnostics_json_text(doc.local_findings(), index, enc, doc.uri)
-        elif rendered is not None and rendered[0] is doc.builtin and rendered[1] == enc:
-            builtin = rendered[2]  # made on the analysis thread
-        else:
-            builtin = diagnostics_json_text(doc.builtin, index, enc, doc.uri)
-        agent = diagnostics_json_text(doc.agent, index, enc, doc.uri) if doc.agent else "[]"
-        if builtin == "[]":
-            diagnostics = agent
-        elif agent == "[]":
-            diagnostics = builtin
-        else:
-            diagnostics = builtin[:-1] + ", " + agent[1:]
-        # Sent as plain JSON text: see convert.diagnostic_json for why.
-        params = f'{{"uri": {json.dumps(doc.uri)}, "version": {doc.version}, '
-        params += f'"diagnostics": {diagnostics}}}'
+    def _send_json(self, method: str, params: str) -> None:
         protocol = self.protocol
         assert isinstance(protocol, SeLspProtocol)
-        protocol.notify_json_text(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, params)
+        protocol.notify_json_text(method, params)
 
     def analyze_soon(self, doc: Document | None, delay: float = 0.0, typing: bool = False) -> None:
         if doc is not None:
@@ -300,11 +293,13 @@ def did_open(ls: SeLspServer, params: types.DidOpenTextDocumentParams) -> None:
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
 def did_change(ls: SeLspServer, params: types.DidChangeTextDocumentParams) -> None:
     doc = ls.documents.get(params.text_document.uri)
-    if doc is not None and (doc.agent or doc.linted):
-        ls.publish(doc)  # agent and linter findings moved with the edit: show them there
+    ls.analyze_soon(doc, ls.settings.editor.builtin.debounce_ms / 1000, typing=True)
     if doc is not None:
         ls.fixchecks.changed(doc)
-    ls.analyze_soon(doc, ls.settings.editor.builtin.debounce_ms / 1000, typing=True)
+    if doc is not None and ls.diagnostics.sources(doc.uri):
+        # Agent findings moved with the edit: shown where they are now, unless a built-in
+        # analysis of this version is on its way (which publishes both).
+        ls.diagnostics.publish(doc.uri)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
@@ -320,9 +315,7 @@ def did_close(ls: SeLspServer, params: types.DidCloseTextDocumentParams) -> None
     ls.analyzer.cancel(params.text_document.uri)
     ls.fixchecks.closed(params.text_document.uri)
     ls.linting.closed(params.text_document.uri)
-    ls.text_document_publish_diagnostics(
-        types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
-    )
+    ls.diagnostics.forget(params.text_document.uri)
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
@@ -332,20 +325,21 @@ def hover(ls: SeLspServer, params: types.HoverParams) -> types.Hover | None:
         return None
     pos = pos_of(doc.index, params.position, ls.encoding)
     parts = []
-    found = doc.findings_at(pos)
+    found = ls.diagnostics.at(doc.uri, pos)
     ls.fixchecks.ensure(doc, found)  # someone is looking at these fixes: check them
     for f in found:
         text = hover_markdown(f)
-        if f in doc.agent and f.fix is not None:
+        agent = f.source != BUILTIN_SOURCE and f.source not in LINTER_SOURCES
+        if agent and f.fix is not None:
             from se_lsp.agent.reply import replacement_markdown
 
             text += "\n\n" + replacement_markdown(f, doc.language or "")
         if f.fix is not None and (check := hover_line(ls.fixchecks.state(doc, f))):
             text += "\n\n" + check
-        if f in doc.agent and (measured := ls.measuring.hover(doc, f)):
+        if agent and (measured := ls.measuring.hover(doc, f)):
             text += "\n\n" + measured
         parts.append(text)
-    parts += [text for span, text, _ in doc.summaries if span.contains(pos)]
+    parts += ls.diagnostics.summaries_at(doc.uri, pos)
     if not parts:
         return None
     return types.Hover(
@@ -367,11 +361,14 @@ def code_action(ls: SeLspServer, params: types.CodeActionParams) -> list[types.C
     if doc is None or doc.language is None:
         return None
     span = span_of(doc.index, params.range, ls.encoding)
-    ls.fixchecks.ensure(doc, [f for f in doc.findings if f.fix and f.span.overlaps(span)])
+    context = list(params.context.diagnostics)
+    keys = actions.context_keys(context, doc.uri)
+    touching = ls.diagnostics.touching(doc.uri, span, keys)
+    ls.fixchecks.ensure(doc, touching)  # checked in the background; no request waits for it
     out = actions.actions_for(
         doc,
-        span,
-        list(params.context.diagnostics),
+        touching,
+        context,
         ls.encoding,
         resolve_support=ls.client_supports("text_document.code_action.resolve_support"),
         document_changes=ls.client_supports("workspace.workspace_edit.document_changes"),
@@ -400,11 +397,7 @@ async def optimize(ls: SeLspServer, *args: Any) -> Any:
         result = await ls.agent.optimize(args[0] if args else None, WORK_DONE_TOKEN.get())
     finally:
         protocol.command_tasks.pop(msg_id, None)
-    arg = args[0] if args else None
-    uri = arg.get("uri") if isinstance(arg, dict) else getattr(arg, "uri", None)
-    doc = ls.documents.get(str(uri)) if uri else None
-    if doc is not None:
-        ls.fixchecks.ensure(doc, doc.agent)  # check the agent's fixes before they are applied
+    ls.fixchecks.agent_done(args[0] if args else None)  # check its fixes before they are applied
     return result
 
 
@@ -440,13 +433,16 @@ def show_stats(ls: SeLspServer, *args: Any) -> str:
 @server.feature(types.CODE_ACTION_RESOLVE)
 def code_action_resolve(ls: SeLspServer, action: types.CodeAction) -> types.CodeAction:
     data = action.data if isinstance(action.data, dict) else {}
-    doc = ls.documents.get(str(data.get("uri", "")))
+    uri = str(data.get("uri", ""))
+    doc = ls.documents.get(uri)
+    finding = ls.diagnostics.find(uri, str(data.get("key", ""))) if doc is not None else None
     return actions.resolve(
         action,
         doc,
+        finding,
         ls.encoding,
         ls.client_supports("workspace.workspace_edit.document_changes"),
-        verdict_of=ls.fixchecks.verdict_of(doc) if doc is not None else actions._no_verdict,
+        verdict_of=ls.fixchecks.verdict_of(doc) if doc is not None else actions.no_verdict,
     )
 
 

@@ -238,6 +238,13 @@ def test_check_says_once_when_a_linter_is_missing(tmp_path: Path) -> None:
     assert done.stderr.count("clang-tidy: not found on PATH") == 1
 
 
+def test_the_finding_sources_are_the_tools() -> None:
+    """The store folds these sources into the built-in one; they must be the tools' names."""
+    from se_lsp.core.findings import LINTER_SOURCES
+
+    assert set(TOOLS) == LINTER_SOURCES
+
+
 @pytest.mark.parametrize("tool", sorted(TOOLS))
 def test_default_checks_include_every_mirrored_check(tool: str) -> None:
     """A built-in rule that mirrors a check can only meet it if the check runs."""

@@ -87,3 +87,35 @@ def test_excluder_defaults_and_ignore_file(tmp_path: Path):
     assert ex.excluded(tmp_path / "src" / "main.rs") is None
     plain = Excluder(tmp_path, [])
     assert plain.excluded(tmp_path / ".env") is None
+
+
+def test_policy_is_built_once_per_settings(tmp_path: Path):
+    from se_lsp.core.policy import Policy
+    from se_lsp.core.settings import EditorSettings, Settings
+
+    (tmp_path / ".se-lspignore").write_text("generated/\n")
+    settings = Settings(editor=EditorSettings.model_validate({"exclude": ["vendor/**"]}))
+    policy = Policy.build(settings, tmp_path)
+    # The ignore file is read when the policy is built, not on every question.
+    (tmp_path / ".se-lspignore").write_text("other/\n")
+    assert policy.excluded(tmp_path / "generated" / "a.rs") == "generated/"
+    assert policy.excluded(tmp_path / "vendor" / "x" / "b.go") == "vendor/**"
+    assert policy.excluded(tmp_path / "other" / "a.rs") is None
+    # Secret files are never sent, though the analyzer has no reason to skip them.
+    assert policy.excluded(tmp_path / ".env") is None
+    assert policy.never_sent(tmp_path / ".env") == ".env"
+    assert policy.never_sent(tmp_path / "generated" / "a.rs") == "generated/"
+    assert policy.never_sent(tmp_path / "src" / "a.rs") is None
+    assert not policy.local_only
+    rebuilt = Policy.build(settings, tmp_path)
+    assert rebuilt.excluded(tmp_path / "other" / "a.rs") == "other/"
+
+
+async def test_local_only_policy_refuses_what_is_not_this_machine():
+    from se_lsp.core.policy import Policy, PolicyError
+
+    strict = Policy(local_only=True)
+    await strict.check_endpoint("http://127.0.0.1:1/v1")
+    with pytest.raises(PolicyError, match="local-only"):
+        await strict.check_endpoint("ftp://127.0.0.1/v1")
+    await Policy(local_only=False).check_endpoint("ftp://127.0.0.1/v1")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench import agent, analyzer, lsp_latency, memory, startup
+from bench import agent, analyzer, lsp_latency, memory, startup, toolchains
 
 
 def main() -> None:
@@ -11,6 +11,7 @@ def main() -> None:
     lsp_latency.main()
     agent.main()
     memory.main()
+    toolchains.main()
 
 
 if __name__ == "__main__":

@@ -205,32 +205,55 @@ async def linter_costs(results: dict[str, object], n: int) -> None:
                 print(fmt(name, stats))
 
 
-async def measure_cost(results: dict[str, object]) -> None:
-    if shutil.which("rustc") is None:
-        return
-    # "after" does half the work of "before" per op: the runner should report about 2x.
-    pair = (
+# Benchmark pairs where "after" does half the work of "before" per op: the runner should
+# report about 2x. Each side times itself and prints `<ns> ns/op` (Go: testing.B does).
+PAIRS = {
+    "rust": (
+        "rustc",
         "use std::time::Instant;\nfn main() { let n = 1_000_000u64; let t = Instant::now();\n"
         "let mut s = 0u64; for i in 0..n * K { s = std::hint::black_box(s + i); }\n"
-        'println!("{} ns/op", t.elapsed().as_nanos() as f64 / n as f64); }\n'
-    )
-    with tempfile.TemporaryDirectory() as tmp:
-        os.environ["SE_LSP_CACHE_DIR"] = tmp
-        t = time.perf_counter()
-        result = await measure(
-            BenchPair(
-                language="rust",
-                before=pair.replace("n * K", "n * 2"),
-                after=pair.replace("n * K", "n"),
-            ),
-            runs=12,
+        'println!("{} ns/op", t.elapsed().as_nanos() as f64 / n as f64); }\n',
+    ),
+    "cpp": (
+        "c++",
+        "#include <chrono>\n#include <cstdio>\nvolatile long sink;\nint main() {\n"
+        "  const long n = 1000000; auto t = std::chrono::steady_clock::now();\n"
+        "  for (long i = 0; i < n * K; ++i) { sink = i; }\n"
+        "  std::chrono::duration<double, std::nano> d = std::chrono::steady_clock::now() - t;\n"
+        '  std::printf("%.2f ns/op\\n", d.count() / n);\n}\n',
+    ),
+    "go": (
+        "go",
+        'package bench\n\nimport "testing"\n\nvar sink int\n\n'
+        "func BenchmarkWork(b *testing.B) {\n\tfor i := 0; i < b.N; i++ {\n"
+        "\t\tfor j := 0; j < 1000*K; j++ {\n\t\t\tsink += j\n\t\t}\n\t}\n}\n",
+    ),
+}
+
+
+async def measure_cost(results: dict[str, object]) -> None:
+    for language, (tool, pair) in PAIRS.items():
+        if shutil.which(tool) is None:
+            print(f"  measure {language}: skipped ({tool} not installed)")
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            os.environ["SE_LSP_CACHE_DIR"] = tmp
+            t = time.perf_counter()
+            result = await measure(
+                BenchPair(
+                    language=language,  # type: ignore[arg-type]
+                    before=pair.replace("K", "2"),
+                    after=pair.replace("K", "1"),
+                ),
+                runs=12,
+            )
+            total = (time.perf_counter() - t) * 1000
+        name = f"measure {language} pair, 12 runs each"
+        results[name] = {"total_ms": round(total, 1), "headline": result.comparison.headline()}
+        print(
+            f"  measure {language} pair (build both + 12 runs each): {total:.0f} ms "
+            f"({result.comparison.headline()})"
         )
-        total = (time.perf_counter() - t) * 1000
-    results["measure rust pair, 12 runs each"] = {"total_ms": round(total, 1)}
-    print(
-        f"  measure rust pair (build both + 12 runs each): {total:.0f} ms "
-        f"({result.comparison.headline()})"
-    )
 
 
 def main(cold_n: int = 3, warm_n: int = 10, lint_n: int = 5) -> None:

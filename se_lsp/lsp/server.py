@@ -352,7 +352,11 @@ def hover(ls: SeLspServer, params: types.HoverParams) -> types.Hover | None:
 @server.feature(
     types.TEXT_DOCUMENT_CODE_ACTION,
     types.CodeActionOptions(
-        code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.RefactorRewrite],
+        code_action_kinds=[
+            types.CodeActionKind.QuickFix,
+            types.CodeActionKind.Refactor,  # Measure this change
+            types.CodeActionKind.RefactorRewrite,
+        ],
         resolve_provider=True,
     ),
 )

@@ -340,6 +340,7 @@ CPP_BENCH = """#include <chrono>
 #include <cstdio>
 volatile long sink;
 int main() {
+    if (std::FILE* ran = std::fopen("MARKER", "w")) { std::fclose(ran); }  // proof it ran
     const int iters = 300;
     auto t = std::chrono::steady_clock::now();
     long total = 0;
@@ -361,6 +362,8 @@ async def test_measure_this_change_runs_only_after_the_user_confirms(
 ) -> None:
     tool_or_skip("c++", "g++")
     ANSWER["title"] = answer
+    marker = cpp_project.parent / "the-benchmark-ran"
+    bench = CPP_BENCH.replace("MARKER", str(marker))
     path = cpp_project / "src" / "main.cpp"
     uri = await start(client, fake, cpp_project, path, "cpp")
     good = CASES["cpp"][3]
@@ -374,8 +377,8 @@ async def test_measure_this_change_runs_only_after_the_user_confirms(
         Script(
             content=json.dumps(
                 {
-                    "before": CPP_BENCH.replace("< N", "< 40000"),
-                    "after": CPP_BENCH.replace("< N", "< 1000"),
+                    "before": bench.replace("< N", "< 40000"),
+                    "after": bench.replace("< N", "< 1000"),
                     "description": "The loop over 40,000 against 1,000 elements.",
                 }
             )
@@ -412,7 +415,9 @@ async def test_measure_this_change_runs_only_after_the_user_confirms(
     if answer is None:
         assert result["cancelled"] is True
         assert "Measured" not in hover
+        assert not marker.exists()  # nothing was built or run
         return
+    assert marker.exists()  # it ran, once confirmed
     assert result["runs"] == 12 and result["ratio"] > 5, result
     assert result["headline"].endswith(f"faster, 12 runs, ±{result['spread']:.0%}")
     assert f"**Measured:** {result['headline']}" in hover

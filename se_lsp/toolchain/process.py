@@ -49,9 +49,12 @@ def limited(argv: Sequence[str], *, memory_mb: int | None, cpu_seconds: int | No
         return list(argv)
     script = ""
     if memory_mb is not None:
-        script += f"ulimit -v {int(memory_mb) * 1024} && "
+        # Address space where the system limits it (Linux); macOS refuses -v, so the data
+        # segment is tried next, and the run goes on without a memory limit if neither holds.
+        kb = int(memory_mb) * 1024
+        script += f"ulimit -v {kb} 2>/dev/null || ulimit -d {kb} 2>/dev/null; "
     if cpu_seconds is not None:
-        script += f"ulimit -t {int(cpu_seconds)} && "
+        script += f"ulimit -t {int(cpu_seconds)}; "
     return ["sh", "-c", script + 'exec "$@"', "sh", *argv]
 
 

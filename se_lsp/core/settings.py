@@ -228,12 +228,14 @@ def parse_editor_settings(raw: Any, source: str = "settings") -> tuple[EditorSet
 
 def load_project_settings(root: Path | None) -> tuple[ProjectSettings, list[str]]:
     """Read `.se-lsp.yaml` at `root`, if there is one."""
+    if root is None or not (root / PROJECT_FILE).is_file():
+        return ProjectSettings(), []
+    return load_project_file(root / PROJECT_FILE)
+
+
+def load_project_file(path: Path) -> tuple[ProjectSettings, list[str]]:
+    """Read a project file by its path (`.se-lsp.yaml`, or `se-lsp check --config FILE`)."""
     problems: list[str] = []
-    if root is None:
-        return ProjectSettings(), problems
-    path = root / PROJECT_FILE
-    if not path.is_file():
-        return ProjectSettings(), problems
     try:
         import yaml  # only projects with a .se-lsp.yaml pay for it at start-up
 

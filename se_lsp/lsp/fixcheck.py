@@ -11,6 +11,7 @@ gives a disabled action quoting the compiler instead of an edit).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -30,6 +31,9 @@ log = logging.getLogger(__name__)
 
 # Seconds without an edit before an agent fix is checked again against the new text.
 SETTLE = 1.0
+
+# Fixes one code action or hover request may start checking (those the client named first).
+PER_REQUEST = 4
 
 PENDING = "pending"
 
@@ -80,7 +84,9 @@ class FixChecks:
     def __init__(self, host: Host, verifier: Verifier | None = None) -> None:
         self.host = host
         self._verifier = verifier
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: dict[asyncio.Task[None], Path] = {}  # running checks and their file
+        # Fixes whose check is started but has not reached the verifier yet (by target).
+        self._queued: set[Target] = set()
         self._settling: dict[str, asyncio.Task[None]] = {}
         self.counts = {s: 0 for s in Status}
 
@@ -107,7 +113,7 @@ class FixChecks:
         found = self.verifier.cached(t.path, t.language, t.fixed, t.original)
         if found is not None:
             return found
-        if self.verifier.running(t.path, t.language, t.fixed, t.original):
+        if t in self._queued or self.verifier.running(t.path, t.language, t.fixed, t.original):
             return PENDING
         return None
 
@@ -120,29 +126,37 @@ class FixChecks:
 
         return lookup
 
-    def ensure(self, doc: Document, findings: Iterable[Finding]) -> None:
-        """Start checks of these findings' fixes that are neither known nor running."""
+    def ensure(self, doc: Document, findings: Iterable[Finding], limit: int | None = None) -> None:
+        """Start checks of these findings' fixes that are neither known nor running.
+
+        `limit` caps how many fixes one request may start checking: code actions over a
+        whole-file selection must not queue a compile per finding in the file.
+        """
         if not self.enabled:
             return
-        for finding in findings:
+        with_fix = [f for f in findings if f.fix is not None]
+        if limit is not None:
+            with_fix = with_fix[:limit]
+        for finding in with_fix:
             t = target(doc, finding)
             if t is None:
                 continue
             if self.verifier.cached(t.path, t.language, t.fixed, t.original) is not None:
                 continue
-            if self.verifier.running(t.path, t.language, t.fixed, t.original):
+            if t in self._queued or self.verifier.running(t.path, t.language, t.fixed, t.original):
                 continue
+            self._queued.add(t)
             task = asyncio.get_running_loop().create_task(self._check(t))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._tasks[task] = t.path
+            task.add_done_callback(functools.partial(self._done, t))
 
     def changed(self, doc: Document) -> None:
         """The text changed: stop checks of the old text, check agent fixes once typing stops."""
         from pygls.uris import to_fs_path
 
         fs_path = to_fs_path(doc.uri)
-        if fs_path and self._verifier is not None:
-            self._verifier.cancel(Path(fs_path))
+        if fs_path:
+            self._cancel(Path(fs_path))
         old = self._settling.pop(doc.uri, None)
         if old is not None:
             old.cancel()
@@ -164,13 +178,26 @@ class FixChecks:
         if task is not None:
             task.cancel()
         fs_path = to_fs_path(uri)
-        if fs_path and self._verifier is not None:
-            self._verifier.cancel(Path(fs_path))
+        if fs_path:
+            self._cancel(Path(fs_path))
+
+    def _cancel(self, path: Path) -> None:
+        """Stop the checks of `path`'s older text, started or still waiting their turn."""
+        for task, of in list(self._tasks.items()):
+            if of == path:
+                task.cancel()
+        if self._verifier is not None:
+            self._verifier.cancel(path)
 
     async def _settle(self, doc: Document, version: int) -> None:
         await asyncio.sleep(SETTLE)
         if doc.version == version:
             self.ensure(doc, agent_findings(self.host.diagnostics, doc.uri))
+
+    def _done(self, t: Target, task: asyncio.Task[None]) -> None:
+        # Also for a task cancelled before it ever ran (its body's `finally` never would).
+        self._tasks.pop(task, None)
+        self._queued.discard(t)
 
     async def _check(self, t: Target) -> None:
         timeout = self.host.settings.editor.verify.timeout_ms / 1000

@@ -26,7 +26,7 @@ from se_lsp.lsp.analysis import Analyzer
 from se_lsp.lsp.convert import pos_of, span_of
 from se_lsp.lsp.diagnostics import DiagnosticStore
 from se_lsp.lsp.documents import Document, DocumentStore
-from se_lsp.lsp.fixcheck import FixChecks, hover_line
+from se_lsp.lsp.fixcheck import PER_REQUEST, FixChecks, hover_line
 from se_lsp.lsp.linting import FOLDING, Linting
 from se_lsp.lsp.measuring import MEASURE, Measuring
 from se_lsp.lsp.render import rule_href
@@ -326,7 +326,7 @@ def hover(ls: SeLspServer, params: types.HoverParams) -> types.Hover | None:
     pos = pos_of(doc.index, params.position, ls.encoding)
     parts = []
     found = ls.diagnostics.at(doc.uri, pos)
-    ls.fixchecks.ensure(doc, found)  # someone is looking at these fixes: check them
+    ls.fixchecks.ensure(doc, found, limit=PER_REQUEST)  # someone is looking: check them
     for f in found:
         text = hover_markdown(f)
         agent = f.source != BUILTIN_SOURCE and f.source not in LINTER_SOURCES
@@ -368,7 +368,9 @@ def code_action(ls: SeLspServer, params: types.CodeActionParams) -> list[types.C
     context = list(params.context.diagnostics)
     keys = actions.context_keys(context, doc.uri)
     touching = ls.diagnostics.touching(doc.uri, span, keys)
-    ls.fixchecks.ensure(doc, touching)  # checked in the background; no request waits for it
+    # Checked in the background, no request waits; the diagnostics the client sent first.
+    named = sorted(touching, key=lambda f: f.key not in keys)
+    ls.fixchecks.ensure(doc, named, limit=PER_REQUEST)
     out = actions.actions_for(
         doc,
         touching,

@@ -18,6 +18,7 @@ from typing import Protocol
 from lsprotocol import types
 
 from se_lsp.core.findings import LINTER_SOURCES, Finding
+from se_lsp.core.policy import Policy
 from se_lsp.core.settings import Settings
 from se_lsp.lsp.diagnostics import DiagnosticStore, Folding
 from se_lsp.lsp.documents import Document, DocumentStore
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 class Host(Protocol):
     documents: DocumentStore
     diagnostics: DiagnosticStore
+    policy: Policy
     settings: Settings
     root: Path | None
 
@@ -73,8 +75,8 @@ class Linting:
         if not settings.enabled or doc.language is None:
             return
         fs_path = to_fs_path(doc.uri)
-        if not fs_path:
-            return
+        if not fs_path or self.host.policy.excluded(Path(fs_path)) is not None:
+            return  # excluded files are not analysed, by se-lsp or by the tools it runs
         old = self._running.pop(doc.uri, None)
         if old is not None:
             old.cancel()
@@ -103,6 +105,8 @@ class Linting:
 
             fs_path = to_fs_path(other.uri)
             if not fs_path or not outcome.covers(Path(fs_path)):
+                continue
+            if self.host.policy.excluded(Path(fs_path)) is not None:
                 continue
             if not await asyncio.to_thread(_same_as_disk, other, fs_path):
                 continue  # edited since it was saved: the linter's positions would not fit

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from lsprotocol import types
 
 from se_lsp.core.findings import Finding
+from se_lsp.core.policy import Policy
 from se_lsp.core.positions import Span
 from se_lsp.core.settings import Settings
 from se_lsp.lsp.diagnostics import DiagnosticStore
@@ -40,6 +41,7 @@ _tokens = itertools.count(1)
 class Host(Protocol):
     documents: DocumentStore
     diagnostics: DiagnosticStore
+    policy: Policy
     settings: Settings
     root: Path | None
 
@@ -147,17 +149,18 @@ class Measuring:
         from pygls.uris import to_fs_path
 
         from se_lsp.agent.client import AgentError, endpoint_from
-        from se_lsp.agent.prompt import is_excluded
+        from se_lsp.core.policy import PolicyError
         from se_lsp.measure.request import SYSTEM, build_request, parse_pair, response_schema
 
         host = self.host
         fs_path = to_fs_path(doc.uri)
-        pattern = is_excluded(Path(fs_path) if fs_path else None, host.root, host.settings.exclude)
+        pattern = host.policy.never_sent(Path(fs_path) if fs_path else None)
         if pattern is not None:
             raise _Refused(f"this file is excluded by '{pattern}' and is never sent to a model")
         try:
             endpoint = endpoint_from(host.settings.editor.agent)
-        except AgentError as err:
+            await host.policy.check_endpoint(endpoint.base_url)
+        except (AgentError, PolicyError) as err:
             raise _Refused(str(err)) from None
         assert finding.fix is not None and doc.language is not None
         index = doc.index

@@ -131,6 +131,15 @@ async def _unit(tool: Tool, path: Path, root: Path | None) -> Path | None:
 async def _run(
     tool: Tool, unit: Path, files: list[Path], settings: LinterSettings, timeout: float
 ) -> LintRun:
+    try:
+        return await _run_tool(tool, unit, files, settings, timeout)
+    except OSError as err:  # found on PATH but cannot be started (permissions, a bad binary)
+        return LintRun(tool.name, note=f"{tool.name}: could not be started ({err})")
+
+
+async def _run_tool(
+    tool: Tool, unit: Path, files: list[Path], settings: LinterSettings, timeout: float
+) -> LintRun:
     checks = checks_for(settings, tool)
     if tool.name == CLIPPY:
         cargo = which("cargo")

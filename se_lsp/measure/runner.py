@@ -159,39 +159,46 @@ async def measure(
     deadline = start + timeout
     work = await asyncio.to_thread(scratch_dir, "measure-")
     try:
-        before = await _build(pair, "before", pair.before, work, deadline)
-        after = await _build(pair, "after", pair.after, work, deadline)
-        samples: dict[str, list[float]] = {"before": [], "after": []}
-        units: set[str] = set()
-        printed: dict[str, list[str]] = {}
-        for _ in range(runs):
-            for side, built in (("before", before), ("after", after)):
-                done = await _run_once(built, deadline, memory_mb)
-                figure = ns_per_op(done.stdout)
-                if figure is None:
-                    samples[side].append(done.seconds)
-                    units.add("s per run")
-                else:
-                    samples[side].append(figure)
-                    units.add("ns/op")
-                printed.setdefault(side, _results(done.stdout))
-        if len(units) > 1:
-            raise MeasureError("only one side printed its `ns/op` figure")
-        notes = []
-        if printed.get("before") != printed.get("after"):
-            notes.append(
-                "⚠ The two versions printed different results: the change may not do the same work."
-            )
-        unit = units.pop()
-        if unit != "ns/op":
-            notes.append(
-                "The programs printed no `ns/op` figure: each run was timed whole, "
-                "start-up included."
-            )
-        comparison = Comparison(Summary.of(samples["before"]), Summary.of(samples["after"]), unit)
-        return Result(comparison, machine(), time.monotonic() - start, tuple(notes))
+        return await _measure_in(pair, work, start, deadline, runs, memory_mb)
+    except OSError as err:  # a compiler or the program itself could not be started
+        raise MeasureError(f"could not run: {err}") from None
     finally:
         await asyncio.to_thread(remove, work)
+
+
+async def _measure_in(
+    pair: BenchPair, work: Path, start: float, deadline: float, runs: int, memory_mb: int
+) -> Result:
+    before = await _build(pair, "before", pair.before, work, deadline)
+    after = await _build(pair, "after", pair.after, work, deadline)
+    samples: dict[str, list[float]] = {"before": [], "after": []}
+    units: set[str] = set()
+    printed: dict[str, list[str]] = {}
+    for _ in range(runs):
+        for side, built in (("before", before), ("after", after)):
+            done = await _run_once(built, deadline, memory_mb)
+            figure = ns_per_op(done.stdout)
+            if figure is None:
+                samples[side].append(done.seconds)
+                units.add("s per run")
+            else:
+                samples[side].append(figure)
+                units.add("ns/op")
+            printed.setdefault(side, _results(done.stdout))
+    if len(units) > 1:
+        raise MeasureError("only one side printed its `ns/op` figure")
+    notes = []
+    if printed.get("before") != printed.get("after"):
+        notes.append(
+            "⚠ The two versions printed different results: the change may not do the same work."
+        )
+    unit = units.pop()
+    if unit != "ns/op":
+        notes.append(
+            "The programs printed no `ns/op` figure: each run was timed whole, start-up included."
+        )
+    comparison = Comparison(Summary.of(samples["before"]), Summary.of(samples["after"]), unit)
+    return Result(comparison, machine(), time.monotonic() - start, tuple(notes))
 
 
 async def _run_once(built: _Built, deadline: float, memory_mb: int) -> Completed:

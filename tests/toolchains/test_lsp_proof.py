@@ -298,13 +298,13 @@ LINTED = {
 
 @pytest.mark.parametrize("language", sorted(LINTED))
 async def test_linters_on_save_are_merged_and_explained(
-    client: LanguageClient, language: str, request: pytest.FixtureRequest
+    client: LanguageClient, fake: FakeModel, language: str, request: pytest.FixtureRequest
 ) -> None:
     fixture, rel, exe, builtin, mirrored, own = LINTED[language]
     tool_or_skip(exe)
     root: Path = request.getfixturevalue(fixture)
     path = root / rel
-    uri = await start(client, None, root, path, language)
+    uri = await start(client, fake, root, path, language)
     client.text_document_did_save(
         types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri))
     )
@@ -320,18 +320,26 @@ async def test_linters_on_save_are_merged_and_explained(
             client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), 180
         )
     (one,) = merged
-    assert mirrored.replace("clang-tidy:", "clang-tidy:") in one.message
-    assert not any(
-        d.source != "se-lsp"
-        and d.range.start.line == one.range.start.line
-        and mirrored.split(":")[-1].endswith(str(d.code))
-        for d in diags
-    )
+    assert one.message.endswith(f"(also {mirrored})")
+    # The linter's own copy is not shown beside it: one diagnostic for the two.
+    linter_code = mirrored.split(":", 1)[1] if not mirrored.startswith("clippy") else mirrored
+    assert not any(d.code == linter_code for d in diags), [(d.source, d.code) for d in diags]
+    md = await hover_text(client, uri, one.range.start.line, one.range.start.character)
+    assert "Also reported by" in md
     if own is not None:
         theirs = next(d for d in diags if d.code == own)
         assert theirs.source in ("clippy", "go vet")
         md = await hover_text(client, uri, theirs.range.start.line, theirs.range.start.character)
         assert "Found by" in md and "](https://" in md  # the tool's words and its docs
+
+    # The linters' findings go to the agent as hints, with the built-in ones.
+    fake.push(Script(content='{"findings": []}'))
+    last = len(path.read_text().splitlines())
+    await optimize(client, uri, 0, last)
+    prompt = fake.requests[0].body["messages"][-1]["content"]
+    assert f"also {mirrored}" in prompt
+    if own is not None:
+        assert own in prompt
 
 
 # -- measure -------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """Median and spread of benchmark samples, and the one line that reports a comparison.
 
 The spread is half the interquartile range relative to the median: robust to the odd
-slow run a busy machine produces, and directly readable as "±3%". A difference
-smaller than the spread of either side is reported as no clear difference.
+slow run a busy machine produces, and directly readable as "±3%". A difference is
+called only when the middle halves of the two sides' runs do not overlap (the faster
+side's upper quartile is below the slower side's lower quartile); otherwise it is
+reported as no clear difference, whatever the ratio of the medians.
 """
 
 from __future__ import annotations
@@ -16,18 +18,20 @@ class Summary:
     median: float
     spread: float  # relative: 0.03 is ±3%
     runs: int
+    low: float  # lower quartile (the minimum with fewer than 4 runs)
+    high: float  # upper quartile (the maximum with fewer than 4 runs)
 
     @classmethod
     def of(cls, samples: list[float]) -> Summary:
         if not samples:
             raise ValueError("no samples")
         median = statistics.median(samples)
-        if len(samples) < 4 or median <= 0:
-            spread = (max(samples) - min(samples)) / 2 / median if median > 0 else 0.0
+        if len(samples) < 4:
+            low, high = min(samples), max(samples)
         else:
-            q1, _, q3 = statistics.quantiles(samples, n=4, method="inclusive")
-            spread = (q3 - q1) / 2 / median
-        return cls(median, spread, len(samples))
+            low, _, high = statistics.quantiles(samples, n=4, method="inclusive")
+        spread = (high - low) / 2 / median if median > 0 else 0.0
+        return cls(median, spread, len(samples), low, high)
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,11 @@ class Comparison:
         return max(self.before.spread, self.after.spread)
 
     @property
+    def clear(self) -> bool:
+        """The middle halves of the two sides' runs do not overlap."""
+        return self.after.high < self.before.low or self.before.high < self.after.low
+
+    @property
     def runs(self) -> int:
         return min(self.before.runs, self.after.runs)
 
@@ -53,7 +62,7 @@ class Comparison:
         """ "1.8× faster, 12 runs, ±3%"."""
         r = self.ratio
         noise = f"{self.runs} runs, ±{self.spread:.0%}"
-        if abs(r - 1) <= self.spread or round(r, 2) == 1.0:
+        if not self.clear or round(r, 2) == 1.0:
             return f"no clear difference ({r:.2f}×), {noise}"
         if r >= 1:
             return f"{r:.1f}× faster, {noise}" if r >= 1.1 else f"{r:.2f}× faster, {noise}"

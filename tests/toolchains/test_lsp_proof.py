@@ -427,7 +427,7 @@ async def test_measure_this_change_runs_only_after_the_user_confirms(
         return
     assert marker.exists()  # it ran, once confirmed
     assert result["runs"] == 12 and result["ratio"] > 5, result
-    assert result["headline"].endswith(f"faster, 12 runs, ±{result['spread']:.0%}")
+    assert result["headline"].endswith(f"12 runs, ±{result['spread']:.0%}")
     assert f"**Measured:** {result['headline']}" in hover
     assert "| before |" in hover
     stats = await client.workspace_execute_command_async(

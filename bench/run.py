@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench import agent, analyzer, lsp_latency, memory, startup, toolchains
+from bench import agent, analyzer, lsp_latency, memory, reply, startup, toolchains
 
 
 def main() -> None:
@@ -10,6 +10,7 @@ def main() -> None:
     analyzer.main()
     lsp_latency.main()
     agent.main()
+    reply.main()
     memory.main()
     toolchains.main()
 

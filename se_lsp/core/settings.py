@@ -20,6 +20,23 @@ from se_lsp.core.findings import Severity
 from se_lsp.core.languages import LANGUAGES
 
 PROJECT_FILE = ".se-lsp.yaml"
+# Keys a project file may never set (it lives in the workspace, which anyone can fill).
+FORBIDDEN_IN_PROJECT = (
+    "agent",
+    "baseUrl",
+    "base_url",
+    "apiKey",
+    "api_key",
+    "apiKeyEnv",
+    "api_key_env",
+    "localOnly",
+    "local_only",
+    "agentsDirs",
+    "agents_dirs",
+    "model",
+    "endpoint",
+    "server",
+)
 
 RuleSetting = Literal["on", "off", "error", "warning", "info", "hint"]
 # What the built-in rules do in test code (`_test.go`, `#[cfg(test)]`, `tests/`...).
@@ -248,11 +265,12 @@ def load_project_file(path: Path) -> tuple[ProjectSettings, list[str]]:
     if not isinstance(data, dict):
         problems.append(f"{path}: expected a mapping at the top level; using the defaults")
         return ProjectSettings(), problems
-    for forbidden in ("agent", "baseUrl", "base_url", "apiKey", "api_key", "model", "endpoint"):
+    for forbidden in FORBIDDEN_IN_PROJECT:
         if forbidden in data:
             problems.append(
-                f"{path}: '{forbidden}' is ignored: endpoints, models and keys are read only "
-                "from your editor settings or environment, never from files in the workspace"
+                f"{path}: '{forbidden}' is ignored: where code is sent, with which key, by "
+                "which agents and what runs are read only from your editor settings or "
+                "environment, never from files in the workspace"
             )
             data.pop(forbidden)
     settings = _validate_dropping_bad_keys(ProjectSettings, data, str(path), problems)

@@ -70,9 +70,10 @@ def _finding_id(uri: str, f: Finding) -> str:
 
 
 class Measuring:
-    def __init__(self, host: Host, client: Any) -> None:
+    def __init__(self, host: Host, runner: Any) -> None:
         self.host = host
-        self.client = client  # the agent's ModelClient (owns connections and stats)
+        # The agent runner: its ModelClient (connections, stats) and its consent gate.
+        self.runner = runner
         self.results: dict[str, Measured] = {}
         self.order: list[str] = []
 
@@ -140,7 +141,11 @@ class Measuring:
         )
         if not shown:
             question += f"\n\nBefore:\n{pair.before}\n\nAfter:\n{pair.after}"
-        answer = await host.ask_user(question, [RUN, CANCEL])
+        try:
+            answer = await host.ask_user(question, [RUN, CANCEL])
+        except Exception as err:  # a client that fails to ask has not said yes
+            log.info("showMessageRequest failed: %s", err)
+            answer = None
         if answer != RUN:
             return {"cancelled": True, "review": str(review)}
         return await self._measure(doc, finding, pair, token)
@@ -148,7 +153,8 @@ class Measuring:
     async def _ask_agent(self, doc: Document, finding: Finding) -> Any:
         from pygls.uris import to_fs_path
 
-        from se_lsp.agent.client import AgentError, endpoint_from
+        from se_lsp.agent.client import endpoint_from
+        from se_lsp.agent.errors import AgentError
         from se_lsp.core.policy import PolicyError
         from se_lsp.measure.request import SYSTEM, build_request, parse_pair, response_schema
 
@@ -160,6 +166,8 @@ class Measuring:
         try:
             endpoint = endpoint_from(host.settings.editor.agent)
             await host.policy.check_endpoint(endpoint.base_url)
+            # The host consent every review asks for (agent/consent.py): never skipped here.
+            await self.runner.gate.check(endpoint)
         except (AgentError, PolicyError) as err:
             raise _Refused(str(err)) from None
         assert finding.fix is not None and doc.language is not None
@@ -176,9 +184,7 @@ class Measuring:
         progress = _Progress(host, None)
         await progress.begin("se-lsp: asking for a benchmark pair")
         try:
-            result = await self.client.complete(
-                endpoint, SYSTEM, user, response_schema(), lambda _piece: None
-            )
+            result = await self.runner.client.complete(endpoint, SYSTEM, user, response_schema())
         except AgentError as err:
             raise _Refused(str(err)) from None
         finally:

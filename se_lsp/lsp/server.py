@@ -17,7 +17,7 @@ from pygls.protocol import LanguageServerProtocol, lsp_method
 from pygls.uris import to_fs_path
 
 from se_lsp import __version__
-from se_lsp.agent import CLEAR_CACHE, DISMISS, OPTIMIZE, SHOW_STATS
+from se_lsp.agent import AGENT_ACTION, CLEAR_CACHE, DISMISS, OPTIMIZE, SHOW_STATS
 from se_lsp.core.findings import BUILTIN_SOURCE, LINTER_SOURCES, hover_markdown
 from se_lsp.core.policy import Policy
 from se_lsp.core.settings import Settings, resolve
@@ -145,6 +145,7 @@ class SeLspServer(LanguageServer):
         self.root: Path | None = None
         self.init_options: Any = None
         self._agent: AgentRunner | None = None
+        self._pinned_told: set[str] = set()
         self.fixchecks = FixChecks(self)
         self.linting = Linting(self)
         self._measuring: Measuring | None = None
@@ -152,7 +153,7 @@ class SeLspServer(LanguageServer):
     @property
     def measuring(self) -> Measuring:
         if self._measuring is None:
-            self._measuring = Measuring(self, self.agent.client)
+            self._measuring = Measuring(self, self.agent)
         return self._measuring
 
     @property
@@ -187,26 +188,43 @@ class SeLspServer(LanguageServer):
                 )
             )
 
+    def apply_later_settings(self, raw: Any) -> None:
+        """Settings that arrive after start-up: where code goes stays as it started."""
+        from se_lsp.core.policy import pin_destination
+
+        raw, changed = pin_destination(raw, self.init_options)
+        for key in changed:
+            if key not in self._pinned_told:
+                self._pinned_told.add(key)
+                self.notify_user(
+                    f"se-lsp: ignored a new value of seLsp.agent.{key} from the editor's "
+                    "configuration: where code is sent is read only from the settings the "
+                    "server starts with and from the environment. Restart the server to "
+                    "change it.",
+                    types.MessageType.Warning,
+                )
+        self.apply_settings(raw)
+
     def notify_user(self, message: str, level: types.MessageType) -> None:
         self.window_show_message(types.ShowMessageParams(type=level, message=message))
 
+    def log_message(self, message: str) -> None:
+        self.window_log_message(types.LogMessageParams(type=types.MessageType.Log, message=message))
+
+    async def ask_user(self, message: str, actions: list[str]) -> str | None:
+        """window/showMessageRequest: the title of the action the user chose, or None."""
+        answer = await self.window_show_message_request_async(
+            types.ShowMessageRequestParams(
+                type=types.MessageType.Warning,
+                message=message,
+                actions=[types.MessageActionItem(title=a) for a in actions],
+            )
+        )
+        title = getattr(answer, "title", None)
+        return title if isinstance(title, str) else None
+
     def progress_api(self) -> Any:
         return self.work_done_progress
-
-    async def ask_user(self, message: str, choices: list[str]) -> str | None:
-        """window/showMessageRequest; None when the user dismissed it or the client failed."""
-        try:
-            answer = await self.window_show_message_request_async(
-                types.ShowMessageRequestParams(
-                    type=types.MessageType.Info,
-                    message=message,
-                    actions=[types.MessageActionItem(title=c) for c in choices],
-                )
-            )
-        except Exception as err:
-            log.info("showMessageRequest failed: %s", err)
-            return None
-        return answer.title if answer is not None else None
 
     async def show_file(self, path: Path) -> bool:
         """window/showDocument of a file (se-lsp's own, never the user's) for reading."""
@@ -253,7 +271,7 @@ async def on_initialized(ls: SeLspServer, params: types.InitializedParams) -> No
 
 
 def warm_up_agent() -> None:
-    import se_lsp.agent.reply
+    import se_lsp.agent.review
     import se_lsp.agent.session  # noqa: F401
 
 
@@ -270,7 +288,7 @@ async def refresh_configuration(ls: SeLspServer) -> None:
         return
     raw = result[0] if result else None
     if raw is not None:
-        ls.apply_settings(raw)
+        ls.apply_later_settings(raw)
         for doc in ls.documents.all():
             ls.analyze_soon(doc)
 
@@ -280,7 +298,7 @@ async def on_configuration(ls: SeLspServer, params: types.DidChangeConfiguration
     if ls.client_supports("workspace.configuration"):
         await refresh_configuration(ls)
         return
-    ls.apply_settings(params.settings)
+    ls.apply_later_settings(params.settings)
     for doc in ls.documents.all():
         ls.analyze_soon(doc)
 
@@ -331,7 +349,7 @@ def hover(ls: SeLspServer, params: types.HoverParams) -> types.Hover | None:
         text = hover_markdown(f)
         agent = f.source != BUILTIN_SOURCE and f.source not in LINTER_SOURCES
         if agent and f.fix is not None:
-            from se_lsp.agent.reply import replacement_markdown
+            from se_lsp.agent.validate import replacement_markdown
 
             text += "\n\n" + replacement_markdown(f, doc.language or "")
         if f.fix is not None and (check := hover_line(ls.fixchecks.state(doc, f))):
@@ -439,6 +457,8 @@ def show_stats(ls: SeLspServer, *args: Any) -> str:
 @server.feature(types.CODE_ACTION_RESOLVE)
 def code_action_resolve(ls: SeLspServer, action: types.CodeAction) -> types.CodeAction:
     data = action.data if isinstance(action.data, dict) else {}
+    if data.get("kind") == AGENT_ACTION:
+        return action  # runs a command: nothing to resolve
     uri = str(data.get("uri", ""))
     doc = ls.documents.get(uri)
     finding = ls.diagnostics.find(uri, str(data.get("key", ""))) if doc is not None else None

@@ -24,8 +24,8 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
+from tests.agent.lspkit import as_action, read_code_actions_like_editors
 from tests.fakemodel import FakeModel, Script
-from tests.test_agent_lsp import as_action, read_code_actions_like_editors
 from tests.toolchains.conftest import tool_or_skip
 
 CACHE = tempfile.mkdtemp(prefix="se-lsp-proof-")

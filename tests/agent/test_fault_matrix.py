@@ -296,6 +296,7 @@ class Host:
         self.root: Path | None = None
         self.messages: list[tuple[types.MessageType, str]] = []
         self.published: list[tuple[int, int]] = []  # (version, agent findings)
+        self.logged: list[str] = []
         self.progress = FakeProgress()
         self.point(base_url)
 
@@ -323,6 +324,12 @@ class Host:
 
     def notify_user(self, message: str, level: types.MessageType) -> None:
         self.messages.append((level, message))
+
+    def log_message(self, message: str) -> None:
+        self.logged.append(message)
+
+    async def ask_user(self, message: str, actions: list[str]) -> str | None:
+        raise AssertionError(f"a loopback endpoint needs no consent, asked: {message}")
 
     def progress_api(self) -> Any:
         return self.progress
@@ -381,7 +388,8 @@ async def test_fault_ends_in_one_clear_outcome(case: Case, healthy: FakeModel) -
             else:
                 assert "error" not in result and result["findings"] == 0, result
                 assert errors == [], host.messages
-                message = f"no findings; dropped: {len(result.get('dropped', []))}"
+                assert result["message"].startswith("0 findings"), result
+                message = result["message"]
             assert host.agent_findings() == [], "nothing from a failed or bad reply is published"
             assert all(n == 0 for _, n in host.published)
             assert calls.count("begin") == 1 and calls.count("end") == 1

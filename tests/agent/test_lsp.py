@@ -9,182 +9,35 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import sys
-import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Union
 
 import pytest
-import pytest_lsp
 from lsprotocol import types
 from pygls.exceptions import JsonRpcRequestCancelled
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient
 
-from se_lsp.core.positions import LineIndex, col_to_units
+from se_lsp.agent.validate import OUTSIDE
+from se_lsp.core.positions import col_to_units
+from tests.agent.lspkit import (
+    FIRST,
+    RUST,
+    SECOND,
+    SELECTION,
+    URI,
+    agent_diags,
+    apply_edits,
+    as_action,
+    optimize,
+    range_json,
+    start,
+)
 from tests.fakemodel import FakeModel, Script, estimate_tokens
 
-CACHE_DIR = tempfile.mkdtemp(prefix="se-lsp-cache-")
-ENV = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SE_LSP_"))}
-ENV |= {"FAKE_KEY": "test-key", "SE_LSP_CACHE_DIR": CACHE_DIR, "NO_PROXY": "*"}
-
-URI = "file:///work/demo/src/lib.rs"
-RUST = (
-    "// 😀 héllo: a ünïcode line before the code\n"
-    "fn total(xs: &[u64]) -> Vec<u64> {\n"
-    "    let mut v = Vec::new(); // grows 😀\n"
-    "    for x in xs {\n"
-    "        v.push(*x);\n"
-    "    }\n"
-    "    v\n"
-    "}\n"
-)
-SELECTION = types.Range(types.Position(2, 0), types.Position(7, 0))
-
-FIRST = {
-    "line_start": 3,
-    "line_end": 3,
-    "anchor": "let mut v = Vec::new(); // grows 😀",
-    "severity": "warning",
-    "category": "allocation",
-    "title": "Vec grows while filled; reserve capacity once",
-    "explanation": "Each growth reallocates and copies.",
-    "replacement": "    let mut v = Vec::with_capacity(xs.len()); // grows 😀",
-    "impact": "one allocation instead of about log2(n)",
-    "measure": "cargo bench -- total",
-    "confidence": 0.8,
-}
-SECOND = {  # wrong line number (7 instead of 5): repaired by its anchor
-    **FIRST,
-    "line_start": 7,
-    "line_end": 7,
-    "anchor": "v.push(*x);",
-    "category": "copy",
-    "title": "Copying loop; extend_from_slice copies in bulk",
-    "replacement": None,
-}
 THIRD = {**FIRST, "line_start": 40, "line_end": 40, "anchor": "", "title": "nowhere"}
 SUMMARY = "The loop is the hot spot."
 REPLY = json.dumps({"findings": [FIRST, SECOND, THIRD], "summary": SUMMARY}, ensure_ascii=False)
 CLIENTS = {"visual-studio-code": "utf-16", "neovim@v0.11.0": "utf-8"}
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeModel]:
-    with FakeModel() as f:
-        yield f
-
-
-@pytest_lsp.fixture(
-    config=ClientServerConfig(server_command=[sys.executable, "-m", "se_lsp"], server_env=ENV),
-)
-async def client(lsp_client: LanguageClient):
-    applied: list[types.ApplyWorkspaceEditParams] = []
-
-    @lsp_client.feature(types.WORKSPACE_APPLY_EDIT)
-    def _apply(params: types.ApplyWorkspaceEditParams):
-        applied.append(params)
-        return types.ApplyWorkspaceEditResult(applied=True)
-
-    read_code_actions_like_editors(lsp_client)
-    yield
-    await lsp_client.shutdown_session()
-
-
-async def start(
-    client: LanguageClient,
-    fake: FakeModel | None,
-    caps: str = "visual-studio-code",
-    uri: str = URI,
-    **agent: Any,
-) -> str:
-    capabilities = client_capabilities(caps)
-    if capabilities.window is None:
-        capabilities.window = types.WindowClientCapabilities()
-    capabilities.window.work_done_progress = True
-    options: dict[str, Any] = {"builtin": {"debounceMs": 10}}
-    if fake is not None:
-        options["agent"] = {"baseUrl": fake.base_url, "model": "fake", "apiKeyEnv": "FAKE_KEY"}
-    options.setdefault("agent", {}).update(agent)
-    result = await client.initialize_session(
-        types.InitializeParams(
-            capabilities=capabilities,
-            root_uri="file:///work/demo",
-            initialization_options={"seLsp": options},
-        )
-    )
-    enc = result.capabilities.position_encoding
-    waiter = asyncio.ensure_future(
-        client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    )
-    client.text_document_did_open(
-        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "rust", 1, RUST))
-    )
-    await asyncio.wait_for(waiter, 10)
-    return str(getattr(enc, "value", enc))
-
-
-def agent_diags(client: LanguageClient) -> list[types.Diagnostic]:
-    return [d for d in client.diagnostics.get(URI, ()) if d.source == "systems-engineer"]
-
-
-async def optimize(
-    client: LanguageClient, token: str | None = None, force: bool = False, uri: str = URI
-) -> dict[str, Any]:
-    arg = {
-        "uri": uri,
-        "range": {"start": {"line": 2, "character": 0}, "end": {"line": 7, "character": 0}},
-        "agent": "systems-engineer",
-        "force": force,
-    }
-    if token is not None:
-        client.progress_reports.setdefault(token, [])
-    result = await client.workspace_execute_command_async(
-        types.ExecuteCommandParams(
-            command="se-lsp.optimize", arguments=[arg], work_done_token=token
-        )
-    )
-    return dict(result._asdict()) if hasattr(result, "_asdict") else result
-
-
-def as_action(item: Any) -> dict[str, Any]:
-    """A code action or command as plain data, for uniform assertions."""
-    if isinstance(item, types.CodeAction):
-        cmd = item.command
-        command = {"command": cmd.command, "arguments": cmd.arguments} if cmd else None
-        disabled = {"reason": item.disabled.reason} if item.disabled else None
-        return {"title": item.title, "kind": item.kind, "command": command, "disabled": disabled}
-    return {"title": item.title, "kind": None, "command": {"command": item.command}}
-
-
-def read_code_actions_like_editors(client: LanguageClient) -> None:
-    """Tell a CodeAction from a Command by the type of `command`, as editors do.
-
-    lsprotocol's hook reads every object with a `command` key as a Command, which turns
-    a CodeAction that carries a command into a Command with the action's text in it.
-    """
-    converter = client.protocol._converter
-
-    def hook(obj: Any, _: Any) -> types.Command | types.CodeAction:
-        if isinstance(obj.get("command"), str):
-            return converter.structure(obj, types.Command)
-        return converter.structure(obj, types.CodeAction)
-
-    converter.register_structure_hook(types.Command | types.CodeAction, hook)
-    converter.register_structure_hook(Union[types.Command, types.CodeAction], hook)  # noqa: UP007
-
-
-def apply_edits(text: str, edits: list[types.TextEdit], encoding: str) -> str:
-    index = LineIndex(text)
-    for e in sorted(
-        edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True
-    ):
-        a = index.offset(index.from_client(e.range.start.line, e.range.start.character, encoding))
-        b = index.offset(index.from_client(e.range.end.line, e.range.end.character, encoding))
-        text = text[:a] + e.new_text + text[b:]
-    return text
 
 
 @pytest.mark.parametrize("caps", list(CLIENTS))
@@ -220,6 +73,9 @@ async def test_select_optimize_hover_apply_and_cache(
     print(f"\n[{caps}] first complete finding -> diagnostic at the client: {latency * 1000:.1f} ms")
     result = await asyncio.wait_for(task, 10)
     assert result["findings"] == 2 and result["cached"] is False
+    said = "2 findings, 1 dropped (1 line outside the selection)"  # THIRD is on line 40
+    assert result["message"] == said and result["droppedReasons"] == {OUTSIDE: 1}
+    assert client.progress_reports["tok-1"][-1].message == said  # type: ignore[union-attr]
 
     kinds = [type(v).__name__ for v in client.progress_reports["tok-1"]]
     assert kinds[0] == "WorkDoneProgressBegin" and kinds[-1] == "WorkDoneProgressEnd"
@@ -282,6 +138,8 @@ async def test_select_optimize_hover_apply_and_cache(
         types.ExecuteCommandParams(command="se-lsp.showStats")
     )
     assert "1 model requests, 1 cache hits" in stats
+    assert "4 findings, 2 dropped (2 line outside the selection) in all" in stats
+    assert "last review: 2 findings, 1 dropped (1 line outside the selection) (cached)" in stats
     system = fake.requests[0].body["messages"][0]["content"]
     print(
         f"system prompt: {len(system)} chars, "
@@ -331,10 +189,19 @@ async def test_cancel_request_aborts_the_model_stream(
     with pytest.raises(JsonRpcRequestCancelled):
         await asyncio.wait_for(task, 10)
     assert await asyncio.to_thread(fake.wait_for, lambda: fake.disconnects == 1)
-    tokens = [t for t, v in client.progress_reports.items() if v]
-    assert tokens and all(
-        type(client.progress_reports[t][-1]).__name__ == "WorkDoneProgressEnd" for t in tokens
-    )
+
+    def ended() -> bool:
+        tokens = [t for t, v in client.progress_reports.items() if v]
+        return bool(tokens) and all(
+            type(client.progress_reports[t][-1]).__name__ == "WorkDoneProgressEnd" for t in tokens
+        )
+
+    # The connection closes as the run unwinds; the progress end follows it on the wire.
+    for _ in range(100):
+        if ended():
+            break
+        await asyncio.sleep(0.05)
+    assert ended(), client.progress_reports
 
 
 async def test_edit_during_analysis_moves_findings_with_their_code(
@@ -484,19 +351,12 @@ async def test_each_user_agent_gets_its_own_action(
         "Optimize selection with cache-hawk",
     } <= titles
     fake.push(Script(content=json.dumps({"summary": "", "findings": [FIRST]})))
-    arg = {"uri": URI, "range": _range(SELECTION), "agent": "cache-hawk"}
+    arg = {"uri": URI, "range": range_json(SELECTION), "agent": "cache-hawk"}
     await client.workspace_execute_command_async(
         types.ExecuteCommandParams(command="se-lsp.optimize", arguments=[arg])
     )
     assert fake.requests[0].body["messages"][0]["content"].startswith("You look at caches.")
     assert [d.source for d in client.diagnostics[URI] if d.source != "se-lsp"] == ["cache-hawk"]
-
-
-def _range(r: types.Range) -> dict[str, Any]:
-    return {
-        "start": {"line": r.start.line, "character": r.start.character},
-        "end": {"line": r.end.line, "character": r.end.character},
-    }
 
 
 async def test_at_most_max_concurrent_requests_in_flight(
@@ -505,8 +365,14 @@ async def test_at_most_max_concurrent_requests_in_flight(
     await start(client, fake, maxConcurrent=1)
     empty = json.dumps({"summary": "", "findings": []})
     fake.push(Script(content=REPLY, chunk=4, hang_after=2), Script(content=empty))
-    upper = {"uri": URI, "range": _range(types.Range(types.Position(1, 0), types.Position(2, 0)))}
-    lower = {"uri": URI, "range": _range(types.Range(types.Position(6, 0), types.Position(7, 0)))}
+    upper = {
+        "uri": URI,
+        "range": range_json(types.Range(types.Position(1, 0), types.Position(2, 0))),
+    }
+    lower = {
+        "uri": URI,
+        "range": range_json(types.Range(types.Position(6, 0), types.Position(7, 0))),
+    }
     params = types.ExecuteCommandParams(command="se-lsp.optimize", arguments=[upper])
     first = asyncio.create_task(
         client.protocol.send_request_async(types.WORKSPACE_EXECUTE_COMMAND, params, msg_id=777)
@@ -568,3 +434,23 @@ async def test_secret_corpus_never_reaches_the_model(
     )
     assert not seen, f"reached the model: {seen}"
     assert sent.count("<REDACTED:") >= len(SECRETS)
+
+
+async def test_the_optimize_action_resolves_with_its_document(
+    client: LanguageClient, fake: FakeModel
+) -> None:
+    """Clients that resolve every action (VS Code) get it back enabled, command intact."""
+    await start(client, fake)
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            types.TextDocumentIdentifier(URI), SELECTION, types.CodeActionContext(diagnostics=[])
+        )
+    )
+    action = next(
+        a for a in actions or [] if isinstance(a, types.CodeAction) and a.title.startswith("Opt")
+    )
+    assert isinstance(action.data, dict) and action.data["uri"] == URI
+    resolved = await client.code_action_resolve_async(action)
+    assert resolved.disabled is None
+    assert resolved.command is not None and resolved.command.command == "se-lsp.optimize"
+    assert resolved.command.arguments == action.command.arguments  # type: ignore[union-attr]

@@ -10,14 +10,17 @@ import pytest
 
 from se_lsp.agent.client import (
     AgentError,
+    Content,
     Endpoint,
     ModelClient,
     NotConfigured,
+    Reasoning,
     check_local_only,
     endpoint_from,
 )
 from se_lsp.agent.reply import response_schema
 from se_lsp.core.settings import AgentSettings
+from tests.agent.replays import NO_REASONING, REFUSALS, SHAPES, THINK_IN_CONTENT
 from tests.fakemodel import FakeModel, Script
 
 REPLY = json.dumps({"summary": "s", "findings": []})
@@ -219,3 +222,64 @@ def test_stats_report_what_the_prompt_cache_saved():
     text = stats.describe()
     assert "tokens in 2000, 768 of them from the provider's prompt cache (38%)" in text
     assert "out 90" in text
+
+
+# -- the shapes real servers stream (tests/agent/replays.py) --------------------------------
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+async def test_each_server_shape_streams_answer_and_reasoning_apart(
+    fake: FakeModel, shape: str
+) -> None:
+    answer = 'Sure.\n```json\n{"summary": "s", "findings": []}\n```'
+    reasoning = 'The loop { push } grows the vector; {"findings": ["draft"]} is not it.'
+    fake.push(Script(chunks=SHAPES[shape](answer, reasoning, size=7)))
+    client = ModelClient()
+    content: list[str] = []
+    thought: list[str] = []
+    result = None
+    async for piece in client.stream(ep(fake), "S", "U", response_schema()):
+        if isinstance(piece, Content):
+            content.append(piece.text)
+        elif isinstance(piece, Reasoning):
+            thought.append(piece.text)
+        else:
+            result = piece
+    assert result is not None and result.finish_reason == "stop"
+    text = "".join(content)
+    if shape in THINK_IN_CONTENT:
+        assert text.startswith("<think>") and text.endswith(answer) and thought == []
+    elif shape == "llama.cpp-reasoning-legacy":
+        assert text.endswith(answer) and "".join(thought) == reasoning
+    elif shape in NO_REASONING:
+        assert text == answer and thought == []
+    else:
+        assert text == answer and "".join(thought) == reasoning
+    assert result.text == text
+    assert result.tokens_in == 1800 and (result.tokens_out or 0) > 0
+
+
+async def test_an_azure_filter_stop_says_so(fake: FakeModel) -> None:
+    chunks = SHAPES["azure-openai"]('{"summary": "", "findings": []}')
+    chunks[-2]["choices"][0]["finish_reason"] = "content_filter"
+    fake.push(Script(chunks=chunks))
+    with pytest.raises(AgentError) as err:
+        await run(ModelClient(), ep(fake))
+    assert "content_filter" in str(err.value) and "content filter" in str(err.value)
+
+
+@pytest.mark.parametrize("body", sorted(REFUSALS))
+async def test_each_refusal_body_steps_down_to_the_next_format(fake: FakeModel, body: str) -> None:
+    fake.push(
+        Script(
+            content=REPLY,
+            reject_formats=("json_schema", "json_object"),
+            reject_body=REFUSALS[body],
+        )
+    )
+    client = ModelClient()
+    text, _ = await run(client, ep(fake))
+    assert text == REPLY
+    assert [r.response_format for r in fake.rejected] == ["json_schema", "json_object"]
+    assert fake.requests[0].response_format is None
+    assert client.formats[fake.base_url] == "none"

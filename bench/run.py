@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench import agent, analyzer, lsp_latency, memory, reply, startup
+from bench import agent, analyzer, lsp_latency, memory, reply, startup, toolchains
 
 
 def main() -> None:
@@ -12,6 +12,7 @@ def main() -> None:
     agent.main()
     reply.main()
     memory.main()
+    toolchains.main()
 
 
 if __name__ == "__main__":

@@ -20,10 +20,18 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 CHECK_EPILOG = """\
 output formats (--format):
   text   one line per finding, path:line:col: severity rule-id title
-         (1-based, columns in code points)
+         (1-based, columns in code points; a linter's check is named with its
+         tool, e.g. staticcheck:SA6005)
   json   {"findings": [{path, line, column, end_line, end_column, severity, code,
-         source, title, category, fix}, ...]}
-  sarif  SARIF 2.1.0, for code-scanning dashboards
+         source, title, category, fix}, ...]}; a built-in finding a linter also
+         reported has "also": [{source, code}]
+  sarif  SARIF 2.1.0, for code-scanning dashboards: se-lsp's findings in one run,
+         each linter's in a run under the linter's own name
+
+Linters: clippy, clang-tidy (with a compile_commands.json), staticcheck and go vet
+run when installed, restricted to their performance checks; where a built-in rule
+and the check it mirrors flag the same line, one finding names both. A missing
+tool is one line on stderr. --no-linters leaves them out.
 
 Findings go to stdout; problems, progress and the closing line "N findings in M
 of K files" go to stderr.
@@ -66,8 +74,9 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser(
         "check",
         help="analyse files and directories, print findings",
-        description="Run the built-in analyzer (and with --agent the LLM agent) over Rust, "
-        "C++ and Go files, like a linter.",
+        description="Run the built-in analyzer, the installed linters (clippy, clang-tidy, "
+        "staticcheck, go vet: their performance checks, merged in) and with --agent the LLM "
+        "agent over Rust, C++ and Go files, like a linter.",
         epilog=CHECK_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -84,6 +93,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also send every function to the LLM agent (endpoint from OPENAI_BASE_URL, "
         "SE_LSP_MODEL, OPENAI_API_KEY); progress on stderr",
+    )
+    check.add_argument(
+        "--no-linters",
+        action="store_true",
+        help="do not run clippy, clang-tidy, staticcheck and go vet (they run when installed)",
     )
     check.add_argument(
         "--allow-host",
@@ -111,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(getattr(args, "tcp", None))
         if args.command == "check":
             status, records, closing = _prepare_check(
-                args.paths, args.config, args.agent, args.allow_host
+                args.paths, args.config, args.agent, args.allow_host, not args.no_linters
             )
             _print_check(records, args.format)
             _say(closing)
@@ -173,7 +187,11 @@ def _typed_in_a_terminal() -> None:
 
 
 def _prepare_check(
-    paths: Sequence[str], config: str | None, agent: bool, allow_hosts: Sequence[str] = ()
+    paths: Sequence[str],
+    config: str | None,
+    agent: bool,
+    allow_hosts: Sequence[str] = (),
+    linters: bool = True,
 ) -> tuple[int, list[dict[str, Any]], str]:
     """Find, read and analyse the files; print the problems met on stderr.
 
@@ -201,6 +219,12 @@ def _prepare_check(
             f"all skipped ({'; '.join(reasons)})"
         )
     results = run.results
+    if linters:
+        from se_lsp.linters.batch import add_linter_findings
+
+        results, notes = add_linter_findings(results)
+        for note in notes:
+            _say(note)
     if agent:
         results = _check_agent(results, project, allow_hosts)
     records = [r for _, rs in results for r in rs]

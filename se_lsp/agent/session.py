@@ -29,7 +29,7 @@ from se_lsp.agent.definitions import AgentDef, load_agents, origin
 from se_lsp.agent.errors import AgentError, UnknownAgent, short
 from se_lsp.agent.review import Done, Dropped, Found, Outcome, Request, Reviewer, Status, prepare
 from se_lsp.agent.validate import CODE_CHANGED
-from se_lsp.core.findings import BUILTIN_SOURCE, Finding
+from se_lsp.core.findings import BUILTIN_SOURCE, LINTER_SOURCES, Finding
 from se_lsp.core.policy import Policy
 from se_lsp.core.positions import LineIndex, Pos, Span
 from se_lsp.core.settings import Settings
@@ -287,8 +287,10 @@ class AgentRunner:
             settings=host.settings,
             path=_path_of(doc),
             never_sent=host.policy.never_sent,
-            hints=[
-                f for f in host.diagnostics.touching(doc.uri, span) if f.source == BUILTIN_SOURCE
+            hints=[  # the built-in rules' findings and the linters' (on the last save)
+                f
+                for f in host.diagnostics.touching(doc.uri, span)
+                if f.source == BUILTIN_SOURCE or f.source in LINTER_SOURCES
             ],
             index=snapshot.index,
             force=force,

@@ -84,12 +84,57 @@ class LimitSettings(_Model):
     max_selection_bytes: int = Field(default=32_000, alias="maxSelectionBytes", ge=64)
 
 
+class VerifySettings(_Model):
+    """Compile-checking fixes before they are offered (se_lsp/verify)."""
+
+    enabled: bool = True
+    timeout_ms: int = Field(default=30_000, alias="timeoutMs", ge=100, le=600_000)
+
+
+class LinterToolSettings(_Model):
+    enabled: bool = True
+    # The tool's checks to run; empty: its performance family and every mirrored check.
+    checks: list[str] = Field(default_factory=list)
+
+
+class LinterSettings(_Model):
+    """The linters merged in on save and in `se-lsp check` (se_lsp/linters)."""
+
+    enabled: bool = True
+    timeout_ms: int = Field(default=120_000, alias="timeoutMs", ge=1_000, le=3_600_000)
+    clippy: LinterToolSettings = Field(default_factory=LinterToolSettings)
+    clang_tidy: LinterToolSettings = Field(default_factory=LinterToolSettings, alias="clangTidy")
+    staticcheck: LinterToolSettings = Field(default_factory=LinterToolSettings)
+    go_vet: LinterToolSettings = Field(default_factory=LinterToolSettings, alias="goVet")
+
+    def tool(self, setting: str) -> LinterToolSettings:
+        """The settings of one tool by its key under seLsp.linters ("clangTidy")."""
+        for name, info in type(self).model_fields.items():
+            if setting in (name, info.alias):
+                value = getattr(self, name)
+                assert isinstance(value, LinterToolSettings)
+                return value
+        raise KeyError(setting)
+
+
+class MeasureSettings(_Model):
+    """ "Measure this change": benchmark runs after the user confirms (se_lsp/measure)."""
+
+    enabled: bool = True
+    runs: int = Field(default=12, ge=3, le=200)
+    timeout_ms: int = Field(default=120_000, alias="timeoutMs", ge=1_000, le=3_600_000)
+    memory_mb: int = Field(default=2048, alias="memoryMb", ge=64, le=262_144)
+
+
 class EditorSettings(_Model):
     """The `seLsp` section of the editor's settings (initializationOptions or configuration)."""
 
     builtin: BuiltinSettings = Field(default_factory=BuiltinSettings)
     agent: AgentSettings = Field(default_factory=AgentSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
+    verify: VerifySettings = Field(default_factory=VerifySettings)
+    linters: LinterSettings = Field(default_factory=LinterSettings)
+    measure: MeasureSettings = Field(default_factory=MeasureSettings)
     exclude: list[str] = Field(default_factory=list)
     log_level: Literal["error", "warning", "info", "debug"] = Field(
         default="info", alias="logLevel"

@@ -18,7 +18,7 @@ from pygls.uris import to_fs_path
 
 from se_lsp import __version__
 from se_lsp.agent import AGENT_ACTION, CLEAR_CACHE, DISMISS, OPTIMIZE, SHOW_STATS
-from se_lsp.core.findings import BUILTIN_SOURCE, hover_markdown
+from se_lsp.core.findings import BUILTIN_SOURCE, LINTER_SOURCES, hover_markdown
 from se_lsp.core.policy import Policy
 from se_lsp.core.settings import Settings, resolve
 from se_lsp.lsp import actions
@@ -26,6 +26,9 @@ from se_lsp.lsp.analysis import Analyzer
 from se_lsp.lsp.convert import pos_of, span_of
 from se_lsp.lsp.diagnostics import DiagnosticStore
 from se_lsp.lsp.documents import Document, DocumentStore
+from se_lsp.lsp.fixcheck import PER_REQUEST, FixChecks, hover_line
+from se_lsp.lsp.linting import FOLDING, Linting
+from se_lsp.lsp.measuring import MEASURE, Measuring
 from se_lsp.lsp.render import rule_href
 
 if TYPE_CHECKING:
@@ -130,7 +133,11 @@ class SeLspServer(LanguageServer):
         )
         self.documents = DocumentStore()
         self.diagnostics = DiagnosticStore(
-            self.documents, self._send_json, encoding=lambda: self.encoding, href=rule_href
+            self.documents,
+            self._send_json,
+            encoding=lambda: self.encoding,
+            href=rule_href,
+            folding=FOLDING,
         )
         self.analyzer = Analyzer(self.diagnostics, encoding=lambda: self.encoding)
         self.settings = Settings()
@@ -139,6 +146,15 @@ class SeLspServer(LanguageServer):
         self.init_options: Any = None
         self._agent: AgentRunner | None = None
         self._pinned_told: set[str] = set()
+        self.fixchecks = FixChecks(self)
+        self.linting = Linting(self)
+        self._measuring: Measuring | None = None
+
+    @property
+    def measuring(self) -> Measuring:
+        if self._measuring is None:
+            self._measuring = Measuring(self, self.agent)
+        return self._measuring
 
     @property
     def agent(self) -> AgentRunner:
@@ -209,6 +225,17 @@ class SeLspServer(LanguageServer):
 
     def progress_api(self) -> Any:
         return self.work_done_progress
+
+    async def show_file(self, path: Path) -> bool:
+        """window/showDocument of a file (se-lsp's own, never the user's) for reading."""
+        try:
+            result = await self.window_show_document_async(
+                types.ShowDocumentParams(uri=path.as_uri(), take_focus=True)
+            )
+        except Exception as err:
+            log.info("showDocument failed: %s", err)
+            return False
+        return bool(result is not None and result.success)
 
     def _send_json(self, method: str, params: str) -> None:
         protocol = self.protocol
@@ -285,6 +312,8 @@ def did_open(ls: SeLspServer, params: types.DidOpenTextDocumentParams) -> None:
 def did_change(ls: SeLspServer, params: types.DidChangeTextDocumentParams) -> None:
     doc = ls.documents.get(params.text_document.uri)
     ls.analyze_soon(doc, ls.settings.editor.builtin.debounce_ms / 1000, typing=True)
+    if doc is not None:
+        ls.fixchecks.changed(doc)
     if doc is not None and ls.diagnostics.sources(doc.uri):
         # Agent findings moved with the edit: shown where they are now, unless a built-in
         # analysis of this version is on its way (which publishes both).
@@ -293,12 +322,17 @@ def did_change(ls: SeLspServer, params: types.DidChangeTextDocumentParams) -> No
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
 def did_save(ls: SeLspServer, params: types.DidSaveTextDocumentParams) -> None:
-    ls.analyze_soon(ls.documents.get(params.text_document.uri))
+    doc = ls.documents.get(params.text_document.uri)
+    ls.analyze_soon(doc)
+    if doc is not None:
+        ls.linting.saved(doc)  # the linters read the files on disk: on save, never per keystroke
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: SeLspServer, params: types.DidCloseTextDocumentParams) -> None:
     ls.analyzer.cancel(params.text_document.uri)
+    ls.fixchecks.closed(params.text_document.uri)
+    ls.linting.closed(params.text_document.uri)
     ls.diagnostics.forget(params.text_document.uri)
 
 
@@ -309,12 +343,19 @@ def hover(ls: SeLspServer, params: types.HoverParams) -> types.Hover | None:
         return None
     pos = pos_of(doc.index, params.position, ls.encoding)
     parts = []
-    for f in ls.diagnostics.at(doc.uri, pos):
+    found = ls.diagnostics.at(doc.uri, pos)
+    ls.fixchecks.ensure(doc, found, limit=PER_REQUEST)  # someone is looking: check them
+    for f in found:
         text = hover_markdown(f)
-        if f.source != BUILTIN_SOURCE and f.fix is not None:
+        agent = f.source != BUILTIN_SOURCE and f.source not in LINTER_SOURCES
+        if agent and f.fix is not None:
             from se_lsp.agent.validate import replacement_markdown
 
             text += "\n\n" + replacement_markdown(f, doc.language or "")
+        if f.fix is not None and (check := hover_line(ls.fixchecks.state(doc, f))):
+            text += "\n\n" + check
+        if agent and (measured := ls.measuring.hover(doc, f)):
+            text += "\n\n" + measured
         parts.append(text)
     parts += ls.diagnostics.summaries_at(doc.uri, pos)
     if not parts:
@@ -329,7 +370,11 @@ def hover(ls: SeLspServer, params: types.HoverParams) -> types.Hover | None:
 @server.feature(
     types.TEXT_DOCUMENT_CODE_ACTION,
     types.CodeActionOptions(
-        code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.RefactorRewrite],
+        code_action_kinds=[
+            types.CodeActionKind.QuickFix,
+            types.CodeActionKind.Refactor,  # Measure this change
+            types.CodeActionKind.RefactorRewrite,
+        ],
         resolve_provider=True,
     ),
 )
@@ -340,15 +385,21 @@ def code_action(ls: SeLspServer, params: types.CodeActionParams) -> list[types.C
     span = span_of(doc.index, params.range, ls.encoding)
     context = list(params.context.diagnostics)
     keys = actions.context_keys(context, doc.uri)
+    touching = ls.diagnostics.touching(doc.uri, span, keys)
+    # Checked in the background, no request waits; the diagnostics the client sent first.
+    named = sorted(touching, key=lambda f: f.key not in keys)
+    ls.fixchecks.ensure(doc, named, limit=PER_REQUEST)
     out = actions.actions_for(
         doc,
-        ls.diagnostics.touching(doc.uri, span, keys),
+        touching,
         context,
         ls.encoding,
         resolve_support=ls.client_supports("text_document.code_action.resolve_support"),
         document_changes=ls.client_supports("workspace.workspace_edit.document_changes"),
+        verdict_of=ls.fixchecks.verdict_of(doc),
     )
     out += ls.agent.finding_actions(doc, span)
+    out += ls.measuring.actions(doc, span)
     out += ls.agent.actions(
         doc,
         params.range,
@@ -367,7 +418,20 @@ async def optimize(ls: SeLspServer, *args: Any) -> Any:
     assert isinstance(protocol, SeLspProtocol)
     msg_id = protocol.track_command()
     try:
-        return await ls.agent.optimize(args[0] if args else None, WORK_DONE_TOKEN.get())
+        result = await ls.agent.optimize(args[0] if args else None, WORK_DONE_TOKEN.get())
+    finally:
+        protocol.command_tasks.pop(msg_id, None)
+    ls.fixchecks.agent_done(args[0] if args else None)  # check its fixes before they are applied
+    return result
+
+
+@server.command(MEASURE)
+async def measure(ls: SeLspServer, *args: Any) -> Any:
+    protocol = ls.protocol
+    assert isinstance(protocol, SeLspProtocol)
+    msg_id = protocol.track_command()
+    try:
+        return await ls.measuring.run(args[0] if args else None, WORK_DONE_TOKEN.get())
     finally:
         protocol.command_tasks.pop(msg_id, None)
 
@@ -384,7 +448,10 @@ async def clear_cache(ls: SeLspServer, *args: Any) -> None:
 
 @server.command(SHOW_STATS)
 def show_stats(ls: SeLspServer, *args: Any) -> str:
-    return ls.agent.show_stats()
+    parts = [ls.agent.stats.describe(), ls.fixchecks.describe(), ls.measuring.describe()]
+    text = "\n".join(p for p in parts if p)
+    ls.notify_user(text, types.MessageType.Info)
+    return text
 
 
 @server.feature(types.CODE_ACTION_RESOLVE)
@@ -401,10 +468,13 @@ def code_action_resolve(ls: SeLspServer, action: types.CodeAction) -> types.Code
         finding,
         ls.encoding,
         ls.client_supports("workspace.workspace_edit.document_changes"),
+        verdict_of=ls.fixchecks.verdict_of(doc) if doc is not None else actions.no_verdict,
     )
 
 
 @server.feature(types.SHUTDOWN)
 async def on_shutdown(ls: SeLspServer, params: None) -> None:
     ls.analyzer.shutdown()
+    ls.fixchecks.shutdown()
+    ls.linting.shutdown()
     await ls.agent.shutdown()

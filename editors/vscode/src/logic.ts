@@ -9,6 +9,8 @@ export const SECRET_KEY_ENV = "SE_LSP_API_KEY";
 
 /** Settings under `seLsp.*` that only the extension reads; the server rejects unknown keys. */
 export const CLIENT_ONLY_SECTIONS = ["server", "trace"] as const;
+/** Server settings sections that run the workspace's toolchain: off when it is untrusted. */
+export const TOOLCHAIN_SECTIONS = ["verify", "linters", "measure"] as const;
 
 export interface ServerCommand {
   command: string;
@@ -187,6 +189,13 @@ export function toServerSettings(raw: unknown, ctx: MappingContext): JsonObject 
   const agent: JsonObject = isObject(out.agent) ? out.agent : {};
   if (!ctx.trusted) {
     agent.enable = false;
+    // Compile checks, linters and benchmarks run the workspace's own build (cargo runs
+    // build scripts and proc macros): not in a restricted workspace.
+    for (const key of TOOLCHAIN_SECTIONS) {
+      const section: JsonObject = isObject(out[key]) ? out[key] : {};
+      section.enabled = false;
+      out[key] = section;
+    }
   } else if (ctx.hasSecretKey && (agent.apiKeyEnv === undefined || agent.apiKeyEnv === null)) {
     agent.apiKeyEnv = SECRET_KEY_ENV;
   }

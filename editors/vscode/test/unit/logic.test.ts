@@ -231,7 +231,28 @@ test("untrusted workspace: agent off, whatever the settings say", () => {
   assert.equal((s.agent as Record<string, unknown>).enable, false);
   assert.equal((s.agent as Record<string, unknown>).apiKeyEnv, null);
   const empty = toServerSettings(undefined, { trusted: false, hasSecretKey: false });
-  assert.deepEqual(empty, { agent: { enable: false } });
+  assert.deepEqual(empty, {
+    agent: { enable: false },
+    verify: { enabled: false },
+    linters: { enabled: false },
+    measure: { enabled: false },
+  });
+});
+
+test("untrusted workspace: no compile checks, linters or benchmarks (they run its build)", () => {
+  const s = toServerSettings(
+    { verify: { enabled: true, timeoutMs: 5000 }, linters: { clippy: { enabled: true } } },
+    { trusted: false, hasSecretKey: false },
+  );
+  assert.deepEqual(s.verify, { enabled: false, timeoutMs: 5000 });
+  assert.deepEqual(s.linters, { enabled: false, clippy: { enabled: true } });
+  assert.deepEqual(s.measure, { enabled: false });
+  const trusted = toServerSettings(
+    { verify: { enabled: true } },
+    { trusted: true, hasSecretKey: false },
+  );
+  assert.deepEqual(trusted.verify, { enabled: true });
+  assert.equal("linters" in trusted, false);
 });
 
 test("a stored key is announced through apiKeyEnv unless the user named one", () => {

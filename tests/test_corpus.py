@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.corpus_score import CORPUS, score
-
-# A language whose corpus moved into tests/rules/fixtures/ has no directory here any more.
-LANGUAGES = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())
+from tests.corpus_score import score
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", ["rust", "cpp", "go"])
 def test_corpus_precision_and_recall(language):
     s = score(language)
     assert s.tp + s.fn > 0, f"no labelled findings in tests/corpus/{language}"

@@ -11,6 +11,7 @@ from se_lsp.core.findings import Finding, Severity
 from se_lsp.rules.engine import Context, RuleInfo, rule
 from se_lsp.rules.rust import stdlib as S
 from se_lsp.rules.rust.model import Binding, MethodCall, Model
+from se_lsp.rules.rust.project import msrv
 from se_lsp.rules.rust.stdlib import Ty
 from se_lsp.rules.rust.syntax import (
     args,
@@ -25,7 +26,8 @@ from se_lsp.rules.rust.syntax import (
 CALLS: list[str] = []
 # The method names this family's rules start from (Model.methods scans for them).
 METHODS = frozenset({"clone", "to_owned", "to_string", "to_vec", "to_path_buf", "to_os_string"})
-_OWNING = ("clone", "to_owned", "to_string", "to_vec", "to_path_buf", "to_os_string")
+# The copies clippy's redundant_clone follows (not `to_vec`).
+_OWNING = ("clone", "to_owned", "to_string", "to_path_buf", "to_os_string")
 
 
 def _walk(node: Node) -> Iterator[Node]:
@@ -41,6 +43,9 @@ def _owned_type(model: Model, t: Ty) -> bool:
     d = t
     if d.std and d.name in S.HEAP_OWNING:
         return True
+    if d.is_std("Option", "Result", "Box") or d.name == "tuple":
+        # `Some(String)`, `(Vec<u8>, u32)`: cloning copies what they own.
+        return any(a.known and not a.is_ref and _owned_type(model, a) for a in d.args)
     decl = model.user_type(d)
     return decl is not None and not model.is_copy(d)
 
@@ -142,6 +147,13 @@ def redundant_clone(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
         # Cheap shape tests first; a type is asked for only when the shape can match.
         temporary = _is_temporary(recv)
         nxt = None
+        if _discarded(ctx, mc.call) and recv.type in ("identifier", "field_expression"):
+            # `let _ = x.clone();` copies and drops; `let _ = x;` moves nothing.
+            if _same_owned(model, method, model.type_of(recv)):
+                span = ctx.span_between(mc.receiver, mc.call)
+                fix = guarded_fix(ctx, span, ctx.text(recv), "Drop the copy")
+                yield ctx.finding(info, ctx.span_between(mc.name, mc.call), fix=fix)
+            continue
         if not temporary:
             if recv.type == "identifier" and method in ("to_string", "to_owned", "clone"):
                 if _used_after(ctx, model, mc, recv):
@@ -193,6 +205,15 @@ def redundant_clone(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             yield ctx.finding(info, ctx.span_between(mc.name, mc.call), fix=fix)
 
 
+def _discarded(ctx: Context, call: Node) -> bool:
+    """`let _ = <call>;`: the value is dropped at once."""
+    let = call.parent
+    if let is None or let.type != "let_declaration":
+        return False
+    pat = let.child_by_field_name("pattern")
+    return pat is not None and (pat.type == "_" or ctx.text(pat) == "_")
+
+
 def _used_after(ctx: Context, model: Model, mc: MethodCall, recv: Node) -> bool:
     """Whether the receiver's name occurs again later in its function (a cheap byte test;
     `_last_use` makes the exact decision)."""
@@ -202,8 +223,12 @@ def _used_after(ctx: Context, model: Model, mc: MethodCall, recv: Node) -> bool:
 
 
 def _root(ctx: Context, node: Node) -> str:
-    while node.type == "field_expression":
-        value = node.child_by_field_name("value")
+    while node.type in ("field_expression", "index_expression"):
+        value = (
+            node.child_by_field_name("value")
+            if node.type == "field_expression"
+            else node.named_child(0)
+        )
         if value is None:
             break
         node = value
@@ -289,6 +314,10 @@ def _borrowed_before(ctx: Context, model: Model, b: Binding, until: int, name: s
     lasts."""
     for use in model.occurrences(name, b.start, until):
         n = use.parent
+        if n is not None and n.type == "field_expression":
+            mc = model.method(n.parent)
+            if mc is not None and mc.receiver.id == use.id and ctx.text(mc.name) in _LENDS_NOTHING:
+                continue  # `x.clone()…`, `x.len()`: what the statement keeps is not a borrow
         while n is not None and n.type not in ("expression_statement", "block"):
             if n.type == "macro_invocation" or n.type == "token_tree":
                 break  # printed or asserted: borrowed for the call only
@@ -300,6 +329,13 @@ def _borrowed_before(ctx: Context, model: Model, b: Binding, until: int, name: s
                 return True
             n = n.parent
     return False
+
+
+# Methods whose result owns its data or is plain data: a `let` keeping it borrows nothing.
+_LENDS_NOTHING = frozenset(
+    {"clone", "to_string", "to_owned", "to_vec", "to_path_buf", "to_os_string", "len"}
+    | {"is_empty", "count", "contains", "starts_with", "ends_with"}
+)
 
 
 def _plain_method(model: Model, call: Node, use: Node) -> bool:
@@ -434,6 +470,8 @@ fn caller(name: &str) -> usize { takes(name) + keeps(&name.to_string()) }
     has_fix=True,
     body_examples=False,
     gaps=[
+        "differs: also reports a look-up through a reference to the map (`&HashMap`), which "
+        "clippy 1.95 reports only on an owned map",
         "only functions declared in the same file are known: a call into another module or "
         "crate is not reported",
         "`String::from_utf8(x.to_vec())` (clippy suggests `str::from_utf8`) is not reported",
@@ -602,6 +640,11 @@ let c = a[..2].to_vec();
     node_types=CALLS,
     scope="body",
     has_fix=True,
+    gaps=[
+        'calls inside macro arguments (`println!("{}", s.to_string())`) are not seen',
+        'a copy of a temporary (`[..].join(" ").to_string()`) is reported once, by '
+        "redundant-clone; clippy reports it under both lints",
+    ],
 )
 def implicit_clone(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     model = Model.of(ctx)
@@ -629,16 +672,23 @@ def implicit_clone(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
         elif method == "to_os_string":
             hits = base.is_std("OsString")
         elif method == "to_string":
-            hits = t.is_std("String")
+            hits = base.is_std("String")
         if not hits:
             continue
-        span = ctx.span_between(mc.name, mc.call)
-        fix = None
-        if t.is_ref and t.args and t.args[0].is_ref:
-            pass  # `(&&T).clone()` clones the reference: no mechanical fix
+        refs = 0
+        inner = t
+        while inner.is_ref and inner.args:
+            refs += 1
+            inner = inner.args[0]
+        if refs > 1:
+            # `(&&T).clone()` would clone the reference: dereference down to `&T` first.
+            new = f"({'*' * (refs - 1)}{ctx.text(mc.receiver)}).clone()"
+            fix = guarded_fix(ctx, mc.call, new, "Write `.clone()`")
         else:
-            fix = guarded_fix(ctx, span, "clone()", "Write `.clone()`")
-        yield ctx.finding(info, span, fix=fix)
+            fix = guarded_fix(
+                ctx, ctx.span_between(mc.name, mc.call), "clone()", "Write `.clone()`"
+            )
+        yield ctx.finding(info, ctx.span_between(mc.name, mc.call), fix=fix)
 
 
 def _own_method(model: Model, type_name: str, method: str) -> bool:
@@ -662,26 +712,33 @@ def _clone_not_to_owned(model: Model, t: Ty) -> bool:
     category="other",
     explanation="""
 `to_string()` on a `&&str` (or `&&String`, `&&Cow<str>`) does not reach the specialised
-`str`/`String` implementation: it goes through the blanket `Display` one, which runs the
-formatting machinery instead of a plain copy. Dereferencing once first picks the fast
-path.
+`str`/`String` implementation before Rust 1.82: it goes through the blanket `Display` one,
+which runs the formatting machinery instead of a plain copy. Dereferencing once first
+picks the fast path. Like clippy, reported only for a crate whose minimum supported Rust
+version (`rust-version` in Cargo.toml, `msrv` in clippy.toml or `#[clippy::msrv]`) is
+older than 1.82: newer compilers specialise the reference too.
 """,
     fix="Dereference first: `(*x).to_string()`.",
     measure="cargo bench (criterion) on the conversion.",
     mirrors=["clippy:inefficient_to_string"],
     bad="""
-let words: Vec<&str> = vec!["a"];
-let first: &&str = &words[0];
-let owned = first.to_string();
+#[clippy::msrv = "1.81"]
+fn example(words: &[&str]) -> String {
+    let first: &&str = &words[0];
+    first.to_string()
+}
 """,
     good="""
-let words: Vec<&str> = vec!["a"];
-let first: &&str = &words[0];
-let owned = (*first).to_string();
+#[clippy::msrv = "1.81"]
+fn example(words: &[&str]) -> String {
+    let first: &&str = &words[0];
+    (*first).to_string()
+}
 """,
     node_types=CALLS,
     scope="body",
     has_fix=True,
+    body_examples=False,
 )
 def inefficient_to_string(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     model = Model.of(ctx)
@@ -694,13 +751,22 @@ def inefficient_to_string(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
         while inner.is_ref and inner.args:
             depth += 1
             inner = inner.args[0]
-        if depth < 2:
+        # `to_string(&self)` takes `Self` one reference down from a `&&str` receiver; a
+        # `&mut str` receiver is auto-referenced, so `Self` is `&mut str` itself.
+        behind = depth if t.is_ref and t.mutable else depth - 1
+        if behind < 1:
             continue
         if not (inner.name == "str" or inner.is_std("String", "Cow")):
             continue
-        stars = "*" * (depth - 1)
+        version = msrv(ctx, mc.call)
+        if version is None or version >= SPECIALIZED_TO_STRING_FOR_REFS:
+            continue  # std's own specialisation serves the reference too
+        stars = "*" * behind
         new = f"({stars}{ctx.text(mc.receiver)}).to_string()"
         yield ctx.finding(info, mc.call, fix=guarded_fix(ctx, mc.call, new, "Dereference first"))
+
+
+SPECIALIZED_TO_STRING_FOR_REFS = (1, 82, 0)
 
 
 # -- assigning-clones -----------------------------------------------------------------
@@ -810,7 +876,7 @@ def _clone_call(ctx: Context, model: Model, node: Node) -> tuple[str, Node] | No
 
 
 def _assigned_place(ctx: Context, model: Model, left: Node) -> tuple[Node | None, Ty]:
-    """The place assigned (`a`, `*a`, `self.x`) and its type, when it is initialised."""
+    """The place assigned (`a`, `*a`, `self.x`, `v[i]`) and its type, when it is initialised."""
     if left.type == "identifier":
         b = model.binding(left)
         if b is None or b.kind not in ("let", "param"):
@@ -828,7 +894,7 @@ def _assigned_place(ctx: Context, model: Model, left: Node) -> tuple[Node | None
         if t.is_std("Box") and t.args:
             return left, t.args[0]
         return None, S.UNKNOWN
-    if left.type == "field_expression":
+    if left.type in ("field_expression", "index_expression"):
         t = model.type_of(left)
         return (left, t) if t.known else (None, S.UNKNOWN)
     return None, S.UNKNOWN

@@ -199,6 +199,8 @@ if !seen.contains_key(&other) {
     scope="body",
     has_fix=True,
     gaps=[
+        "an insert on the absent branch with a read on the other (`if !m.contains_key(..) "
+        "{ insert } else { get }`) is reported by map-double-lookup, not as an `Entry` match",
         "maps reached through a guard (`m.lock().unwrap().contains_key(..)`) are not reported",
     ],
 )

@@ -736,6 +736,10 @@ while !ready.load(Ordering::Acquire) {
     node_types=["while_expression"],
     scope="body",
     has_fix=True,
+    gaps=[
+        "differs: also reports an atomic reached through a reference or `Arc` (`&AtomicBool`), "
+        "which clippy 1.95 misses because it checks the receiver's type before auto-deref",
+    ],
 )
 def missing_spin_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     model = Model.of(ctx)

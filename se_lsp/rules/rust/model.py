@@ -1655,6 +1655,8 @@ class Model:
         if name == "to_vec":
             elem = S.element(recv)
             return S.std("Vec", elem) if elem is not None else UNKNOWN
+        if name == "encode_utf8" and recv.name == "char":
+            return S.ref(S.prim("str"), mutable=True)
         if name in ("as_bytes",):
             return S.ref(Ty("[]", (S.prim("u8"),)))
         if name == "into_bytes":

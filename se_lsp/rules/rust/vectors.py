@@ -199,6 +199,10 @@ if verbose { other.push("-v"); }
     node_types=["macro_invocation"],
     scope="body",
     has_fix=True,
+    gaps=[
+        "pushes whose argument reads the vector itself (`v.push(v.len())`) end the run "
+        "here; clippy counts them and suggests a `vec![..]` that would not compile",
+    ],
 )
 def vec_init_then_push(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     model = Model.of(ctx)

@@ -376,6 +376,10 @@ for (k, v) in &pairs {
 }
 """,
     node_types=["compound_assignment_expr"],
+    gaps=[
+        "differs: also reports `s.push_str(format!(..).as_str())`, which clippy 1.95 does "
+        "not look through",
+    ],
 )
 def format_push_string(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     model = Model.of(ctx)

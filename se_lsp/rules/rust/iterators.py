@@ -1244,6 +1244,8 @@ let evens: Vec<u32> = ids.iter().filter(|&x| x % 2 == 0).copied().collect();
     gaps=[
         "no quick fix for maps and for closures whose pattern must change (`|v| **v != 1` "
         "after `iter()`)",
+        "differs: also reports `s = s.chars().filter(..).collect()` on a `String`, which "
+        "clippy reports only with `.to_owned()` before `collect()`",
     ],
 )
 def manual_retain(ctx: Context, info: RuleInfo) -> Iterator[Finding]:

@@ -349,6 +349,8 @@ for i in 1..scores.len() {
     gaps=[
         "containers whose type the file does not show (a parameter of a generic type, a "
         "value returned by another crate) are not reported",
+        "differs: also reports a container reached through a field (`self.items[i]`, "
+        "`w.0[i]`); clippy follows only a plain path",
     ],
 )
 def needless_range_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:

@@ -328,6 +328,8 @@ def _direct(
 
 
 _INDIRECT_USES = ("len", "is_empty", "contains", "into_iter")
+# The collections clippy follows into a later use (sequences: no dedup, no reordering).
+_INDIRECT_TARGETS = ("Vec", "VecDeque", "LinkedList", "BinaryHeap")
 
 
 def _indirect(
@@ -352,8 +354,8 @@ def _indirect(
     if method not in _INDIRECT_USES:
         return
     target = collect_target(ctx, model, mc)
-    if not target.is_std(*_EMPTY_TARGETS):
-        return
+    if not target.is_std(*_INDIRECT_TARGETS):
+        return  # a set or map kept in a variable dedups or sorts: not the same items
     binding = model.binding_named(name, let.next_named_sibling or let)
     if binding is None or binding.site.id != let.id:
         return

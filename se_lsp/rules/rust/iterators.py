@@ -1398,6 +1398,8 @@ def collect_then_iterate(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             continue
         if not _source_free_until(ctx, model, mc, let, use):
             continue
+        if _loop_keeps_items(ctx, model, use):
+            continue
         yield ctx.finding(
             info,
             ctx.span_between(mc.name, mc.call),
@@ -1441,6 +1443,117 @@ def _source_free_until(ctx: Context, model: Model, mc: MethodCall, let: Node, us
     while stmt.parent is not None and stmt.parent.id != block.id:
         stmt = stmt.parent
     return not mentions_between(ctx, let.end_byte, stmt.end_byte, ctx.text(root))
+
+
+def _loop_keeps_items(ctx: Context, model: Model, use: Node) -> bool:
+    """Whether a `for` loop walking the vector hands its items (or borrows of them) to
+    something that outlives an iteration: `trie.insert(&item.key)`, `out.push(item)`.
+    Walking the chain instead, each item would be a temporary dropped at the end of its
+    iteration, and such a borrow would not compile; the vector is what keeps them."""
+    loop = use.parent
+    while loop is not None and loop.type != "for_expression":
+        if loop.type not in ("reference_expression", "field_expression", "call_expression"):
+            return False
+        loop = loop.parent
+    if loop is None:
+        return False
+    pat = loop.child_by_field_name("pattern")
+    body = loop.child_by_field_name("body")
+    if pat is None or body is None:
+        return False
+    names = {ctx.text(n) for n in _identifiers(pat)}
+    for item in names:
+        for occ in model.occurrences(item, body.start_byte, body.end_byte):
+            # Follow the item while the value is still (a borrow of) it or a part of it.
+            n = occ
+            while n.parent is not None and n.parent.id != body.id:
+                parent = n.parent
+                if parent.type in ("field_expression", "reference_expression"):
+                    n = parent
+                    continue
+                if parent.type == "parenthesized_expression":
+                    n = parent
+                    continue
+                if parent.type == "call_expression" and n.type == "field_expression":
+                    method = n.child_by_field_name("field")
+                    if method is not None and ctx.text(method) in _LENDING:
+                        n = parent  # `item.key.as_str()`: still a borrow of the item
+                        continue
+                    break
+                if parent.type in _WRAPPING:
+                    n = parent  # `(k, &item.v)`, `Entry { key: &item.k }`: still held
+                    continue
+                if parent.type == "arguments":
+                    call = parent.parent
+                    if _outer_receiver(ctx, model, call, body, names):
+                        return True
+                    if call is not None and _constructor(ctx, call):
+                        n = call  # `Some(&item.key)`: the item wrapped
+                        continue
+                    break
+                if parent.type == "assignment_expression":
+                    if parent.child_by_field_name("right") == n:
+                        return True
+                    break
+                break
+    return False
+
+
+_WRAPPING = frozenset(
+    {"tuple_expression", "array_expression", "field_initializer", "field_initializer_list"}
+    | {"struct_expression", "shorthand_field_initializer"}
+)
+
+
+def _constructor(ctx: Context, call: Node) -> bool:
+    """`Some(..)`, `Ok(..)`, `Wrapper(..)`, `Kind::Variant(..)`: builds a value holding its
+    arguments (by Rust naming, a capitalised last path segment)."""
+    fn = call.child_by_field_name("function")
+    if fn is None or fn.type not in ("identifier", "scoped_identifier"):
+        return False
+    name = ctx.text(fn).rsplit("::", 1)[-1]
+    return name[:1].isupper()
+
+
+# Methods whose result borrows from the receiver.
+_LENDING = frozenset(
+    {"as_str", "as_ref", "as_slice", "as_path", "as_bytes", "as_deref", "borrow", "iter"}
+    | {"components", "keys", "values", "first", "last", "get", "chars", "lines", "trim"}
+)
+
+
+def _identifiers(pat: Node) -> Iterator[Node]:
+    stack = [pat]
+    while stack:
+        n = stack.pop()
+        if n.type == "identifier":
+            yield n
+        stack.extend(n.named_children)
+
+
+def _inside(node: Node, outer: Node) -> bool:
+    return outer.start_byte <= node.start_byte and node.end_byte <= outer.end_byte
+
+
+def _outer_receiver(
+    ctx: Context, model: Model, call: Node | None, body: Node, items: set[str]
+) -> bool:
+    """A call made on a value declared before the loop (`trie.insert(..)`), or a free
+    function whose result may keep what it is given: either can keep a loop item."""
+    if call is None or call.type != "call_expression":
+        return False
+    fn = call.child_by_field_name("function")
+    if fn is None or fn.type != "field_expression":
+        return False  # a free function returns what it returns: the caller decides
+    root = fn.child_by_field_name("value")
+    while root is not None and root.type in ("field_expression", "index_expression"):
+        root = root.child_by_field_name("value") or root.named_child(0)
+    if root is None or root.type not in ("identifier", "self"):
+        return False
+    if ctx.text(root) in items:
+        return False  # a method on the item itself
+    b = model.binding(root)
+    return b is None or not _inside(b.site, body)
 
 
 def _walked_by_reference(ctx: Context, model: Model, use: Node) -> bool:

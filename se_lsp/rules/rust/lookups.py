@@ -435,5 +435,29 @@ def map_double_lookup(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
         if present is None:
             continue
         key = _key_text(ctx, mc.args[0])
+        if _returns_borrow(ctx, model, if_node) and _mutates(ctx, if_node, mc.receiver):
+            # `if let Some(v) = m.get_mut(k) { return v } else { m.insert(..) }` is rejected
+            # by today's borrow checker when `v` leaves the function: the double lookup is
+            # the known workaround (NLL "problem case #3").
+            continue
         if _second_lookups(ctx, model, present, mc.receiver, key):
             yield ctx.finding(info, ctx.span_between(if_node, mc.call))
+
+
+def _mutates(ctx: Context, if_node: Node, map_expr: Node) -> bool:
+    """Whether the `if` borrows the map mutably (`m.get_mut`, `m.insert`, `m.entry`, ..)."""
+    text = ctx.text(if_node)
+    name = ctx.text(map_expr)
+    return any(
+        f"{name}.{m}(" in text for m in ("get_mut", "insert", "entry", "remove", "get_or_insert")
+    )
+
+
+def _returns_borrow(ctx: Context, model: Model, node: Node) -> bool:
+    """Whether the function around `node` returns a reference or a lifetime-bound type."""
+    fn = model.fn_of(node)
+    ret = fn.child_by_field_name("return_type") if fn is not None else None
+    if ret is None:
+        return False
+    text = ctx.text(ret)
+    return "&" in text or "'" in text

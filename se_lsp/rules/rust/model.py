@@ -1173,13 +1173,14 @@ class Model:
         return out
 
     def scope_end(self, b: Binding) -> int:
-        """Where `b` stops being visible: its block's end, or an earlier shadowing binding."""
+        """Where `b` stops being visible: its block's end, or where a shadowing binding
+        starts to be visible (after its `let`: `let x = f(x);` still reads the old `x`)."""
         fn = self.fn_of(b.ident)
         end = b.end
         if fn is not None:
             for other in self._table_for(fn, b.name):
                 if b.start < other.start < end and other.ident.id != b.ident.id:
-                    end = min(end, other.site.start_byte)
+                    end = min(end, other.start)
         return end
 
     def bindings_of(self, fn: Node, name: str) -> list[Binding]:

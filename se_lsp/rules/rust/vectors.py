@@ -754,7 +754,9 @@ def _known_length(ctx: Context, model: Model, value: Node | None) -> bool:
             )
             inclusive = any(c.type == "..=" for c in rng.children)
             return hi - lo + (1 if inclusive else 0) > 8
-    return True
+    # An array of a handful of elements (`for x in [a, b]`, `let xs = [..]; for x in xs`).
+    t = model.type_of(value).deref()
+    return not (t.name == "array" and t.length is not None and t.length <= 8)
 
 
 @rule(

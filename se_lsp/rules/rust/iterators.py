@@ -327,6 +327,34 @@ def _direct(
     yield ctx.finding(info, span, fix=fix)
 
 
+def _closure_between(use: Node, let: Node) -> bool:
+    """Whether `use` sits in a closure the `let` is not in: a closure may run many times
+    (`rows.map(|r| .. names.iter() ..)`), and the collection is what it walks each time."""
+    n = use.parent
+    block = let.parent
+    while n is not None and (block is None or n.id != block.id):
+        if n.type == "closure_expression":
+            return True
+        n = n.parent
+    return False
+
+
+# Methods a `Vec`'s iterator has that an arbitrary iterator may lack (double-ended,
+# exact-size): after `into_iter()` they make the vector necessary unless the chain has them
+# too (`s.split(":")` with a `&str` pattern cannot `rev()`).
+_SEQUENCE_ONLY = frozenset(
+    {"rev", "len", "next_back", "nth_back", "rfind", "rfold", "rposition", "try_rfold"}
+)
+
+
+def _needs_more_than_iterator(ctx: Context, model: Model, into_iter: MethodCall) -> bool:
+    fe = into_iter.call.parent
+    if fe is None or fe.type != "field_expression":
+        return False
+    nxt = model.method(fe.parent)
+    return nxt is not None and ctx.text(nxt.name) in _SEQUENCE_ONLY
+
+
 _INDIRECT_USES = ("len", "is_empty", "contains", "into_iter")
 # The collections clippy follows into a later use (sequences: no dedup, no reordering).
 _INDIRECT_TARGETS = ("Vec", "VecDeque", "LinkedList", "BinaryHeap")
@@ -368,6 +396,10 @@ def _indirect(
         return
     # The single use must not run more often than the collection is built.
     if len(model.loops_around(use)) > len(model.loops_around(let)):
+        return
+    if _closure_between(use, let):
+        return
+    if method == "into_iter" and _needs_more_than_iterator(ctx, model, user):
         return
     if _chain_has_side_effects(ctx, model, mc.receiver):
         return
@@ -1394,6 +1426,8 @@ def collect_then_iterate(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             continue
         if len(model.loops_around(use)) > len(model.loops_around(let)):
             continue
+        if _closure_between(use, let):
+            continue
         if _chain_has_side_effects(ctx, model, mc.receiver):
             continue
         if not _source_free_until(ctx, model, mc, let, use):
@@ -1515,6 +1549,13 @@ def _constructor(ctx: Context, call: Node) -> bool:
     return name[:1].isupper()
 
 
+# Methods that read an argument during the call and keep nothing borrowed from it.
+_BORROWS_ONLY = frozenset(
+    {"push_str", "extend_from_slice", "insert_str", "write_str", "write_all", "contains"}
+    | {"contains_key", "starts_with", "ends_with", "eq", "cmp", "binary_search", "find"}
+)
+
+
 # Methods whose result borrows from the receiver.
 _LENDING = frozenset(
     {"as_str", "as_ref", "as_slice", "as_path", "as_bytes", "as_deref", "borrow", "iter"}
@@ -1552,6 +1593,9 @@ def _outer_receiver(
         return False
     if ctx.text(root) in items:
         return False  # a method on the item itself
+    method = fn.child_by_field_name("field")
+    if method is not None and ctx.text(method) in _BORROWS_ONLY:
+        return False  # reads its argument during the call, keeps a copy at most
     b = model.binding(root)
     return b is None or not _inside(b.site, body)
 

@@ -330,6 +330,8 @@ def or_fun_call(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
                 continue
         elif len(mc.args) != 1 or not _allocates(ctx, model, mc.args[0]):
             continue
+        if _leaves_early(mc.args[0]):
+            continue  # `unwrap_or(f()?.to_owned())`: in a closure the `?` would not compile
         closure = ""
         if name in ("or_insert", "ok_or", "get_or_insert"):
             closure = "||"
@@ -342,6 +344,22 @@ def or_fun_call(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             new = f"{_EAGER_TO_LAZY[name]}({closure} {ctx.text(mc.args[0])})"
             fix = guarded_fix(ctx, span, new, "Build the fallback lazily")
         yield ctx.finding(info, span, fix=fix)
+
+
+def _leaves_early(node: Node) -> bool:
+    """Whether evaluating `node` may leave the function (`?`, `return`, `break`,
+    `continue`) outside any closure of its own: clippy skips such fallbacks too."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type in ("try_expression", "return_expression", "break_expression"):
+            return True
+        if n.type == "continue_expression":
+            return True
+        if n.type == "closure_expression":
+            continue
+        stack.extend(n.named_children)
+    return False
 
 
 # -- stable-sort-primitive ---------------------------------------------------------------

@@ -12,6 +12,7 @@ from se_lsp.rules.rust import stdlib as S
 from se_lsp.rules.rust.model import MethodCall, Model
 from se_lsp.rules.rust.stdlib import Ty
 from se_lsp.rules.rust.syntax import (
+    COMMENTS,
     args,
     closure_body,
     closure_params,
@@ -259,6 +260,9 @@ let unique = words.iter().collect::<HashSet<_>>().len();
         "`collect` followed by pushes and then iteration (clippy's chain-extension case) is "
         "not reported",
         "indexing the collected `Vec` (`[i]`) is not reported",
+        "a collected `Vec` whose `into_iter()` is returned, or followed by `rev()`/`len()`, "
+        "is not reported: the chain may borrow a local or not be double-ended, and clippy's "
+        "suggestion then does not compile",
     ],
 )
 def needless_collect(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
@@ -347,6 +351,55 @@ _SEQUENCE_ONLY = frozenset(
 )
 
 
+_ADAPTERS = frozenset(
+    {"map", "filter", "filter_map", "flat_map", "flatten", "rev", "chain", "zip", "enumerate"}
+    | {"skip", "take", "skip_while", "take_while", "step_by", "cloned", "copied", "peekable"}
+    | {"fuse", "inspect", "map_while", "scan", "into_iter"}
+)
+
+
+def _escapes(ctx: Context, expr: Node) -> bool:
+    """Whether the value of `expr` (through a method chain or a wrapping constructor) is
+    what its function or closure returns: an iterator over a local's items cannot leave,
+    which is why it was collected (`let v = local.iter()..collect(); v.into_iter()`)."""
+    n = expr
+    while n.parent is not None:
+        parent = n.parent
+        if parent.type == "return_expression":
+            return True
+        if parent.type == "field_expression":
+            field = parent.child_by_field_name("field")
+            call = parent.parent
+            if field is None or call is None or call.type != "call_expression":
+                return False
+            if ctx.text(field) not in _ADAPTERS:
+                return False  # consumed here (`sum()`, `count()`): no iterator leaves
+            n = call
+            continue
+        if parent.type == "arguments":
+            call = parent.parent
+            if call is None or not _constructor(ctx, call):
+                return False
+            n = call  # `Either::Left(it)`, `Box::new(it)`: still the iterator
+            continue
+        if parent.type in ("parenthesized_expression", "else_clause", "if_expression"):
+            n = parent
+            continue
+        if parent.type == "block":
+            tail = [c for c in parent.named_children if c.type not in COMMENTS]
+            if not tail or tail[-1].id != n.id:
+                return False
+            owner = parent.parent
+            if owner is None or owner.type in ("function_item", "closure_expression"):
+                return True
+            n = parent
+            continue
+        if parent.type == "closure_expression":
+            return True  # `|x| v.into_iter()`: the closure's value
+        return False
+    return False
+
+
 def _needs_more_than_iterator(ctx: Context, model: Model, into_iter: MethodCall) -> bool:
     fe = into_iter.call.parent
     if fe is None or fe.type != "field_expression":
@@ -399,7 +452,9 @@ def _indirect(
         return
     if _closure_between(use, let):
         return
-    if method == "into_iter" and _needs_more_than_iterator(ctx, model, user):
+    if method == "into_iter" and (
+        _needs_more_than_iterator(ctx, model, user) or _escapes(ctx, user.call)
+    ):
         return
     if _chain_has_side_effects(ctx, model, mc.receiver):
         return
@@ -1540,13 +1595,16 @@ _WRAPPING = frozenset(
 
 
 def _constructor(ctx: Context, call: Node) -> bool:
-    """`Some(..)`, `Ok(..)`, `Wrapper(..)`, `Kind::Variant(..)`: builds a value holding its
-    arguments (by Rust naming, a capitalised last path segment)."""
+    """`Some(..)`, `Ok(..)`, `Wrapper(..)`, `Kind::Variant(..)`, `Box::new(..)`: builds a
+    value holding its arguments (by Rust naming, a capitalised last path segment, or a
+    type's `new`)."""
     fn = call.child_by_field_name("function")
     if fn is None or fn.type not in ("identifier", "scoped_identifier"):
         return False
-    name = ctx.text(fn).rsplit("::", 1)[-1]
-    return name[:1].isupper()
+    parts = ctx.text(fn).split("::")
+    if parts[-1] == "new" and len(parts) > 1:
+        return parts[-2][:1].isupper()
+    return parts[-1][:1].isupper()
 
 
 # Methods that read an argument during the call and keep nothing borrowed from it.

@@ -12,9 +12,11 @@ from se_lsp.rules.rust import stdlib as S
 from se_lsp.rules.rust.model import Model
 from se_lsp.rules.rust.stdlib import Ty
 from se_lsp.rules.rust.syntax import (
+    args,
     guarded_fix,
     hint_any_of,
     hint_args_start,
+    leaves_early,
     macro_name,
     token_tree,
     unparen,
@@ -263,9 +265,19 @@ def _allocates(ctx: Context, model: Model, node: Node) -> bool:
         return tree is not None and bool(tree.named_children)
     mc = model.method(node)
     if mc is not None:
+        if _empty_literal(ctx, mc.receiver):
+            return False  # `"".to_string()`: an empty `String` holds no heap memory
         return ctx.text(mc.name) in ("to_string", "to_owned", "to_vec") and not mc.args
     path = model.call_path(node)
-    return path.endswith(("String::from", "Vec::with_capacity", "String::with_capacity"))
+    if path.endswith("String::from"):
+        arg = node.child_by_field_name("arguments")
+        given = args(arg) if arg is not None else []
+        return not (len(given) == 1 and _empty_literal(ctx, given[0]))
+    return path.endswith(("Vec::with_capacity", "String::with_capacity"))
+
+
+def _empty_literal(ctx: Context, node: Node) -> bool:
+    return node.type == "string_literal" and ctx.text(node) == '""'
 
 
 def _kind(ctx: Context, model: Model, receiver: Node) -> str:
@@ -317,8 +329,10 @@ let label = labels.get(&id).copied().unwrap_or("none");
     confidence=0.85,
     gaps=[
         "calls that do not allocate (a plain function, a constructor the file does not "
-        "show) are not reported: clippy's nursery lint reports every call, whose eager cost "
-        "is usually negligible",
+        "show, `\"\".to_string()`) are not reported: clippy's nursery lint reports every "
+        "call, whose eager cost is usually negligible",
+        "a fallback that can leave the function (`unwrap_or(f()?)`) is not reported, as in "
+        "clippy",
     ],
 )
 def or_fun_call(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
@@ -330,7 +344,7 @@ def or_fun_call(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
                 continue
         elif len(mc.args) != 1 or not _allocates(ctx, model, mc.args[0]):
             continue
-        if _leaves_early(mc.args[0]):
+        if leaves_early(mc.args[0]):
             continue  # `unwrap_or(f()?.to_owned())`: in a closure the `?` would not compile
         closure = ""
         if name in ("or_insert", "ok_or", "get_or_insert"):
@@ -344,22 +358,6 @@ def or_fun_call(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             new = f"{_EAGER_TO_LAZY[name]}({closure} {ctx.text(mc.args[0])})"
             fix = guarded_fix(ctx, span, new, "Build the fallback lazily")
         yield ctx.finding(info, span, fix=fix)
-
-
-def _leaves_early(node: Node) -> bool:
-    """Whether evaluating `node` may leave the function (`?`, `return`, `break`,
-    `continue`) outside any closure of its own: clippy skips such fallbacks too."""
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if n.type in ("try_expression", "return_expression", "break_expression"):
-            return True
-        if n.type == "continue_expression":
-            return True
-        if n.type == "closure_expression":
-            continue
-        stack.extend(n.named_children)
-    return False
 
 
 # -- stable-sort-primitive ---------------------------------------------------------------

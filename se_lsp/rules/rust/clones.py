@@ -180,6 +180,8 @@ def redundant_clone(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
         recv_t = model.type_of(recv)
         why = ""
         if temporary:
+            if _through_guard(ctx, model, recv):
+                continue  # `m.lock().unwrap().clone()` copies out of a guard, releasing it
             if _same_owned(model, method, recv_t):
                 why = "Drop the copy"  # `String::from("x").to_string()`
         elif method != "clone":
@@ -203,6 +205,28 @@ def redundant_clone(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             span = ctx.span_between(mc.receiver, mc.call)
             fix = guarded_fix(ctx, span, ctx.text(recv), why)
             yield ctx.finding(info, ctx.span_between(mc.name, mc.call), fix=fix)
+
+
+_GUARDS = frozenset(
+    {"lock", "read", "write", "try_lock", "try_read", "try_write", "borrow", "borrow_mut"}
+)
+
+
+def _through_guard(ctx: Context, model: Model, recv: Node) -> bool:
+    """`m.lock().unwrap()`, `cell.borrow()`: a guard whose `clone()` copies the value it
+    guards. Dropping the clone would hand out the guard itself (another type, and a lock
+    held for as long as the value lives)."""
+    node = recv
+    while True:
+        mc = model.method(node)
+        if mc is None:
+            return False
+        name = ctx.text(mc.name)
+        if name in _GUARDS:
+            return True
+        if name not in ("unwrap", "expect", "unwrap_or_else"):
+            return False
+        node = unparen(mc.receiver) or mc.receiver
 
 
 def _discarded(ctx: Context, call: Node) -> bool:

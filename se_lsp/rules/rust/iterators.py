@@ -1489,6 +1489,8 @@ def collect_then_iterate(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             continue
         if _loop_keeps_items(ctx, model, use):
             continue
+        if _through_guard_chain(ctx, model, mc):
+            continue
         yield ctx.finding(
             info,
             ctx.span_between(mc.name, mc.call),
@@ -1532,6 +1534,20 @@ def _source_free_until(ctx: Context, model: Model, mc: MethodCall, let: Node, us
     while stmt.parent is not None and stmt.parent.id != block.id:
         stmt = stmt.parent
     return not mentions_between(ctx, let.end_byte, stmt.end_byte, ctx.text(root))
+
+
+_GUARD_METHODS = frozenset({"borrow", "borrow_mut", "lock", "read", "write", "try_lock"})
+
+
+def _through_guard_chain(ctx: Context, model: Model, mc: MethodCall) -> bool:
+    """`cell.borrow().iter()..collect()`: collecting releases the `RefCell` borrow or the
+    lock before the vector is walked; walking the chain would hold it across the walk."""
+    cur: MethodCall | None = mc
+    while cur is not None:
+        if ctx.text(cur.name) in _GUARD_METHODS:
+            return True
+        cur = model.method(unparen(cur.receiver) or cur.receiver)
+    return False
 
 
 def _loop_keeps_items(ctx: Context, model: Model, use: Node) -> bool:

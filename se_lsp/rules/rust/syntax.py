@@ -278,3 +278,19 @@ def hint_args_start(*starts: bytes) -> Callable[[bytes, int, int], bool]:
         return source[end : end + 40].replace(b" ", b"").replace(b"\n", b"").startswith(starts)
 
     return hint
+
+
+def leaves_early(node: Node) -> bool:
+    """Whether evaluating `node` may leave the function (`?`, `return`, `break`,
+    `continue`) outside any closure of its own: clippy skips such fallbacks too."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type in ("try_expression", "return_expression", "break_expression"):
+            return True
+        if n.type == "continue_expression":
+            return True
+        if n.type == "closure_expression":
+            continue
+        stack.extend(n.named_children)
+    return False

@@ -145,5 +145,5 @@ RULESET = RuleSet(
     # every `use` (also one inside a function), missing-spin-loop asks whether the crate
     # is `no_std`, mutex-atomic leaves files with a `Condvar` alone and linkedlist files
     # that splice lists. An edit containing one is a declaration edit for body scope.
-    body_sensitive=(b"use ", b"no_std", b"Condvar", b"append(", b"split_off"),
+    body_sensitive=(b"use ", b"no_std", b"Condvar", b"append(", b"split_off", b"collect_vec_list"),
 )

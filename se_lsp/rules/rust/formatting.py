@@ -385,13 +385,24 @@ def format_push_string(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     model = Model.of(ctx)
     for mc in model.methods("push_str"):
         if len(mc.args) == 1 and _format_macro(ctx, model, mc.args[0]) is not None:
+            if _not_a_string(model, mc.receiver):
+                continue  # a type's own `push_str` (a code generator's buffer, ...)
             yield _hint_unless_looped(ctx, model, info, mc.call)
     for node in ctx.nodes("compound_assignment_expr"):
         op = node.child_by_field_name("operator")
         if op is None or op.type != "+=":
             continue
         if _format_macro(ctx, model, node.child_by_field_name("right")) is not None:
+            left = node.child_by_field_name("left")
+            if left is not None and _not_a_string(model, left):
+                continue
             yield _hint_unless_looped(ctx, model, info, node)
+
+
+def _not_a_string(model: Model, target: Node) -> bool:
+    """The file says `target` is something other than a `String`: `write!` may not apply."""
+    t = model.type_of(target).deref()
+    return t.known and not t.is_std("String")
 
 
 def _hint_unless_looped(ctx: Context, model: Model, info: RuleInfo, node: Node) -> Finding:

@@ -453,7 +453,9 @@ def _indirect(
     if _closure_between(use, let):
         return
     if method == "into_iter" and (
-        _needs_more_than_iterator(ctx, model, user) or _escapes(ctx, user.call)
+        _needs_more_than_iterator(ctx, model, user)
+        or _escapes(ctx, user.call)
+        or _chain_names_reused(ctx, mc, let, use)
     ):
         return
     if _chain_has_side_effects(ctx, model, mc.receiver):
@@ -1491,6 +1493,8 @@ def collect_then_iterate(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             continue
         if _through_guard_chain(ctx, model, mc):
             continue
+        if _chain_names_reused(ctx, mc, let, use):
+            continue
         yield ctx.finding(
             info,
             ctx.span_between(mc.name, mc.call),
@@ -1534,6 +1538,49 @@ def _source_free_until(ctx: Context, model: Model, mc: MethodCall, let: Node, us
     while stmt.parent is not None and stmt.parent.id != block.id:
         stmt = stmt.parent
     return not mentions_between(ctx, let.end_byte, stmt.end_byte, ctx.text(root))
+
+
+def _chain_names_reused(ctx: Context, mc: MethodCall, let: Node, use: Node) -> bool:
+    """Whether a name the chain reads (`store` in `exn.fields(&mut store)..collect()`)
+    occurs again before the statement walking the vector ends: the chain may hold a borrow
+    of it, so it could not run there; collecting first ends that borrow."""
+    block = let.parent
+    if block is None:
+        return True
+    stmt = use
+    while stmt.parent is not None and stmt.parent.id != block.id:
+        stmt = stmt.parent
+    bound = {ctx.text(i) for c in _closures(mc.call) for i in _closure_param_names(c)}
+    names = {ctx.text(n) for n in _identifiers(mc.call) if _is_value(n)} - bound
+    pat = let.child_by_field_name("pattern")
+    if pat is not None:
+        names.discard(ctx.text(pat))
+    return any(mentions_between(ctx, let.end_byte, stmt.end_byte, n) for n in names)
+
+
+def _is_value(ident: Node) -> bool:
+    """Not a macro's or a called function's name: a value that can be borrowed."""
+    parent = ident.parent
+    if parent is None:
+        return True
+    if parent.type == "macro_invocation":
+        return False
+    called = parent.child_by_field_name("function") if parent.type == "call_expression" else None
+    return called is None or called.id != ident.id
+
+
+def _closures(node: Node) -> Iterator[Node]:
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type == "closure_expression":
+            yield n
+        stack.extend(n.named_children)
+
+
+def _closure_param_names(closure: Node) -> list[Node]:
+    params = closure.child_by_field_name("parameters")
+    return list(_identifiers(params)) if params is not None else []
 
 
 _GUARD_METHODS = frozenset({"borrow", "borrow_mut", "lock", "read", "write", "try_lock"})

@@ -396,6 +396,8 @@ def _escapes(ctx: Context, expr: Node) -> bool:
             continue
         if parent.type == "closure_expression":
             return True  # `|x| v.into_iter()`: the closure's value
+        if parent.type == "let_declaration":
+            return True  # kept in a variable: where it goes from there is not followed
         return False
     return False
 
@@ -456,6 +458,7 @@ def _indirect(
         _needs_more_than_iterator(ctx, model, user)
         or _escapes(ctx, user.call)
         or _chain_names_reused(ctx, mc, let, use)
+        or _through_guard_chain(ctx, model, mc)
     ):
         return
     if _chain_has_side_effects(ctx, model, mc.receiver):
@@ -1597,6 +1600,20 @@ def _through_guard_chain(ctx: Context, model: Model, mc: MethodCall) -> bool:
     return False
 
 
+def _ends_in_collect(ctx: Context, model: Model, mc: MethodCall) -> bool:
+    cur = mc
+    while True:
+        fe = cur.call.parent
+        if fe is None or fe.type != "field_expression":
+            return False
+        nxt = model.method(fe.parent)
+        if nxt is None:
+            return False
+        if ctx.text(nxt.name) in ("collect", "unzip", "partition"):
+            return True
+        cur = nxt
+
+
 def _loop_keeps_items(ctx: Context, model: Model, use: Node) -> bool:
     """Whether a `for` loop walking the vector hands its items (or borrows of them) to
     something that outlives an iteration: `trie.insert(&item.key)`, `out.push(item)`.
@@ -1728,7 +1745,15 @@ def _walked_by_reference(ctx: Context, model: Model, use: Node) -> bool:
         return False
     if parent.type == "field_expression":
         mc = model.method(parent.parent)
-        return mc is not None and mc.receiver.id == use.id and ctx.text(mc.name) == "iter"
+        if mc is None or mc.receiver.id != use.id or ctx.text(mc.name) != "iter":
+            return False
+        # `f(v.iter())`: the callee may want `&T` items, and the chain yields others.
+        outer = mc.call.parent
+        if outer is not None and outer.type == "arguments":
+            return False
+        # `v.iter().map(|x| Info { data: x }).collect()`: the new collection may keep
+        # borrows of the items, which the vector is what keeps alive.
+        return not _ends_in_collect(ctx, model, mc)
     if parent.type == "reference_expression":
         loop = parent.parent
         return (

@@ -517,7 +517,7 @@ def _slice_only_use(ctx: Context, model: Model, mac: Node) -> tuple[Node, str] |
                 and (model.type_from(ty).args[0].name == "[]")
             ):
                 return mac, "ARRAY"
-            if ty is None:
+            if ty is None and not mutable:
                 return mac, "ARRAY"  # `let v = &vec![..]`: a reference to the array serves
         if (
             grand is not None

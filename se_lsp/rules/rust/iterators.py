@@ -1600,6 +1600,34 @@ def _through_guard_chain(ctx: Context, model: Model, mc: MethodCall) -> bool:
     return False
 
 
+def _chain_top(model: Model, mc: MethodCall) -> Node:
+    """The outermost call of the method chain `mc` starts (`v.iter().map(..).sum()`)."""
+    cur = mc.call
+    while True:
+        fe = cur.parent
+        if fe is None or fe.type != "field_expression":
+            return cur
+        nxt = model.method(fe.parent)
+        if nxt is None:
+            return cur
+        cur = nxt.call
+
+
+def _lends_items(ctx: Context, start: Node, top: Node) -> bool:
+    """A closure in the chain above `start` that returns a borrow (`|s| s.as_str()`,
+    `|x| &x.name`)."""
+    for c in _closures(top):
+        if c.start_byte < start.end_byte:
+            continue
+        body = c.child_by_field_name("body")
+        if body is None:
+            continue
+        text = ctx.text(body).lstrip("{ \n")
+        if text.startswith("&") or any(f".{m}(" in text for m in _LENDING):
+            return True
+    return False
+
+
 def _ends_in_collect(ctx: Context, model: Model, mc: MethodCall) -> bool:
     cur = mc
     while True:
@@ -1747,13 +1775,16 @@ def _walked_by_reference(ctx: Context, model: Model, use: Node) -> bool:
         mc = model.method(parent.parent)
         if mc is None or mc.receiver.id != use.id or ctx.text(mc.name) != "iter":
             return False
-        # `f(v.iter())`: the callee may want `&T` items, and the chain yields others.
-        outer = mc.call.parent
+        # `f(v.iter())`, `f(v.iter().map(..))`: the callee may want `&T` items, and the
+        # chain yields others.
+        top = _chain_top(model, mc)
+        outer = top.parent
         if outer is not None and outer.type == "arguments":
             return False
         # `v.iter().map(|x| Info { data: x }).collect()`: the new collection may keep
-        # borrows of the items, which the vector is what keeps alive.
-        return not _ends_in_collect(ctx, model, mc)
+        # borrows of the items, which the vector is what keeps alive; so may a closure
+        # lending from an item (`.map(|s| s.as_str())`).
+        return not _ends_in_collect(ctx, model, mc) and not _lends_items(ctx, mc.call, top)
     if parent.type == "reference_expression":
         loop = parent.parent
         return (

@@ -329,10 +329,9 @@ let label = labels.get(&id).copied().unwrap_or("none");
     confidence=0.85,
     gaps=[
         "calls that do not allocate (a plain function, a constructor the file does not "
-        "show, `\"\".to_string()`) are not reported: clippy's nursery lint reports every "
+        'show, `"".to_string()`) are not reported: clippy\'s nursery lint reports every '
         "call, whose eager cost is usually negligible",
-        "a fallback that can leave the function (`unwrap_or(f()?)`) is not reported, as in "
-        "clippy",
+        "a fallback that can leave the function (`unwrap_or(f()?)`) is not reported, as in clippy",
     ],
 )
 def or_fun_call(ctx: Context, info: RuleInfo) -> Iterator[Finding]:

@@ -219,6 +219,11 @@ if ext.to_ascii_lowercase() == "Png" { never(); }
 """,
     node_types=["binary_expression"],
     has_fix=True,
+    gaps=[
+        'a comparison with a literal in the other case (`a.to_ascii_lowercase() == "ABC"`), '
+        "always false, is left alone: clippy reports it, and `eq_ignore_ascii_case` would "
+        'make it true for "abc"',
+    ],
 )
 def manual_ignore_case_cmp(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     model = Model.of(ctx)

@@ -76,9 +76,13 @@ _IN_ALL = {"correctness", "suspicious", "style", "complexity", "perf"}
 
 
 def is_test_path(path: str) -> bool:
-    """Integration tests and benchmarks live in these Cargo directories."""
-    parts = PurePath(path).parts[:-1]
-    return any(p in ("tests", "benches") for p in parts)
+    """Integration tests and benchmarks live in these Cargo directories; a unit-test
+    module split into its own file is conventionally `tests.rs` or `<name>_tests.rs`
+    (declared `#[cfg(test)] mod tests;`, which the file itself cannot show)."""
+    pure = PurePath(path)
+    if pure.name == "tests.rs" or pure.name.endswith("_tests.rs"):
+        return True
+    return any(p in ("tests", "benches") for p in pure.parts[:-1])
 
 
 # -- #[allow] / #[expect] -------------------------------------------------------------

@@ -12,7 +12,7 @@ from se_lsp.core.findings import Finding, Severity
 from se_lsp.core.positions import Span
 from se_lsp.rules.engine import Context, RuleInfo, rule
 from se_lsp.rules.rust import stdlib as S
-from se_lsp.rules.rust.model import MethodCall, Model
+from se_lsp.rules.rust.model import MethodCall, Model, int_value
 from se_lsp.rules.rust.syntax import (
     COMMENTS,
     args,
@@ -222,11 +222,7 @@ def vec_init_then_push(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             continue
         required = 3
         if init.kind == "const":
-            cap = (
-                int(ctx.text(init.capacity).split("u")[0].split("_")[0] or "0")
-                if init.capacity is not None and ctx.text(init.capacity).isdigit()
-                else None
-            )
+            cap = int_value(ctx.text(init.capacity)) if init.capacity is not None else None
             if cap is None or cap > len(pushes):
                 continue
             required = cap
@@ -412,7 +408,9 @@ def _vec_elements(ctx: Context, model: Model, mac: Node) -> tuple[str, int | Non
             return None
         if len(elem_toks) != 1 or not is_literal(elem_toks[0]):
             return None  # `[x; n]` needs a Copy (here: literal) element
-        n = int(ctx.text(count_toks[0]).split("u")[0].split("i")[0].replace("_", "") or "0")
+        n = int_value(ctx.text(count_toks[0]))
+        if n is None:
+            return None
         return f"[{text}]", n, model.type_of(elem_toks[0])
     elems = [s for s in _split(inner) if s]
     first = elems[0][0] if elems and len(elems[0]) == 1 else None
@@ -749,9 +747,9 @@ def _known_length(ctx: Context, model: Model, value: Node | None) -> bool:
     if rng is not None and rng.type == "range_expression":
         parts = args(rng)
         if len(parts) == 2 and all(p.type == "integer_literal" for p in parts):
-            lo, hi = (
-                int(ctx.text(p).split("u")[0].split("i")[0].replace("_", "") or "0") for p in parts
-            )
+            lo, hi = (int_value(ctx.text(p)) for p in parts)
+            if lo is None or hi is None:
+                return True
             inclusive = any(c.type == "..=" for c in rng.children)
             return hi - lo + (1 if inclusive else 0) > 8
     # An array of a handful of elements (`for x in [a, b]`, `let xs = [..]; for x in xs`).

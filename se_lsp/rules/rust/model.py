@@ -1107,8 +1107,14 @@ class Model:
             start, end = site.end_byte, body.end_byte
         elif kind == "arm":
             if node.type == "match_pattern":
-                # The pattern itself, not its `if` guard.
-                inner = [c for c in node.named_children if c.type not in COMMENTS]
+                # The pattern itself, not its `if` guard (`_ if x.len() == 1` binds nothing:
+                # `_` is not a named node, so the guard would come first).
+                guard = node.child_by_field_name("condition")
+                inner = [
+                    c
+                    for c in node.named_children
+                    if c.type not in COMMENTS and (guard is None or c.id != guard.id)
+                ]
                 if not inner:
                     return
                 node = inner[0]

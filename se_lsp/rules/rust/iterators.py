@@ -301,11 +301,19 @@ def std_iterator_chain(ctx: Context, model: Model, mc: MethodCall) -> bool:
     return True
 
 
+def _called(fe: Node) -> Node | None:
+    """The call a method's `x.name` belongs to, through a turbofish (`x.collect::<T>()`)."""
+    n = fe.parent
+    if n is not None and n.type == "generic_function":
+        n = n.parent
+    return n
+
+
 def _outer_call(model: Model, call: Node) -> MethodCall | None:
     fe = call.parent
     if fe is None or fe.type != "field_expression":
         return None
-    return model.method(fe.parent)
+    return model.method(_called(fe))
 
 
 def _direct(
@@ -369,7 +377,7 @@ def _escapes(ctx: Context, expr: Node) -> bool:
             return True
         if parent.type == "field_expression":
             field = parent.child_by_field_name("field")
-            call = parent.parent
+            call = _called(parent)
             if field is None or call is None or call.type != "call_expression":
                 return False
             if ctx.text(field) not in _ADAPTERS:
@@ -406,7 +414,7 @@ def _needs_more_than_iterator(ctx: Context, model: Model, into_iter: MethodCall)
     fe = into_iter.call.parent
     if fe is None or fe.type != "field_expression":
         return False
-    nxt = model.method(fe.parent)
+    nxt = model.method(_called(fe))
     return nxt is not None and ctx.text(nxt.name) in _SEQUENCE_ONLY
 
 
@@ -1554,11 +1562,23 @@ def _chain_names_reused(ctx: Context, mc: MethodCall, let: Node, use: Node) -> b
     while stmt.parent is not None and stmt.parent.id != block.id:
         stmt = stmt.parent
     bound = {ctx.text(i) for c in _closures(mc.call) for i in _closure_param_names(c)}
-    names = {ctx.text(n) for n in _identifiers(mc.call) if _is_value(n)} - bound
+    idents = [n for n in _identifiers(mc.call) if _is_value(n)]
+    names = {ctx.text(n) for n in idents} - bound
+    # One step back: `let obj = root.get(..)`, then `obj.keys()..collect()` borrows `root`.
+    for ident in idents:
+        b = _model_of(ctx).binding(ident)
+        if b is not None and b.kind in ("let", "cond") and b.holder is not None:
+            value = b.holder.child_by_field_name("value")
+            if value is not None:
+                names |= {ctx.text(n) for n in _identifiers(value) if _is_value(n)}
     pat = let.child_by_field_name("pattern")
     if pat is not None:
         names.discard(ctx.text(pat))
     return any(mentions_between(ctx, let.end_byte, stmt.end_byte, n) for n in names)
+
+
+def _model_of(ctx: Context) -> Model:
+    return Model.of(ctx)
 
 
 def _is_value(ident: Node) -> bool:
@@ -1607,7 +1627,7 @@ def _chain_top(model: Model, mc: MethodCall) -> Node:
         fe = cur.parent
         if fe is None or fe.type != "field_expression":
             return cur
-        nxt = model.method(fe.parent)
+        nxt = model.method(_called(fe))
         if nxt is None:
             return cur
         cur = nxt.call
@@ -1634,7 +1654,7 @@ def _ends_in_collect(ctx: Context, model: Model, mc: MethodCall) -> bool:
         fe = cur.call.parent
         if fe is None or fe.type != "field_expression":
             return False
-        nxt = model.method(fe.parent)
+        nxt = model.method(_called(fe))
         if nxt is None:
             return False
         if ctx.text(nxt.name) in ("collect", "unzip", "partition"):

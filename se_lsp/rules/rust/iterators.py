@@ -398,8 +398,12 @@ def _escapes(ctx: Context, expr: Node) -> bool:
             if not tail or tail[-1].id != n.id:
                 return False
             owner = parent.parent
-            if owner is None or owner.type in ("function_item", "closure_expression"):
-                return True
+            if owner is None or owner.type in (
+                "function_item",
+                "closure_expression",
+                "async_block",
+            ):
+                return True  # what the function, closure or future gives back
             n = parent
             continue
         if parent.type == "closure_expression":

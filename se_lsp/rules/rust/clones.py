@@ -179,6 +179,8 @@ def redundant_clone(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
                 continue
         recv_t = model.type_of(recv)
         why = ""
+        if _guard_binding(ctx, model, recv):
+            continue  # `let g = m.lock().unwrap(); g.clone()`: a copy out of the guard
         if temporary:
             if _through_guard(ctx, model, recv):
                 continue  # `m.lock().unwrap().clone()` copies out of a guard, releasing it
@@ -227,6 +229,23 @@ def _through_guard(ctx: Context, model: Model, recv: Node) -> bool:
         if name not in ("unwrap", "expect", "unwrap_or_else"):
             return False
         node = unparen(mc.receiver) or mc.receiver
+
+
+def _guard_binding(ctx: Context, model: Model, recv: Node) -> bool:
+    """A local bound to a guard (`let g = m.lock().unwrap();`), or a field of one."""
+    root = recv
+    while root.type == "field_expression":
+        value = root.child_by_field_name("value")
+        if value is None:
+            return False
+        root = value
+    if root.type != "identifier":
+        return False
+    b = model.binding(root)
+    if b is None or b.kind != "let" or b.holder is None:
+        return False
+    value = b.holder.child_by_field_name("value")
+    return value is not None and _through_guard(ctx, model, unparen(value) or value)
 
 
 def _discarded(ctx: Context, call: Node) -> bool:

@@ -745,8 +745,8 @@ def _only_borrows(ctx: Context, model: Model, closure: Node) -> bool:
             mc = model.method(parent.parent)
             if mc is not None and ctx.text(mc.name) in _READ_ONLY:
                 continue
-            if mc is None:
-                continue  # a field read
+            if mc is None and _field_read_copies_nothing(model, parent):
+                continue  # a field read that borrows or copies
             return False
         if parent.type == "reference_expression":
             continue
@@ -754,6 +754,25 @@ def _only_borrows(ctx: Context, model: Model, closure: Node) -> bool:
             continue  # inside a formatting macro: printed by reference
         return False
     return True
+
+
+def _field_read_copies_nothing(model: Model, field: Node) -> bool:
+    """`x.f` where `x` is a borrowed item: fine when compared, borrowed, called on,
+    indexed, printed, or of a `Copy` type; moved out otherwise (`(x.region, ..)`), which a
+    borrowed item cannot do."""
+    top = field
+    while top.parent is not None and top.parent.type == "field_expression":
+        top = top.parent
+    parent = top.parent
+    if parent is not None and parent.type in (
+        "reference_expression",
+        "binary_expression",
+        "index_expression",
+        "token_tree",
+        "call_expression",
+    ):
+        return True
+    return model.is_copy(model.type_of(top))
 
 
 @rule(

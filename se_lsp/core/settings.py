@@ -41,6 +41,8 @@ class BuiltinSettings(_Model):
     languages: dict[str, bool] = Field(default_factory=dict)
     rules: dict[str, RuleSetting | bool] = Field(default_factory=dict)
     debounce_ms: int = Field(default=200, alias="debounceMs", ge=0, le=10_000)
+    time_budget_ms: int = Field(default=5_000, alias="timeBudgetMs", ge=100, le=600_000)
+    max_file_kb: int = Field(default=2_048, alias="maxFileKb", ge=1, le=1_000_000)
 
 
 class AgentSettings(_Model):
@@ -71,8 +73,9 @@ class EditorSettings(_Model):
     limits: LimitSettings = Field(default_factory=LimitSettings)
     exclude: list[str] = Field(default_factory=list)
     log_level: Literal["error", "warning", "info", "debug"] = Field(
-        default="info", alias="logLevel"
+        default="warning", alias="logLevel"
     )
+    log_file: str | None = Field(default=None, alias="logFile")
 
 
 @dataclass

@@ -1,0 +1,180 @@
+"""The analysis process: parses and runs the built-in rules where the server's GIL is not.
+
+tree-sitter parses and queries hold the interpreter lock for their whole C call (a
+query over 100,000 nested braces held it for minutes), and so does a backtracking
+regular expression. In a thread they would stall every request; in this process
+they only delay the next analysis, and the server can stop the process when it
+overruns its time budget (supervisor.py).
+
+The process keeps each open document's text, and the syntax trees of the documents
+analysed most recently, so an edit is sent as the edit, not the file, and the
+re-parse stays incremental. It answers with the diagnostics already rendered as
+JSON in the client's encoding, and the findings as plain rows (core/findings.py):
+both cost the server a fraction of a millisecond to receive.
+
+Messages, both ways, are a 4-byte big-endian length and a pickle of a tuple. They
+travel over this process's stdin and stdout, which nothing else may write to.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import struct
+import sys
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import IO, Any
+
+# How many documents keep their syntax tree between analyses (trees are the bulk of
+# the memory: ~0.65 MB per 1,000 lines, measured); the others are parsed afresh.
+KEEP_TREES = 8
+
+# A line longer than this is generated or minified code: the file is not analysed.
+MAX_LINE_CHARS = 20_000
+
+HEADER = struct.Struct(">I")
+
+
+def write_message(out: IO[bytes], message: tuple[Any, ...]) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    out.write(HEADER.pack(len(data)) + data)
+    out.flush()
+
+
+def read_message(inp: IO[bytes]) -> tuple[Any, ...] | None:
+    head = inp.read(HEADER.size)
+    if len(head) < HEADER.size:
+        return None
+    (n,) = HEADER.unpack(head)
+    data = inp.read(n)
+    if len(data) < n:
+        return None
+    message: tuple[Any, ...] = pickle.loads(data)
+    return message
+
+
+@dataclass
+class _Doc:
+    language: str
+    version: int
+    text: str
+
+
+class Worker:
+    """The state of the analysis process and what it does with each message."""
+
+    def __init__(self) -> None:
+        from se_lsp.core.settings import Settings
+
+        self.docs: dict[str, _Doc] = {}
+        self.settings = Settings()
+        self.generation = 0
+        # uri -> (Analysis, settings generation), most recently used last.
+        self.trees: OrderedDict[str, tuple[Any, int]] = OrderedDict()
+
+    def handle(self, message: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        op = message[0]
+        if op == "settings":
+            _, self.generation, self.settings = message
+        elif op == "open":
+            _, uri, language, version, text = message
+            self.docs[uri] = _Doc(language, version, text)
+            self.trees.pop(uri, None)
+        elif op == "edit":
+            _, uri, base, version, edits, length = message
+            self._edit(uri, base, version, edits, length)
+        elif op == "close":
+            self.docs.pop(message[1], None)
+            self.trees.pop(message[1], None)
+        elif op == "analyze":
+            _, job, uri, version, exact, encoding = message
+            return self._analyze(job, uri, version, exact, encoding)
+        elif op == "ping":
+            return ("pong", message[1])
+        return None
+
+    def _edit(
+        self, uri: str, base: int, version: int, edits: list[tuple[int, int, str]], length: int
+    ) -> None:
+        doc = self.docs.get(uri)
+        if doc is None or doc.version != base:
+            self.docs.pop(uri, None)  # out of step: the server sends the whole text again
+            return
+        text = doc.text
+        for start, end, new in edits:
+            text = text[:start] + new + text[end:]
+        if len(text) != length:
+            self.docs.pop(uri, None)
+            return
+        doc.text, doc.version = text, version
+
+    def _analyze(
+        self, job: int, uri: str, version: int, exact: bool, encoding: str
+    ) -> tuple[Any, ...]:
+        doc = self.docs.get(uri)
+        if doc is None or doc.version != version:
+            return ("unknown", job, uri)
+        started = time.perf_counter()
+        from se_lsp.core.findings import to_row
+        from se_lsp.core.positions import LineIndex
+        from se_lsp.lsp.render import render, rule_href
+        from se_lsp.rules.batch import run_rules
+
+        index = LineIndex(doc.text)
+        longest = max(map(len, index.lines), default=0)
+        if longest > MAX_LINE_CHARS:
+            self.trees.pop(uri, None)
+            return ("skipped", job, uri, f"a line of {longest:,} characters")
+        previous, generation = self.trees.get(uri, (None, -1))
+        if generation != self.generation:
+            previous = None
+        result = run_rules(doc.text, doc.language, self.settings, index, previous, exact)
+        self.trees[uri] = (result, self.generation)
+        self.trees.move_to_end(uri)
+        while len(self.trees) > KEEP_TREES:
+            self.trees.popitem(last=False)
+        analysed = time.perf_counter()
+        rendered = render(result.findings, index, encoding, uri, rule_href)
+        rows = pickle.dumps([to_row(f) for f in result.findings], pickle.HIGHEST_PROTOCOL)
+        done = time.perf_counter()
+        timing = {"analyse_ms": (analysed - started) * 1e3, "render_ms": (done - analysed) * 1e3}
+        return ("done", job, uri, result.exact, rendered, rows, timing)
+
+
+def main() -> None:
+    """Serve analysis requests on stdin/stdout until stdin closes."""
+    # Replies go to a private copy of stdout; fd 1 itself is pointed at stderr so that
+    # nothing printed by accident (by us or a library) can corrupt the stream.
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    inp = sys.stdin.buffer
+    worker = Worker()
+    # Import the rules now, before the first document arrives.
+    from se_lsp.rules.engine import all_rules
+
+    all_rules()
+    write_message(out, ("ready", os.getpid()))
+    while (message := read_message(inp)) is not None:
+        if message[0] == "stop":
+            break
+        try:
+            reply = worker.handle(message)
+        except RecursionError:
+            reply = _failed(message, "the code is nested too deeply to analyse")
+        except Exception as err:  # a rule's bug must not end the process
+            reply = _failed(message, f"{type(err).__name__}: {err}")
+        if reply is not None:
+            write_message(out, reply)
+
+
+def _failed(message: tuple[Any, ...], why: str) -> tuple[Any, ...] | None:
+    if message[0] != "analyze":
+        return None
+    return ("failed", message[1], message[2], why)
+
+
+if __name__ == "__main__":
+    main()

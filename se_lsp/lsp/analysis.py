@@ -37,9 +37,11 @@ class Analyzer:
         inform: Callable[[str], None],
         encoding: Callable[[], str] = lambda: "utf-16",
         supervisor: Supervisor | None = None,
+        warn: Callable[[str], None] | None = None,
     ) -> None:
         self._store = store
         self._inform = inform
+        self._warn = warn or inform
         self._encoding = encoding
         self.supervisor = supervisor or Supervisor()
         self._pending: dict[str, asyncio.Task[None]] = {}
@@ -147,6 +149,8 @@ class Analyzer:
                 doc, "crash", "the built-in analysis stopped; it runs again when you save the file"
             )
             return None
+        for problem in answer.problems:
+            self._warn(f"se-lsp: {problem}")
         if doc.version != answer.version:
             return None  # a newer analysis is already scheduled for the new text
         if answer.kind == "skipped":

@@ -49,6 +49,7 @@ class SeLspServer(LanguageServer):
             self.diagnostics,
             lambda text: self.notify_user(text, types.MessageType.Info),
             encoding=lambda: self.encoding,
+            warn=self.warn_once,
         )
         self.settings = Settings()
         self.policy = Policy()
@@ -104,14 +105,16 @@ class SeLspServer(LanguageServer):
         self.analyzer.configure(self.settings, self.policy)
         problems = self.configure_logs()
         for problem in [*self.settings.problems, *self.policy.problems, *problems]:
-            if problem in self._told:
-                continue
-            self._told.add(problem)
-            self.window_show_message(
-                types.ShowMessageParams(
-                    type=types.MessageType.Warning, message=f"se-lsp: {problem}"
-                )
-            )
+            self.warn_once(f"se-lsp: {problem}")
+
+    def warn_once(self, message: str) -> None:
+        """Show a warning about the settings, once per session however often it recurs."""
+        if message in self._told:
+            return
+        self._told.add(message)
+        self.window_show_message(
+            types.ShowMessageParams(type=types.MessageType.Warning, message=message)
+        )
 
     def configure_logs(self) -> list[str]:
         editor = self.settings.editor

@@ -54,6 +54,7 @@ class Answer:
     timing: dict[str, float] = field(default_factory=dict)
     sent_bytes: int = 0
     received_bytes: int = 0
+    problems: list[str] = field(default_factory=list)  # with the settings, e.g. unknown rules
 
 
 def command() -> list[str]:
@@ -204,6 +205,7 @@ class Supervisor:
 
     async def _one(self, job: _Job) -> Answer:
         doc = job.doc
+        problems: list[str] = []
         for _attempt in range(2):
             proc = await self._process()
             version = doc.version
@@ -214,7 +216,11 @@ class Supervisor:
             )
             started = time.perf_counter()
             try:
-                reply, size = await asyncio.wait_for(self._read(proc), self.budget)
+                async with asyncio.timeout(self.budget):
+                    reply, size = await self._read(proc)
+                    while reply[0] == "problems":  # about the settings just sent
+                        problems.extend(reply[1])
+                        reply, size = await self._read(proc)
             except TimeoutError:
                 await self._kill()
                 raise Overrun(f"{self.budget:g} s") from None
@@ -226,6 +232,7 @@ class Supervisor:
                 self._synced.pop(doc.uri, None)
                 continue
             answer = _answer(reply)
+            answer.problems = problems
             answer.version = version
             answer.sent_bytes, answer.received_bytes = sent, size
             answer.timing["round_trip_ms"] = (time.perf_counter() - started) * 1e3

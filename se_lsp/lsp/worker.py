@@ -18,6 +18,7 @@ travel over this process's stdin and stdout, which nothing else may write to.
 
 from __future__ import annotations
 
+import difflib
 import os
 import pickle
 import struct
@@ -78,6 +79,8 @@ class Worker:
         op = message[0]
         if op == "settings":
             _, self.generation, self.settings = message
+            problems = unknown_rules(self.settings)
+            return ("problems", problems) if problems else None
         elif op == "open":
             _, uri, language, version, text = message
             self.docs[uri] = _Doc(language, version, text)
@@ -141,6 +144,31 @@ class Worker:
         done = time.perf_counter()
         timing = {"analyse_ms": (analysed - started) * 1e3, "render_ms": (done - analysed) * 1e3}
         return ("done", job, uri, result.exact, rendered, rows, timing)
+
+
+def unknown_rules(settings: Any) -> list[str]:
+    """One line per settings layer that names rule ids no rule has."""
+    from se_lsp.rules.engine import all_rules
+
+    known = sorted(r.info.id for r in all_rules())
+    out = []
+    layers = [
+        (settings.project_file or ".se-lsp.yaml", "rules", settings.project.rules),
+        ("settings", "seLsp.builtin.rules", settings.editor.builtin.rules),
+    ]
+    for source, key, rules in layers:
+        unknown = [rule for rule in rules if rule not in known]
+        if not unknown:
+            continue
+        named = []
+        for rule in unknown:
+            close = difflib.get_close_matches(rule, known, 1)
+            named.append(f"{rule} (did you mean {close[0]}?)" if close else rule)
+        out.append(
+            f"{source}: unknown rule id{'s' if len(unknown) > 1 else ''} under '{key}': "
+            f"{', '.join(named)}; see `se-lsp rules` for the list"
+        )
+    return out
 
 
 def main() -> None:

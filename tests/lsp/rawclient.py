@@ -74,6 +74,7 @@ class RawServer:
         self.framing_errors: list[str] = []
         self._stderr: list[bytes] = []
         self.ended = False  # the server's output reached its end
+        self.configuration: Any = None  # what workspace/configuration answers, per item
         threading.Thread(target=self._read_stdout, daemon=True).start()
         threading.Thread(target=self._read_stderr, daemon=True).start()
 
@@ -119,7 +120,7 @@ class RawServer:
     def _answer_server_request(self, msg: dict[str, Any]) -> None:
         result: Any = None
         if msg["method"] == "workspace/configuration":
-            result = [None for _ in msg["params"]["items"]]
+            result = [self.configuration for _ in msg["params"]["items"]]
         threading.Thread(
             target=self.send, args=({"jsonrpc": "2.0", "id": msg["id"], "result": result},)
         ).start()

@@ -247,6 +247,10 @@ class DiagnosticStore:
 
     # -- reading -----------------------------------------------------------------------
 
+    def empty(self, uri: str) -> bool:
+        """True when nothing was found in `uri` and no summary covers any of it."""
+        return not any(e.findings or e.summaries for e in self._entries.get(uri, {}).values())
+
     def of(self, uri: str, source: str) -> Sequence[Finding]:
         entry = self._entries.get(uri, {}).get(source)
         return entry.findings if entry is not None else []

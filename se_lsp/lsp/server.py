@@ -259,8 +259,8 @@ def did_close(ls: SeLspServer, params: types.DidCloseTextDocumentParams) -> None
 @server.feature(types.TEXT_DOCUMENT_HOVER)
 def hover(ls: SeLspServer, params: types.HoverParams) -> types.Hover | None:
     doc = ls.documents.get(params.text_document.uri)
-    if doc is None:
-        return None
+    if doc is None or ls.diagnostics.empty(doc.uri):
+        return None  # (and no line index is built for a document nobody asked about)
     pos = pos_of(doc.index, params.position, ls.encoding)
     parts = []
     for f in ls.diagnostics.at(doc.uri, pos):

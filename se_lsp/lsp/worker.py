@@ -61,6 +61,7 @@ class _Doc:
     language: str
     version: int
     text: str
+    index: Any = None  # its LineIndex, spliced by each edit rather than rebuilt
 
 
 class Worker:
@@ -105,13 +106,15 @@ class Worker:
         if doc is None or doc.version != base:
             self.docs.pop(uri, None)  # out of step: the server sends the whole text again
             return
-        text = doc.text
+        from se_lsp.core.positions import LineIndex
+
+        index = doc.index or LineIndex(doc.text)
         for start, end, new in edits:
-            text = text[:start] + new + text[end:]
-        if len(text) != length:
+            index = index.edited(index.pos_at(start), index.pos_at(end), new)
+        if len(index.text) != length:
             self.docs.pop(uri, None)
             return
-        doc.text, doc.version = text, version
+        doc.text, doc.index, doc.version = index.text, index, version
 
     def _analyze(
         self, job: int, uri: str, version: int, exact: bool, encoding: str
@@ -125,7 +128,9 @@ class Worker:
         from se_lsp.lsp.render import render, rule_href
         from se_lsp.rules.batch import run_rules
 
-        index = LineIndex(doc.text)
+        if doc.index is None or doc.index.text is not doc.text:
+            doc.index = LineIndex(doc.text)
+        index = doc.index
         longest = max(map(len, index.lines), default=0)
         if longest > MAX_LINE_CHARS:
             self.trees.pop(uri, None)

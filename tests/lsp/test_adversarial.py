@@ -12,12 +12,15 @@ from __future__ import annotations
 import json
 import random
 import threading
+import time
+from collections import Counter
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.lsp.rawclient import HOVER_NOWHERE, RawServer, frame, notification, request
+from tests.reliability_report import record
 
 PARSE_ERROR, INVALID_REQUEST, METHOD_NOT_FOUND, INVALID_PARAMS = -32700, -32600, -32601, -32602
 NOT_INITIALIZED = -32002
@@ -55,11 +58,15 @@ class Servers:
             self.server.stop()
 
 
+STATS: Counter[str] = Counter()
+
+
 @pytest.fixture(scope="module")
 def servers():
     pool = Servers()
     yield pool
     pool.close()
+    record("lsp_server", "adversarial (generated)", dict(sorted(STATS.items())))
 
 
 @pytest.fixture
@@ -277,9 +284,12 @@ def test_generated_messages_never_go_unanswered(
     if is_request:
         message["id"] = msg_id
     server.send(message)
+    STATS["generated messages"] += 1
     if is_request:
         reply = server.response(msg_id)
         assert ("result" in reply) != ("error" in reply), reply
+        STATS["generated requests answered"] += 1
+        STATS["... with an error"] += "error" in reply
     assert server.alive_and_answering(fresh_id())
 
 
@@ -312,6 +322,7 @@ def test_generated_framing_damage_never_leaves_the_server_deaf(
     for _ in range(count):
         body = json.dumps(hover(fresh_id())).encode()
         server.send_bytes(_damage(rng, body))
+        STATS["frames sent, most of them damaged"] += 1
     probe = fresh_id()
     if server.proc.poll() is None:
         try:
@@ -320,10 +331,12 @@ def test_generated_framing_damage_never_leaves_the_server_deaf(
             pass
     try:
         server.response(probe, timeout=15)
+        STATS["clean request after damage: answered"] += 1
     except TimeoutError:
         code = server.proc.wait(15)
         assert code != 0, "it exited, and said so with a non-zero code"
         assert "cannot be read any more" in server.stderr
+        STATS["clean request after damage: server had exited with 1"] += 1
     assert server.framing_errors == [], "the server's own output is always well framed"
 
 
@@ -336,8 +349,14 @@ def test_a_thousand_unread_requests_are_all_answered() -> None:
     server.open(URI, "#include <iostream>\nvoid f() { std::cout << 1 << std::endl; }\n")
     ids = [fresh_id() for _ in range(1000)]
     server.send_bytes(b"".join(frame(hover(i, 1, 35)) for i in ids))
+    started = time.monotonic()
     for i in ids:
         assert "result" in server.response(i, timeout=60)
+    record(
+        "lsp_server",
+        "1,000 requests sent before any answer is read",
+        {"answered": len(ids), "seconds to read all answers": round(time.monotonic() - started, 2)},
+    )
     assert server.stop() == 0
     assert server.stderr == ""
 

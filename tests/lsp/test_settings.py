@@ -83,3 +83,51 @@ def test_unknown_rule_ids_in_the_project_file_are_named_in_one_warning(tmp_path:
     server.diagnostics((tmp_path / "b.cpp").as_uri(), 1)
     assert len([m for m in server.messages() if "unknown rule" in m]) == 1
     assert server.stop() == 0
+
+
+def test_quiet_by_default_and_a_debug_log_file_when_asked(tmp_path: Path) -> None:
+    log = tmp_path / "logs" / "se-lsp.log"
+    server = RawServer()
+    server.initialize(with_options({"seLsp": {"logFile": str(log)}}, configuration=False))
+    server.open("file:///s/a.cpp", CPP)
+    server.diagnostics("file:///s/a.cpp", 1)
+    server.call(
+        "h1",
+        "textDocument/hover",
+        {"textDocument": {"uri": "file:///s/a.cpp"}, "position": {"line": 1, "character": 0}},
+    )
+    assert server.stop() == 0
+    assert server.stderr == "", server.stderr
+    text = log.read_text(encoding="utf-8")
+    assert "DEBUG" in text and "Sending data" in text, text[:2000]
+    assert max(len(line) for line in text.splitlines()) < 4200, "long records are cut"
+
+
+def test_a_verbose_trace_goes_to_the_client_not_to_stderr() -> None:
+    server = RawServer()
+    server.initialize()
+    server.send({"jsonrpc": "2.0", "method": "$/setTrace", "params": {"value": "verbose"}})
+    server.call(
+        "t1",
+        "textDocument/hover",
+        {"textDocument": {"uri": "file:///s/none.cpp"}, "position": {"line": 0, "character": 0}},
+    )
+    trace = server.wait_for(lambda m: m["method"] == "$/logTrace", timeout=10)
+    assert "Sending data" in trace["params"]["message"]
+    server.send({"jsonrpc": "2.0", "method": "$/setTrace", "params": {"value": "off"}})
+    server.call(
+        "t2",
+        "textDocument/hover",
+        {"textDocument": {"uri": "file:///s/none.cpp"}, "position": {"line": 0, "character": 0}},
+    )
+    time.sleep(0.3)
+    count = len([m for m in server.notifications if m["method"] == "$/logTrace"])
+    server.call(
+        "t3",
+        "textDocument/hover",
+        {"textDocument": {"uri": "file:///s/none.cpp"}, "position": {"line": 0, "character": 0}},
+    )
+    time.sleep(0.3)
+    assert len([m for m in server.notifications if m["method"] == "$/logTrace"]) == count
+    assert server.stop() == 0
+    assert server.stderr == ""

@@ -142,7 +142,9 @@ class Worker:
         self.trees[uri] = (result, self.generation)
         self.trees.move_to_end(uri)
         while len(self.trees) > KEEP_TREES:
-            self.trees.popitem(last=False)
+            old, _ = self.trees.popitem(last=False)
+            if old in self.docs:
+                self.docs[old].index = None  # rebuilt when it is next edited (~8 ms)
         analysed = time.perf_counter()
         rendered = render(result.findings, index, encoding, uri, rule_href)
         rows = pickle.dumps([to_row(f) for f in result.findings], pickle.HIGHEST_PROTOCOL)

@@ -165,7 +165,7 @@ class Analyzer:
         self._store.replace(
             doc.uri,
             BUILTIN_SOURCE,
-            PackedFindings(answer.rows),
+            PackedFindings(answer.rows, answer.count),
             version=version,
             follows_edits=False,
             rendered=Rendered(answer.rendered, encoding, version),

@@ -41,16 +41,12 @@ class PackedFindings(Sequence[Finding]):
     two rows, not 600.
     """
 
-    def __init__(self, blob: bytes) -> None:
+    def __init__(self, blob: bytes, count: int | None = None) -> None:
         self._blob: bytes | None = blob
         self._rows: list[Row] | None = None
         self._made: dict[int, Finding] = {}
-
-    @classmethod
-    def of_rows(cls, rows: list[Row]) -> PackedFindings:
-        packed = cls(b"")
-        packed._blob, packed._rows = None, rows
-        return packed
+        # How many there are, known without unpacking them (publishing asks).
+        self._count = count
 
     @property
     def rows(self) -> list[Row]:
@@ -61,7 +57,9 @@ class PackedFindings(Sequence[Finding]):
         return self._rows
 
     def __len__(self) -> int:
-        return len(self.rows)
+        if self._count is None:
+            self._count = len(self.rows)
+        return self._count
 
     @overload
     def __getitem__(self, i: int) -> Finding: ...

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import threading
@@ -198,6 +199,20 @@ async def on_initialized(ls: SeLspServer, params: types.InitializedParams) -> No
 def warm_up_agent() -> None:
     import se_lsp.agent.reply
     import se_lsp.agent.session  # noqa: F401
+
+    settle_memory()
+
+
+def settle_memory() -> None:
+    """Move everything alive after start-up out of the garbage collector's sight.
+
+    With pygls, lsprotocol, cattrs and the agent's modules loaded, a full collection
+    walks ~65,000 objects for 20-70 ms with the interpreter lock held: a request that
+    arrives then waits that long. Frozen objects are never walked again, so later full
+    collections only see what the server made since (gc.freeze, Python 3.7+).
+    """
+    gc.collect()
+    gc.freeze()
 
 
 async def refresh_configuration(ls: SeLspServer) -> None:

@@ -50,6 +50,7 @@ class Answer:
     exact: bool = True
     rendered: str = ""
     rows: bytes = b""
+    count: int = 0  # findings in `rows`
     reason: str = ""
     timing: dict[str, float] = field(default_factory=dict)
     sent_bytes: int = 0
@@ -294,8 +295,8 @@ class Supervisor:
 def _answer(reply: tuple[Any, ...]) -> Answer:
     kind = reply[0]
     if kind == "done":
-        _, _job, _uri, exact, rendered, rows, timing = reply
-        return Answer("done", exact=exact, rendered=rendered, rows=rows, timing=timing)
+        _, _job, _uri, exact, rendered, rows, count, timing = reply
+        return Answer("done", exact=exact, rendered=rendered, rows=rows, count=count, timing=timing)
     if kind == "skipped":
         return Answer("skipped", reason=reply[3])
     if kind == "failed":

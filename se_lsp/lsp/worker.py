@@ -150,7 +150,7 @@ class Worker:
         rows = pickle.dumps([to_row(f) for f in result.findings], pickle.HIGHEST_PROTOCOL)
         done = time.perf_counter()
         timing = {"analyse_ms": (analysed - started) * 1e3, "render_ms": (done - analysed) * 1e3}
-        return ("done", job, uri, result.exact, rendered, rows, timing)
+        return ("done", job, uri, result.exact, rendered, rows, len(result.findings), timing)
 
 
 def unknown_rules(settings: Any) -> list[str]:
@@ -191,6 +191,10 @@ def main() -> None:
     from se_lsp.rules.engine import all_rules
 
     all_rules()
+    import gc
+
+    gc.collect()
+    gc.freeze()  # the rules and grammars live as long as the process: never walk them again
     write_message(out, ("ready", os.getpid()))
     while (message := read_message(inp)) is not None:
         if message[0] == "stop":

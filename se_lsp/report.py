@@ -1,9 +1,10 @@
-"""Findings as `se-lsp check` prints them: JSON records, and SARIF 2.1.0 for code scanning."""
+"""Findings as `se-lsp check` prints them: compiler-style text, JSON records, SARIF 2.1.0."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from se_lsp import __version__
 from se_lsp.core.findings import Finding
@@ -51,7 +52,6 @@ def to_sarif(records: list[dict[str, Any]]) -> dict[str, Any]:
                     "driver": {
                         "name": "se-lsp",
                         "version": __version__,
-                        "informationUri": "https://github.com/se-lsp/se-lsp",
                         "rules": [
                             {
                                 "id": r.info.id,
@@ -76,6 +76,39 @@ def to_sarif(records: list[dict[str, Any]]) -> dict[str, Any]:
             }
         ],
     }
+
+
+def write_findings(records: list[dict[str, Any]], fmt: str, out: TextIO) -> None:
+    """The findings in one of the `--format` choices: text, json or sarif."""
+    if fmt == "json":
+        out.write(json.dumps({"findings": records}, indent=2, ensure_ascii=False) + "\n")
+    elif fmt == "sarif":
+        out.write(json.dumps(to_sarif(records), indent=2, ensure_ascii=False) + "\n")
+    else:
+        for r in records:
+            out.write(
+                f"{r['path']}:{r['line']}:{r['column']}: {r['severity']} {r['code']} {r['title']}\n"
+            )
+    out.flush()
+
+
+def summary(findings: int, with_findings: int, checked: int, skipped: int) -> str:
+    """The closing line: "3 findings in 2 of 5 files (1 skipped)"."""
+    line = (
+        f"{findings} finding{'s' if findings != 1 else ''} in {with_findings} of "
+        f"{checked} file{'s' if checked != 1 else ''}"
+    )
+    return line + (f" ({skipped} skipped)" if skipped else "")
+
+
+def rules_table(rules: list[dict[str, Any]]) -> str:
+    """`se-lsp rules`: one line per rule under a header naming the columns."""
+    lines = [f"{'RULE':<34} {'SEVERITY':<8} FIX TITLE  [MIRRORS]"]
+    for r in rules:
+        fix = "fix" if r["fix"] else "   "
+        mirrors = ", ".join(r["mirrors"])
+        lines.append(f"{r['id']:<34} {r['severity']:<8} {fix} {r['title']}  [{mirrors}]")
+    return "\n".join(lines) + "\n"
 
 
 def record(path: Path, f: Finding) -> dict[str, Any]:

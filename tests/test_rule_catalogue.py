@@ -8,6 +8,17 @@ from se_lsp.rules import all_rules, analyze
 from se_lsp.rules.docs import docs_paths, rules_markdown
 
 RULES = all_rules()
+MIRROR_TOOLS = {
+    "clippy",
+    "clang-tidy",
+    "staticcheck",
+    "gocritic",
+    "prealloc",
+    "perfsprint",
+    "revive",
+    "govet",
+    "semgrep-go",
+}
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.info.id)
@@ -29,7 +40,11 @@ def test_metadata_complete(rule):
     i = rule.info
     assert i.id.startswith(f"{i.language}/")
     assert i.title and i.explanation and i.fix and i.measure
-    assert i.mirrors, "each rule names the linter checks it corresponds to"
+    assert i.mirrors or i.related, "each rule names the linter checks it mirrors or resembles"
+    for m in i.mirrors:
+        tool, _, check = m.partition(":")
+        assert tool in MIRROR_TOOLS, f"{m}: mirrors are written tool:check"
+        assert check or tool in ("prealloc",), f"{m}: name the check"
     assert i.category in {
         "allocation",
         "copy",

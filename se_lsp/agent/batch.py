@@ -50,8 +50,9 @@ async def review_files(
     root: Path | None,
     say: Callable[[str], None],
     agent_id: str = "systems-engineer",
-) -> tuple[dict[Path, list[dict[str, Any]]], list[str]]:
-    """Agent findings per file as records like the built-in checker's, and problems met."""
+) -> tuple[dict[Path, list[dict[str, Any]]], list[str], list[str]]:
+    """Agent findings per file as records like the built-in checker's, problems met, and
+    the functions whose review could not run (model error, unusable reply), with why."""
     cfg = settings.editor.agent
     endpoint = endpoint_from(cfg)  # NotConfigured propagates: the CLI prints it
     agents, problems = load_agents(cfg.agents_dirs)
@@ -63,6 +64,7 @@ async def review_files(
     limits = settings.editor.limits
     semaphore = asyncio.Semaphore(cfg.max_concurrent)
     results: dict[Path, list[dict[str, Any]]] = {}
+    failed: list[str] = []
     jobs: list[tuple[Path, str, LineIndex, Any]] = []
     for path in files:
         language = language_for(str(path))
@@ -103,6 +105,8 @@ async def review_files(
         entry = await cache.get(key) if cfg.cache else None
         reply_text = entry.reply if entry is not None else None
         delta = prompt.first_line - entry.first_line if entry is not None else 0
+        if entry is not None:
+            client.stats.cache_hits += 1
         if reply_text is None:
             async with semaphore:
                 try:
@@ -110,7 +114,7 @@ async def review_files(
                         endpoint, agent.system_prompt, prompt.user, response_schema(), _ignore
                     )
                 except AgentError as err:
-                    problems.append(f"{path}:{prompt.first_line + 1}: {err}")
+                    failed.append(f"{path}:{prompt.first_line + 1}: {err}")
                     return
             reply_text = result.text
             if cfg.cache:
@@ -118,7 +122,7 @@ async def review_files(
         try:
             reply = parse_reply(reply_text)
         except ValueError as err:
-            problems.append(f"{path}:{prompt.first_line + 1}: {err}")
+            failed.append(f"{path}:{prompt.first_line + 1}: {err}")
             return
         for raw in reply.findings:
             checked = to_finding(
@@ -135,7 +139,7 @@ async def review_files(
         await client.aclose()
         cache.close()
     say(client.stats.describe())
-    return results, problems
+    return results, problems, failed
 
 
 def _ignore(_: str) -> None:

@@ -24,6 +24,8 @@ from se_lsp.core.languages import LANGUAGES
 PROJECT_FILE = ".se-lsp.yaml"
 
 RuleSetting = Literal["on", "off", "error", "warning", "info", "hint"]
+# What the built-in rules do in test code (`_test.go`, `#[cfg(test)]`, `tests/`...).
+TestCodeSetting = Literal["off", "hint", "on"]
 
 
 class _Model(BaseModel):
@@ -36,6 +38,7 @@ class ProjectSettings(_Model):
     languages: dict[str, bool] = Field(default_factory=dict)
     rules: dict[str, RuleSetting | bool] = Field(default_factory=dict)
     exclude: list[str] = Field(default_factory=list)
+    test_code: TestCodeSetting | None = Field(default=None, alias="testCode")
 
 
 class BuiltinSettings(_Model):
@@ -45,6 +48,7 @@ class BuiltinSettings(_Model):
     debounce_ms: int = Field(default=200, alias="debounceMs", ge=0, le=10_000)
     time_budget_ms: int = Field(default=5_000, alias="timeBudgetMs", ge=100, le=600_000)
     max_file_kb: int = Field(default=2_048, alias="maxFileKb", ge=1, le=1_000_000)
+    test_code: TestCodeSetting | None = Field(default=None, alias="testCode")
 
 
 class AgentSettings(_Model):
@@ -115,6 +119,11 @@ class Settings:
         if isinstance(setting, str) and setting not in ("on", "off"):
             return Severity(setting)
         return default
+
+    @property
+    def test_code(self) -> TestCodeSetting:
+        """Editor setting, else the project's, else "off": tests are quiet by default."""
+        return self.editor.builtin.test_code or self.project.test_code or "off"
 
     @property
     def exclude(self) -> list[str]:
@@ -288,12 +297,14 @@ def parse_editor_settings(raw: Any, source: str = "settings") -> tuple[EditorSet
 
 def load_project_settings(root: Path | None) -> tuple[ProjectSettings, list[str]]:
     """Read `.se-lsp.yaml` at `root`, if there is one."""
+    if root is None or not (root / PROJECT_FILE).is_file():
+        return ProjectSettings(), []
+    return load_project_file(root / PROJECT_FILE)
+
+
+def load_project_file(path: Path) -> tuple[ProjectSettings, list[str]]:
+    """Read a project file by its path (`.se-lsp.yaml`, or `se-lsp check --config FILE`)."""
     problems: list[str] = []
-    if root is None:
-        return ProjectSettings(), problems
-    path = root / PROJECT_FILE
-    if not path.is_file():
-        return ProjectSettings(), problems
     try:
         import yaml  # only projects with a .se-lsp.yaml pay for it at start-up
 

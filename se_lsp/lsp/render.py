@@ -27,7 +27,7 @@ def no_href(code: str) -> str | None:
 
 def rule_href(code: str) -> str | None:
     """The docs/rules.md link of a built-in rule (shown by editors as the code's link)."""
-    from se_lsp.rules.engine import rule_info  # only built-in findings ask: the rules are loaded
+    from se_lsp.rules.registry import rule_info  # only built-in findings ask: the rules are loaded
 
     info = rule_info(code)
     return info.href if info is not None else None

@@ -250,7 +250,9 @@ class Supervisor:
         pending = self._pending.get(doc.uri, [])
         if base is None or pending is None:
             assert doc.language is not None
-            sent += self._write(proc, ("open", doc.uri, doc.language, doc.version, doc.text))
+            sent += self._write(
+                proc, ("open", doc.uri, doc.language, doc.version, doc.text, _path(doc.uri))
+            )
         elif base != doc.version:
             edits = [(e.start_offset, e.end_offset, e.text) for e in pending]
             sent += self._write(proc, ("edit", doc.uri, base, doc.version, edits, len(doc.text)))
@@ -290,6 +292,12 @@ class Supervisor:
             proc.kill()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(proc.wait(), 5)
+
+
+def _path(uri: str) -> str | None:
+    from pygls.uris import to_fs_path
+
+    return to_fs_path(uri)
 
 
 def _answer(reply: tuple[Any, ...]) -> Answer:

@@ -61,6 +61,7 @@ class _Doc:
     language: str
     version: int
     text: str
+    path: str | None = None  # the file's path: the rules tell test code by it
     index: Any = None  # its LineIndex, spliced by each edit rather than rebuilt
 
 
@@ -83,8 +84,8 @@ class Worker:
             problems = unknown_rules(self.settings)
             return ("problems", problems) if problems else None
         elif op == "open":
-            _, uri, language, version, text = message
-            self.docs[uri] = _Doc(language, version, text)
+            _, uri, language, version, text, path = message
+            self.docs[uri] = _Doc(language, version, text, path)
             self.trees.pop(uri, None)
         elif op == "edit":
             _, uri, base, version, edits, length = message
@@ -138,7 +139,7 @@ class Worker:
         previous, generation = self.trees.get(uri, (None, -1))
         if generation != self.generation:
             previous = None
-        result = run_rules(doc.text, doc.language, self.settings, index, previous, exact)
+        result = run_rules(doc.text, doc.language, self.settings, index, previous, exact, doc.path)
         self.trees[uri] = (result, self.generation)
         self.trees.move_to_end(uri)
         while len(self.trees) > KEEP_TREES:
@@ -155,7 +156,7 @@ class Worker:
 
 def unknown_rules(settings: Any) -> list[str]:
     """One line per settings layer that names rule ids no rule has."""
-    from se_lsp.rules.engine import all_rules
+    from se_lsp.rules.registry import all_rules
 
     known = sorted(r.info.id for r in all_rules())
     out = []
@@ -188,7 +189,7 @@ def main() -> None:
     inp = sys.stdin.buffer
     worker = Worker()
     # Import the rules now, before the first document arrives.
-    from se_lsp.rules.engine import all_rules
+    from se_lsp.rules.registry import all_rules
 
     all_rules()
     import gc

@@ -1,5 +1,15 @@
-"""The built-in tree-sitter analyzer: one module per language plus the engine."""
+"""The built-in tree-sitter analyzer: the engine, a package per language, the registry."""
 
-from se_lsp.rules.engine import Analysis, Rule, RuleInfo, all_rules, analyze, rule_info, rules_for
+from se_lsp.rules.engine import Analysis, Rule, RuleInfo, RuleSet, analyze
+from se_lsp.rules.registry import all_rules, rule_info, rules_for
 
-__all__ = ["Analysis", "Rule", "RuleInfo", "all_rules", "analyze", "rule_info", "rules_for"]
+__all__ = [
+    "Analysis",
+    "Rule",
+    "RuleInfo",
+    "RuleSet",
+    "all_rules",
+    "analyze",
+    "rule_info",
+    "rules_for",
+]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from se_lsp.core.languages import ALL as ALL_LANGUAGES
-from se_lsp.rules.engine import all_rules
+from se_lsp.rules.engine import RuleInfo
+from se_lsp.rules.registry import all_rules
 
 _FENCE = {lang.id: lang.fence for lang in ALL_LANGUAGES}
 _NAMES = {lang.id: lang.name for lang in ALL_LANGUAGES}
@@ -20,8 +21,17 @@ def rules_markdown() -> str:
         "not this file. -->",
         "",
         "Each rule has a stable id, a severity you can change in `.se-lsp.yaml` or your editor "
-        "settings, and the established linter checks it corresponds to. Silence one finding with "
-        "`// se-lsp: ignore[rule-id]` on the line or the line above.",
+        "settings, and the established linter checks it mirrors (written `tool:check`): their "
+        "own test files are the rule's specification, and the places where the rule does not "
+        "cover them are listed under the rule.",
+        "",
+        "Silence one finding with `// se-lsp: ignore[rule-id]` on the line or the line above. "
+        "The suppressions of the mirrored linters work too: `// NOLINT(check)`, "
+        "`// NOLINTNEXTLINE(check)` and `NOLINTBEGIN`/`NOLINTEND` for clang-tidy checks, "
+        "`//nolint:linter` for golangci-lint linters, `//lint:ignore Check reason` and "
+        "`//lint:file-ignore` for staticcheck, and `#[allow(clippy::lint)]` on an item for "
+        "clippy lints. Findings in test code are left out by default "
+        "(`seLsp.builtin.testCode`: `off`, `hint` or `on`).",
         "",
     ]
     for lang in _NAMES:
@@ -29,7 +39,7 @@ def rules_markdown() -> str:
         out += [f"## {_NAMES[lang]} ({len(mine)} rules)", ""]
         out += ["| rule | severity | quick fix | mirrors |", "| --- | --- | --- | --- |"]
         for r in mine:
-            mirrors = ", ".join(f"`{m}`" for m in r.info.mirrors)
+            mirrors = ", ".join(f"`{m}`" for m in r.info.mirrors) or "se-lsp's own"
             out.append(
                 f"| [`{r.info.id}`](#{r.info.anchor}) | {r.info.severity.value} | "
                 f"{'yes' if r.info.has_fix else 'no'} | {mirrors} |"
@@ -50,6 +60,7 @@ def rules_markdown() -> str:
                 "",
                 f"**Measure:** {i.measure}",
                 "",
+                *_mirror_notes(i),
                 "Flagged:",
                 "",
                 f"```{fence}",
@@ -64,6 +75,17 @@ def rules_markdown() -> str:
                 "",
             ]
     return "\n".join(out)
+
+
+def _mirror_notes(info: RuleInfo) -> list[str]:
+    out = []
+    if info.mirrors:
+        out += ["**Mirrors:** " + ", ".join(f"`{m}`" for m in info.mirrors), ""]
+    if info.related:
+        out += ["**Related:** " + ", ".join(info.related), ""]
+    if info.gaps:
+        out += ["**Not covered:**", "", *(f"- {g}" for g in info.gaps), ""]
+    return out
 
 
 def docs_paths() -> list[Path]:

@@ -20,6 +20,7 @@ from tree_sitter import Node, Query, QueryCursor, Tree
 from se_lsp.core.findings import Finding, Fix, Severity
 from se_lsp.core.languages import grammar, parser
 from se_lsp.core.positions import LineIndex, Pos, Span
+from se_lsp.rules.suppress import EDIT_SENSITIVE, Suppressions
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,10 @@ class RuleInfo:
     explanation: str
     fix: str
     measure: str
+    # The established linter checks this rule means, as "tool:check" (clippy:map_entry,
+    # clang-tidy:performance-for-range-copy, staticcheck:SA6001, gocritic:rangeExprCopy,
+    # prealloc, perfsprint:integer-format). Their own tests are the rule's specification, and
+    # their suppression comments silence it (see suppress.py).
     mirrors: tuple[str, ...]
     bad: str
     good: str
@@ -46,6 +51,11 @@ class RuleInfo:
     # in the file (a struct's size, a container's type), so re-analysis runs it over the
     # whole file.
     scope: str = "item"
+    # Behaviours of the mirrored checks this rule does not cover, each with the reason
+    # (shown in docs/rules.md).
+    gaps: tuple[str, ...] = ()
+    # Checks in other tools or languages this rule resembles without mirroring them.
+    related: tuple[str, ...] = ()
 
     def example(self, which: str) -> str:
         """A complete source file holding the `bad` or `good` example, as the tests parse it."""
@@ -90,9 +100,6 @@ class Rule:
     node_types: tuple[str, ...]
 
 
-_REGISTRY: dict[str, list[Rule]] = {}
-
-
 def rule(
     id: str,
     *,
@@ -110,8 +117,13 @@ def rule(
     confidence: float = 0.9,
     body_examples: bool = True,
     scope: str = "item",
-) -> Callable[[Check], Check]:
-    """Register a rule; the language is the part of `id` before the slash."""
+    gaps: Sequence[str] = (),
+    related: Sequence[str] = (),
+) -> Callable[[Check], Rule]:
+    """Make a rule from its metadata and check; the language is the part of `id` before '/'.
+
+    Nothing is registered: a language package lists its rules explicitly (registry.py).
+    """
     language = id.split("/", 1)[0]
     info = RuleInfo(
         id=id,
@@ -129,45 +141,21 @@ def rule(
         confidence=confidence,
         body_examples=body_examples,
         scope=scope,
+        gaps=tuple(gaps),
+        related=tuple(related),
     )
 
-    def register(check: Check) -> Check:
-        rules = _REGISTRY.setdefault(language, [])
-        if any(r.info.id == id for r in rules):
-            raise ValueError(f"rule {id} registered twice")
-        rules.append(Rule(info, check, tuple(node_types)))
-        _combined_query.cache_clear()
-        return check
+    def make(check: Check) -> Rule:
+        return Rule(info, check, tuple(node_types))
 
-    return register
-
-
-def rules_for(language: str) -> list[Rule]:
-    _load_rule_modules()
-    return list(_REGISTRY.get(language, []))
-
-
-def all_rules() -> list[Rule]:
-    _load_rule_modules()
-    return [r for lang in sorted(_REGISTRY) for r in _REGISTRY[lang]]
-
-
-def rule_info(rule_id: str) -> RuleInfo | None:
-    for r in all_rules():
-        if r.info.id == rule_id:
-            return r.info
-    return None
-
-
-@cache
-def _load_rule_modules() -> None:
-    # Imported for their registrations.
-    from se_lsp.rules import cpp, go, rust  # noqa: F401
+    return make
 
 
 @cache
 def _combined_query(language: str) -> Query:
-    types = sorted({t for r in _REGISTRY.get(language, []) for t in r.node_types})
+    from se_lsp.rules.registry import rules_for
+
+    types = sorted({t for r in rules_for(language) for t in r.node_types})
     source = "\n".join(f"({t}) @{t}" for t in types)
     return Query(grammar(language), source)
 
@@ -229,8 +217,11 @@ class Context:
         tree: Tree,
         index: LineIndex,
         limit: tuple[int, int] | None = None,
+        path: str | None = None,
     ) -> None:
         self.language = language
+        self.path = path
+        self._suppressions: Suppressions | None = None
         # When set, `nodes()` returns only nodes inside this byte range (re-analysis of
         # the code an edit touched); `root` and `source` still cover the whole file.
         self.limit = limit
@@ -247,6 +238,13 @@ class Context:
     def scan_range(self) -> tuple[int, int]:
         """The bytes a rule that scans `source` directly should look at (all of it, or `limit`)."""
         return self.limit if self.limit is not None else (0, len(self.source))
+
+    @property
+    def suppressions(self) -> Suppressions:
+        """The file's suppression comments (the whole file, also when `limit` is set)."""
+        if self._suppressions is None:
+            self._suppressions = Suppressions.scan(self.source, self.root, self.index)
+        return self._suppressions
 
     # -- nodes ----------------------------------------------------------
 
@@ -334,22 +332,35 @@ class Analysis:
 IsEnabled = Callable[[RuleInfo], bool]
 SeverityOf = Callable[[RuleInfo], Severity]
 
-_IGNORE = re.compile(r"se-lsp:\s*ignore(?:\[([^\]]*)\])?")
+TestCode = str  # "off": findings in test code are dropped; "hint": shown as hints; "on": as is
+TEST_CODE_MODES = ("off", "hint", "on")
 
 
-def _suppressed(index: LineIndex, finding: Finding) -> bool:
-    line = finding.span.start.line
-    for n in (line, line - 1):
-        text = index.line(n)
-        if "se-lsp" not in text:
-            continue
-        for m in _IGNORE.finditer(text):
-            ids = m.group(1)
-            if ids is None:
-                return True
-            if finding.code in {i.strip() for i in ids.split(",")}:
-                return True
+def _never(*_: Any) -> bool:
     return False
+
+
+def _no_ranges(_: Context) -> list[tuple[int, int]]:
+    return []
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """One language's rules, and the language-specific questions the engine asks about them."""
+
+    language: str
+    rules: tuple[Rule, ...]
+    # True when a file is test code by its path (`foo_test.go`, `tests/`, `benches/`...).
+    test_path: Callable[[str], bool] = _never
+    # 0-based line ranges (inclusive) of test code inside a file (`#[cfg(test)]` modules,
+    # gtest `TEST(...)` bodies...).
+    test_lines: Callable[[Context], list[tuple[int, int]]] = _no_ranges
+    # Suppressions written in the language itself rather than in comments
+    # (Rust's `#[allow(clippy::x)]` on an enclosing item).
+    suppressed: Callable[[Context, Finding, RuleInfo], bool] = _never
+    # 0-based line ranges (inclusive) of code that runs once or rarely (`main` set-up,
+    # `init()`, static initialisers, error paths): findings there are hints at most.
+    cold_lines: Callable[[Context], list[tuple[int, int]]] = _no_ranges
 
 
 def analyze(
@@ -359,21 +370,61 @@ def analyze(
     enabled: IsEnabled | None = None,
     severity_of: SeverityOf | None = None,
     index: LineIndex | None = None,
+    path: str | None = None,
+    test_code: TestCode = "off",
 ) -> Analysis:
-    """Parse `text` and run every enabled rule of `language` over it (see reanalyze for edits)."""
+    """Parse `text` and run every enabled rule of `language` over it (see reanalyze for edits).
+
+    `path` (when known) lets the language tell test files apart; `test_code` says what to
+    do with findings in test code.
+    """
     index = index or LineIndex(text)
     source = text.encode("utf-8", "surrogatepass")
     tree = parse(language, source)
-    ctx = Context(language, source, tree, index)
-    found = _run_rules(ctx, rules_for(language), enabled, severity_of)
+    ctx = Context(language, source, tree, index, path=path)
+    rules = _ruleset(language)
+    found = _run_rules(ctx, rules, list(rules.rules), enabled, severity_of, test_code)
     return Analysis(_dedupe(found), tree, source, index.line_count)
+
+
+def _ruleset(language: str) -> RuleSet:
+    from se_lsp.rules.registry import ruleset
+
+    return ruleset(language)
+
+
+class _Lines:
+    """Line ranges a language computes for one analysis, asked only when a rule finds something."""
+
+    def __init__(self, ctx: Context, compute: Callable[[Context], list[tuple[int, int]]]) -> None:
+        self._ctx = ctx
+        self._compute = compute
+        self._lines: list[tuple[int, int]] | None = None
+
+    def covers(self, line: int) -> bool:
+        if self._lines is None:
+            self._lines = self._compute(self._ctx)
+        return any(a <= line <= b for a, b in self._lines)
+
+
+class _TestCode(_Lines):
+    """Where test code is: the whole file by its path, or ranges inside it."""
+
+    def __init__(self, ctx: Context, rules: RuleSet) -> None:
+        super().__init__(ctx, rules.test_lines)
+        self._whole = bool(ctx.path) and rules.test_path(ctx.path or "")
+
+    def covers(self, line: int) -> bool:
+        return self._whole or super().covers(line)
 
 
 def _run_rules(
     ctx: Context,
-    rules: list[Rule],
+    rules: RuleSet,
+    selected: list[Rule],
     enabled: IsEnabled | None,
     severity_of: SeverityOf | None,
+    test_code: TestCode = "off",
 ) -> list[Finding]:
     found: list[Finding] = []
     lines = None
@@ -382,17 +433,30 @@ def _run_rules(
             ctx.index.pos_at_byte(ctx.limit[0]).line,
             ctx.index.pos_at_byte(ctx.limit[1]).line,
         )
-    for r in rules:
+    suppressions = ctx.suppressions
+    tests = _TestCode(ctx, rules) if test_code != "on" else None
+    cold = _Lines(ctx, rules.cold_lines)
+    for r in selected:
         if enabled is not None and not enabled(r.info):
             continue
         sev = severity_of(r.info) if severity_of else r.info.severity
         for f in r.check(ctx, r.info):
-            if lines is not None and not lines[0] <= f.span.start.line <= lines[1]:
+            line = f.span.start.line
+            if lines is not None and not lines[0] <= line <= lines[1]:
                 continue  # outside the re-analysed code: the previous result stands there
-            if _suppressed(ctx.index, f):
+            if suppressions.covers(line, r.info.id, r.info.mirrors):
                 continue
-            if sev != f.severity:
-                f = _with_severity(f, sev)
+            if rules.suppressed(ctx, f, r.info):
+                continue
+            want = sev
+            if tests is not None and tests.covers(line):
+                if test_code == "off":
+                    continue
+                want = Severity.HINT
+            elif want != Severity.HINT and cold.covers(line):
+                want = Severity.HINT
+            if want != f.severity:
+                f = _with_severity(f, want)
             found.append(f)
     found.sort(key=lambda f: (f.span.start, f.code))
     return found
@@ -460,6 +524,8 @@ def reanalyze(
     severity_of: SeverityOf | None = None,
     index: LineIndex | None = None,
     exact: bool = True,
+    path: str | None = None,
+    test_code: TestCode = "off",
 ) -> Analysis:
     """Analyse `text` again after an edit, re-checking only the items the edit touched.
 
@@ -475,10 +541,14 @@ def reanalyze(
     index = index or LineIndex(text)
     source = text.encode("utf-8", "surrogatepass")
     old = previous.source
+    full = dict(
+        enabled=enabled, severity_of=severity_of, index=index, path=path, test_code=test_code
+    )
     if b"\r" in old or b"\r" in source:
         # A lone CR is a line break to LSP but not to tree-sitter rows: keep it simple.
-        return analyze(text, language, enabled=enabled, severity_of=severity_of, index=index)
-    rules = rules_for(language)
+        return analyze(text, language, **full)  # type: ignore[arg-type]
+    ruleset = _ruleset(language)
+    rules = list(ruleset.rules)
     file_rules = [r for r in rules if r.info.scope != "item"]
     start = _common_prefix(old, source)
     if start == len(old) == len(source):
@@ -488,13 +558,17 @@ def reanalyze(
             )
         # The same text, made exact: only the file-scoped rules need a whole-file pass.
         codes = {r.info.id for r in file_rules}
-        whole = Context(language, source, previous.tree, index)
-        fresh = _run_rules(whole, file_rules, enabled, severity_of)
+        whole = Context(language, source, previous.tree, index, path=path)
+        fresh = _run_rules(whole, ruleset, file_rules, enabled, severity_of, test_code)
         same = [f for f in previous.findings if f.code not in codes]
         found = sorted([*same, *fresh], key=lambda f: (f.span.start, f.code))
         return Analysis(found, previous.tree, source, index.line_count)
     suffix = _common_suffix(old, source, min(len(old), len(source)) - start)
     old_end, new_end = len(old) - suffix, len(source) - suffix
+    edited_bytes = (old[start:old_end], source[start:new_end])
+    if any(m in b for b in edited_bytes for m in EDIT_SENSITIVE):
+        # A suppression comment came or went: it can silence code far from the edit.
+        return analyze(text, language, **full)  # type: ignore[arg-type]
     tree = previous.tree.copy()
     tree.edit(
         start_byte=start,
@@ -515,11 +589,11 @@ def reanalyze(
     if not exact:
         file_rules = []
     item_rules = [r for r in rules if r not in file_rules]
-    ctx = Context(language, source, tree, index, limit=(lo, hi))
-    fresh = _run_rules(ctx, item_rules, enabled, severity_of)
+    ctx = Context(language, source, tree, index, limit=(lo, hi), path=path)
+    fresh = _run_rules(ctx, ruleset, item_rules, enabled, severity_of, test_code)
     if file_rules:
-        whole = Context(language, source, tree, index)
-        fresh += _run_rules(whole, file_rules, enabled, severity_of)
+        whole = Context(language, source, tree, index, path=path)
+        fresh += _run_rules(whole, ruleset, file_rules, enabled, severity_of, test_code)
     file_codes = {r.info.id for r in file_rules}
     lo_line, hi_line = index.pos_at_byte(lo).line, index.pos_at_byte(hi).line
     delta = index.line_count - previous.line_count
@@ -530,10 +604,7 @@ def reanalyze(
         if f.span.end.line < lo_line:
             kept.append(f)
         elif f.span.start.line > hi_line - delta:
-            moved = f.shifted(delta) if delta else f
-            # Only the line just below the edited code can have gained an ignore comment.
-            if moved.span.start.line > hi_line + 1 or not _suppressed(index, moved):
-                kept.append(moved)
+            kept.append(f.shifted(delta) if delta else f)
     # Both lists are already in order and free of duplicates: sorting two runs is cheap.
     found = sorted([*kept, *_dedupe(fresh)], key=lambda f: (f.span.start, f.code))
     # Exact when file-scoped rules ran over the whole file now, or there are none.

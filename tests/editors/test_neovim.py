@@ -254,14 +254,14 @@ def _closed_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _health(tmp: Path, base_url: str | None) -> str:
+def _health(tmp: Path, base_url: str | None, cmd: list[str] = SERVER_CMD) -> str:
     settings: dict[str, Any] = {"agent": {"enable": False}}
     if base_url:
         settings["agent"]["baseUrl"] = base_url
     result = run_nvim(
         tmp,
         {
-            "setup": {"cmd": SERVER_CMD, "settings": settings},
+            "setup": {"cmd": cmd, "settings": settings},
             "files": [],
             "health": True,
             "timeout_ms": TIMEOUT_MS,
@@ -300,6 +300,16 @@ def test_checkhealth_skips_without_endpoint(tmp_path: Path) -> None:
     assert "no agent endpoint configured" in text and "skipped" in text, text
     assert "version: se-lsp" in text
     print("nvim :checkhealth se_lsp: no endpoint configured, probe skipped")
+
+
+def test_checkhealth_says_how_to_install_a_missing_server(tmp_path: Path) -> None:
+    text = _health(tmp_path, None, cmd=["se-lsp-not-installed"])
+    assert "server command 'se-lsp-not-installed' not found on PATH" in text, text
+    assert "ERROR" in text, text
+    # An install path that works: from the checkout, since se-lsp is not on PyPI.
+    assert "pipx install ." in text and "uv tool install ." in text, text
+    assert "pip install se-lsp" not in text and "pipx install se-lsp" not in text, text
+    print("nvim :checkhealth se_lsp: a missing server is an error with an install path that works")
 
 
 # -- a broken server must fail these checks ------------------------------------------------

@@ -104,7 +104,8 @@ def _run_e2e(tmp: Path, *flags: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def vscode_result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    return _run_e2e(tmp_path_factory.mktemp("vscode"))
+    """A fresh profile with only the .vsix: no server setting, no se-lsp on PATH."""
+    return _run_e2e(tmp_path_factory.mktemp("vscode"), "--bundled")
 
 
 @pytest.fixture(scope="module")
@@ -133,6 +134,68 @@ def test_extension_checks_all_passed(vscode_result: dict[str, Any]) -> None:
     assert vscode_result["checks"]["trust"]["detail"]["isTrusted"] is True
     titles = vscode_result["checks"]["agentActionOffered"]["detail"]
     assert any(t.startswith("Optimize selection") for t in titles), titles
+
+
+def test_only_the_vsix_installed_gives_diagnostics_in_a_rust_file(
+    vscode_result: dict[str, Any], tmp_path: Path
+) -> None:
+    """The extension started the server it carries with the system's python3 from PATH."""
+    path_dirs = [Path(d) for d in vscode_result["path"].split(os.pathsep) if d]
+    # Checked here, independently of e2e.sh: nothing on the editor's PATH is se-lsp.
+    assert not [d for d in path_dirs if (d / "se-lsp").exists()], path_dirs
+    python3 = shutil.which("python3", path=os.pathsep.join(map(str, path_dirs)))
+    assert python3 is not None
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    probe = subprocess.run(
+        [python3, "-c", "import se_lsp"], capture_output=True, env=env, cwd=tmp_path
+    )
+    assert probe.returncode != 0, f"{python3} has se-lsp installed: the test proves nothing"
+
+    server = vscode_result["server"]
+    command = server["command"]
+    assert command["source"].startswith("bundled server, python3 on PATH"), server
+    assert command["command"] == python3
+    assert command["args"][0] == "-I"
+    bundled = Path(command["args"][1])
+    assert bundled.name == "server.py" and bundled.parent.parent.name == "bundled"
+    assert REPO not in bundled.parents, "the server must come from the installed extension"
+    assert "se-lsp on PATH: not found" not in server["tried"]  # found before falling back
+
+    rust = vscode_result["checks"]["rustDiagnostic"]
+    assert rust["ok"], rust
+    assert rust["detail"]["languageId"] == "rust"
+    codes = {d["code"] for d in rust["detail"]["diagnostics"]}
+    assert "rust/regex-in-loop" in codes, codes
+    (regex,) = [d for d in rust["detail"]["diagnostics"] if d["code"] == "rust/regex-in-loop"]
+    line = regex["lineText"]
+    token = 'regex::Regex::new("^[0-9]+")'
+    start = len(line[: line.index(token)].encode("utf-16-le")) // 2
+    assert regex["range"]["start"]["character"] == start
+
+
+def test_the_vsix_holds_the_bundle_and_the_server_and_nothing_else(
+    vscode_result: dict[str, Any],
+) -> None:
+    """What .vscodeignore lets through: the esbuild bundle, the server and its libraries."""
+    import zipfile
+
+    vsix = REPO / "editors" / "vscode" / "se-lsp-e2e.vsix"
+    assert vsix.is_file(), "e2e.sh leaves the .vsix it installed"
+    with zipfile.ZipFile(vsix) as z:
+        names = [n.removeprefix("extension/") for n in z.namelist() if n.startswith("extension/")]
+        manifest = json.loads(z.read("extension/bundled/manifest.json"))
+    top = {n.split("/", 1)[0] for n in names}
+    assert top == {"package.json", "readme.md", "LICENSE.txt", "dist", "bundled"}, top
+    assert "dist/extension.js" in names
+    assert {"bundled/tool/server.py", "bundled/libs/se_lsp/cli.py"} <= set(names)
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+    # One compiled pydantic-core per CPython version the manifest promises.
+    for version in manifest["pythons"]:
+        tag = f"cpython-{version.replace('.', '')}-"
+        assert [n for n in names if n.startswith("bundled/libs/pydantic_core/") and tag in n], tag
+    size_mb = vsix.stat().st_size / 1e6
+    print(f"vsix: {size_mb:.1f} MB, {len(names)} files, CPython {manifest['pythons']}")
+    assert size_mb < 30
 
 
 def test_diagnostic_range_in_utf16_after_non_ascii(vscode_result: dict[str, Any]) -> None:

@@ -19,9 +19,12 @@ import {
 
 import {
   AgentState,
+  Bundle,
   ProgressTracker,
+  PythonInfo,
   ServerCommand,
   cannotStartMessage,
+  noServerMessage,
   optimizeArgument,
   resolveServerCommand,
   serverEnvironment,
@@ -94,6 +97,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       serverMessages,
       states: stateLog,
       optimize: Boolean(process.env.SE_LSP_VSCODE_TEST_OPTIMIZE),
+      server: () => lastChoice,
+      rustFile: process.env.SE_LSP_VSCODE_TEST_RUST_FILE || undefined,
       expectUntrusted: Boolean(process.env.SE_LSP_VSCODE_TEST_UNTRUSTED),
     });
   }
@@ -127,11 +132,11 @@ function refreshStatus(): void {
   status.show();
 }
 
-/** The interpreter chosen in the Python extension, when it is installed. */
-async function selectedPython(): Promise<string | undefined> {
+/** The interpreter chosen in the Python extension, or why there is none. */
+async function selectedPython(): Promise<string | { missing: string }> {
   const ext = vscode.extensions.getExtension("ms-python.python");
   if (!ext) {
-    return undefined;
+    return { missing: "the Python extension is not installed" };
   }
   try {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -146,10 +151,9 @@ async function selectedPython(): Promise<string | undefined> {
       }
     }
     const details = api?.settings?.getExecutionDetails?.(resource);
-    return details?.execCommand?.[0];
+    return details?.execCommand?.[0] ?? { missing: "no interpreter selected" };
   } catch (err) {
-    output.appendLine(`Python extension did not give an interpreter: ${String(err)}`);
-    return undefined;
+    return { missing: `it gave no interpreter (${String(err)})` };
   }
 }
 
@@ -171,20 +175,61 @@ function which(program: string): string | undefined {
   return undefined;
 }
 
-function hasSeLsp(python: string): boolean {
-  const r = spawnSync(python, ["-c", "import se_lsp"], { timeout: 15000, stdio: "ignore" });
-  return r.status === 0;
+const PROBE =
+  "import sys, importlib.util as u; " +
+  "print('%d.%d' % sys.version_info[:2], sys.implementation.name, " +
+  "int(u.find_spec('se_lsp') is not None))";
+
+/** Version, implementation and whether se_lsp imports, from the interpreter itself. */
+function probePython(python: string): PythonInfo {
+  const r = spawnSync(python, ["-c", PROBE], { timeout: 15000, encoding: "utf8" });
+  if (r.error) {
+    return { error: r.error.message };
+  }
+  const [version, implementation, has] = (r.stdout ?? "").trim().split(/\s+/);
+  if (r.status !== 0 || !version || !implementation) {
+    return { error: `does not run (exit ${r.status ?? r.signal})` };
+  }
+  return { version, implementation, hasSeLsp: has === "1" };
 }
+
+/** The server in the extension's `bundled/` folder, when this .vsix has one. */
+function bundledServer(): Bundle | undefined {
+  const root = ctx?.extensionPath ? path.join(ctx.extensionPath, "bundled") : undefined;
+  if (!root) {
+    return undefined;
+  }
+  try {
+    const manifest = JSON.parse(fs.readFileSync(path.join(root, "manifest.json"), "utf8"));
+    const server = path.join(root, "tool", "server.py");
+    if (!Array.isArray(manifest.pythons) || !fs.existsSync(server)) {
+      return undefined;
+    }
+    return { server, pythons: manifest.pythons.map(String), target: String(manifest.target) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The command that starts the server, or none, with what was tried. */
+let lastChoice: { command?: ServerCommand; tried: string[] } = { tried: [] };
 
 async function findServer(): Promise<ServerCommand | undefined> {
   const cfg = config();
-  return resolveServerCommand({
+  const selected = await selectedPython();
+  lastChoice = resolveServerCommand({
     configuredPath: cfg.get<string>("server.path") ?? "",
     configuredArgs: cfg.get<string[]>("server.args") ?? [],
-    pythonInterpreter: await selectedPython(),
-    hasSeLsp,
+    pythonInterpreter: typeof selected === "string" ? selected : undefined,
+    pythonInterpreterMissing: typeof selected === "string" ? undefined : selected.missing,
+    bundle: bundledServer(),
+    probe: probePython,
     which,
   });
+  for (const line of lastChoice.tried) {
+    output.appendLine(`Server lookup: ${line}`);
+  }
+  return lastChoice.command;
 }
 
 function settingsForServer(raw: unknown): unknown {
@@ -196,7 +241,7 @@ async function start(): Promise<void> {
   hasSecret = Boolean(secret);
   const cmd = await findServer();
   if (!cmd) {
-    const msg = cannotStartMessage("no se-lsp found");
+    const msg = noServerMessage(lastChoice.tried, bundledServer());
     output.appendLine(msg);
     setState("error", msg);
     void notifyCannotStart(msg);
@@ -269,7 +314,7 @@ async function start(): Promise<void> {
     await c.start();
     setState("idle");
   } catch (err) {
-    const msg = cannotStartMessage(String(err instanceof Error ? err.message : err));
+    const msg = cannotStartMessage(cmd, String(err instanceof Error ? err.message : err));
     output.appendLine(msg);
     setState("error", msg);
     void notifyCannotStart(msg);

@@ -17,17 +17,43 @@ export interface ServerCommand {
   source: string;
 }
 
+/** The server shipped inside the extension (`bundled/`), if this build has one. */
+export interface Bundle {
+  /** `bundled/tool/server.py`, run as `python -I server.py`. */
+  server: string;
+  /** CPython versions whose compiled modules are in `bundled/libs`, e.g. ["3.11", "3.12"]. */
+  pythons: string[];
+  /** The VS Code platform target the libs were built for, e.g. "linux-x64". */
+  target: string;
+}
+
+/** What one interpreter said about itself, or why it could not be asked. */
+export type PythonInfo =
+  | { version: string; implementation: string; hasSeLsp: boolean }
+  | { error: string };
+
 export interface ResolveInputs {
   /** `seLsp.server.path` (may be empty). */
   configuredPath: string;
   /** `seLsp.server.args`. */
   configuredArgs: string[];
-  /** The interpreter selected in the Python extension, if it is installed and has one. */
+  /** The interpreter selected in the Python extension; undefined when there is none. */
   pythonInterpreter?: string;
-  /** Whether `python -c "import se_lsp"` succeeds for this interpreter. */
-  hasSeLsp: (python: string) => boolean;
+  /** Why there is no selected interpreter (e.g. the Python extension is not installed). */
+  pythonInterpreterMissing?: string;
+  /** The bundled server, when the .vsix carries one. */
+  bundle?: Bundle;
+  /** Asks an interpreter for its version and whether it can import se_lsp. */
+  probe: (python: string) => PythonInfo;
   /** Full path of a program on PATH, or undefined. */
   which: (program: string) => string | undefined;
+  platform?: string;
+}
+
+/** The chosen command, or none, and what was tried on the way (for the output and message). */
+export interface ServerChoice {
+  command?: ServerCommand;
+  tried: string[];
 }
 
 /** True for `python`, `python3`, `python3.12`, `python.exe`, `pythonw.exe`. */
@@ -37,46 +63,97 @@ export function looksLikePython(program: string): boolean {
 }
 
 /**
- * The server command, in order: the configured path; the selected Python interpreter if
- * it can import se_lsp; `python3` on PATH if it can; `se-lsp` on PATH. Undefined when none
- * works, so the caller can tell the user how to fix it.
+ * The server command, in order: `seLsp.server.path`; then for each interpreter (the one
+ * selected in the Python extension, `python3` and `python` on PATH) the bundled server if
+ * the interpreter is a CPython version it was built for, else `-m se_lsp` if the
+ * interpreter has se-lsp installed; then `se-lsp` on PATH (a pipx or uv tool install).
  */
-export function resolveServerCommand(inp: ResolveInputs): ServerCommand | undefined {
+export function resolveServerCommand(inp: ResolveInputs): ServerChoice {
   const extra = inp.configuredArgs ?? [];
+  const tried: string[] = [];
   const configured = (inp.configuredPath ?? "").trim();
   if (configured) {
     // A Python interpreter given as the server path runs the module unless args say otherwise.
     const args = looksLikePython(configured) && extra.length === 0 ? ["-m", "se_lsp"] : extra;
-    return { command: configured, args, source: "seLsp.server.path" };
+    return { command: { command: configured, args, source: "seLsp.server.path" }, tried };
   }
-  if (inp.pythonInterpreter && inp.hasSeLsp(inp.pythonInterpreter)) {
-    return {
-      command: inp.pythonInterpreter,
-      args: ["-m", "se_lsp", ...extra],
-      source: "selected Python interpreter",
-    };
+  const candidates: { label: string; path: string }[] = [];
+  if (inp.pythonInterpreter) {
+    candidates.push({ label: "the Python extension's interpreter", path: inp.pythonInterpreter });
+  } else {
+    tried.push(`the Python extension's interpreter: ${inp.pythonInterpreterMissing ?? "none"}`);
   }
   for (const name of ["python3", "python"]) {
     const found = inp.which(name);
-    if (found && inp.hasSeLsp(found)) {
-      return { command: found, args: ["-m", "se_lsp", ...extra], source: `${name} on PATH` };
+    if (!found) {
+      tried.push(`${name} on PATH: not found`);
+    } else if (!candidates.some((c) => c.path === found)) {
+      candidates.push({ label: `${name} on PATH`, path: found });
     }
   }
-  const exe = inp.which(process.platform === "win32" ? "se-lsp.exe" : "se-lsp");
-  if (exe) {
-    return { command: exe, args: extra, source: "se-lsp on PATH" };
+  for (const { label, path } of candidates) {
+    const info = inp.probe(path);
+    if ("error" in info) {
+      tried.push(`${label} (${path}): ${info.error}`);
+      continue;
+    }
+    const bundle = inp.bundle;
+    if (bundle && info.implementation === "cpython" && bundle.pythons.includes(info.version)) {
+      return {
+        command: {
+          command: path,
+          args: ["-I", bundle.server, ...extra],
+          source: `bundled server, ${label} (Python ${info.version})`,
+        },
+        tried,
+      };
+    }
+    if (info.hasSeLsp) {
+      return {
+        command: { command: path, args: ["-m", "se_lsp", ...extra], source: label },
+        tried,
+      };
+    }
+    const why = bundle
+      ? `${info.implementation} ${info.version}, the bundled server needs CPython ` +
+        bundle.pythons.join(", ")
+      : `Python ${info.version} without se-lsp installed`;
+    tried.push(`${label} (${path}): ${why}`);
   }
-  return undefined;
+  const exe = inp.which((inp.platform ?? process.platform) === "win32" ? "se-lsp.exe" : "se-lsp");
+  if (exe) {
+    return { command: { command: exe, args: extra, source: "se-lsp on PATH" }, tried };
+  }
+  tried.push("se-lsp on PATH: not found");
+  return { tried };
 }
 
-/** The message shown when no server can be found or started. */
-export function cannotStartMessage(detail?: string): string {
-  const why = detail ? ` (${detail})` : "";
+/** The message shown when no way to run the server was found, naming what was tried. */
+export function noServerMessage(tried: string[], bundle?: Bundle): string {
+  const need = bundle
+    ? `The extension carries the server; it needs CPython ${pythonRange(bundle.pythons)}. `
+    : "This build of the extension carries no server. ";
+  const fix = bundle
+    ? "Install Python 3.11 or newer (or select one with 'Python: Select Interpreter'), " +
+      "or set `seLsp.server.path` to an se-lsp executable."
+    : "Set `seLsp.server.path` to an se-lsp executable (from a checkout: `pipx install .`).";
+  return `se-lsp: no way to run the language server was found. ${need}Tried: ${tried.join("; ")}. ${fix}`;
+}
+
+/** The message shown when the chosen command did not start. */
+export function cannotStartMessage(command: ServerCommand, detail: string): string {
   return (
-    `se-lsp: the language server could not be started${why}. ` +
-    "Install it with `pip install se-lsp` in the selected Python environment, " +
-    "or set `seLsp.server.path` to the se-lsp executable."
+    `se-lsp: the language server did not start (${detail}). ` +
+    `Command: ${[command.command, ...command.args].join(" ")} (${command.source}). ` +
+    "See 'se-lsp: Show Output' for its messages, or set `seLsp.server.path`."
   );
+}
+
+function pythonRange(versions: string[]): string {
+  if (versions.length <= 1) {
+    return versions.join("");
+  }
+  return `${versions[0]} to ${versions[versions.length - 1]}`;
 }
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -73,6 +73,10 @@ export interface Probe {
   optimize: boolean;
   /** The workspace is opened in restricted mode: the agent must stay off. */
   expectUntrusted: boolean;
+  /** How the server command was chosen, and what was tried first. */
+  server: () => { command?: { command: string; args: string[]; source: string }; tried: string[] };
+  /** Also open this Rust file and wait for a built-in `rust/...` diagnostic. */
+  rustFile?: string;
 }
 
 export async function runSelfTest(
@@ -90,6 +94,11 @@ export async function runSelfTest(
       WAIT_MS,
     );
     checks.serverRunning = { ok: running === true, detail: getClient()?.state ?? "no client" };
+    result.server = probe.server();
+    result.path = process.env.PATH ?? "";
+    if (probe.rustFile) {
+      checks.rustDiagnostic = await rustCheck(probe.rustFile);
+    }
 
     const target = filePath
       ? vscode.Uri.file(filePath)
@@ -244,6 +253,28 @@ async function optimizeCheck(doc: vscode.TextDocument, states: string[]): Promis
             lineText: doc.lineAt(agent.range.start.line).text,
           }
         : vscode.languages.getDiagnostics(doc.uri).map((d) => [d.source, d.message]),
+    },
+  };
+}
+
+/** A Rust file gets at least one built-in `rust/...` diagnostic. */
+async function rustCheck(file: string): Promise<Check> {
+  const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+  await vscode.window.showTextDocument(doc);
+  const found = await until(() => {
+    const rust = vscode.languages.getDiagnostics(doc.uri).filter((d) => codeOf(d)?.startsWith("rust/"));
+    return rust.length ? rust : undefined;
+  }, WAIT_MS);
+  return {
+    ok: found !== undefined && doc.languageId === "rust",
+    detail: {
+      languageId: doc.languageId,
+      diagnostics: (found ?? []).map((d) => ({
+        code: codeOf(d),
+        source: d.source,
+        range: rangeJson(d.range),
+        lineText: doc.lineAt(d.range.start.line).text,
+      })),
     },
   };
 }

@@ -114,8 +114,9 @@ const PACKAGE = JSON.parse(
   fs.readFileSync(path.resolve(__dirname, "../../../package.json"), "utf8"),
 ) as { contributes: { commands: { command: string }[] } };
 
-function context(secret?: string) {
+function context(secret?: string, extensionPath?: string) {
   return {
+    extensionPath,
     subscriptions: [] as unknown[],
     secrets: {
       get: async () => secret,
@@ -195,7 +196,7 @@ test("restricted: agent off in every settings path, no key handed over", async (
   assert.ok(shown.some((m) => m.startsWith("warning:")), JSON.stringify(shown));
 });
 
-test("no server anywhere: a notification says how to fix it", async () => {
+test("no server anywhere: a notification names what was tried and how to fix it", async () => {
   settings = { seLsp: { server: { path: "", args: [] } } };
   const savedPath = process.env.PATH;
   process.env.PATH = path.join(__dirname, "no-such-dir");
@@ -206,6 +207,41 @@ test("no server anywhere: a notification says how to fix it", async () => {
   }
   assert.equal(created.length, 0);
   const error = shown.find((m) => m.startsWith("error:")) ?? "";
-  assert.match(error, /pip install se-lsp/);
+  assert.match(error, /Tried: .*python3 on PATH: not found/);
+  assert.match(error, /se-lsp on PATH: not found/);
   assert.match(error, /seLsp\.server\.path/);
+});
+
+test("a .vsix with the bundled server starts it with a real interpreter from PATH", async () => {
+  // A fake extension folder with bundled/, and a `python3` on PATH that answers the probe
+  // as CPython 3.12 without se-lsp installed.
+  const root = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "se-lsp-unit-"));
+  try {
+    fs.mkdirSync(path.join(root, "ext", "bundled", "tool"), { recursive: true });
+    fs.writeFileSync(path.join(root, "ext", "bundled", "tool", "server.py"), "");
+    fs.writeFileSync(
+      path.join(root, "ext", "bundled", "manifest.json"),
+      JSON.stringify({ target: "linux-x64", pythons: ["3.11", "3.12"] }),
+    );
+    fs.mkdirSync(path.join(root, "bin"));
+    const fake = path.join(root, "bin", "python3");
+    fs.writeFileSync(fake, "#!/bin/sh\necho 3.12 cpython 0\n", { mode: 0o755 });
+    settings = { seLsp: { server: { path: "", args: [] } } };
+    const savedPath = process.env.PATH;
+    process.env.PATH = path.join(root, "bin");
+    try {
+      await extension.activate(context(undefined, path.join(root, "ext")));
+    } finally {
+      process.env.PATH = savedPath;
+    }
+    assert.equal(created.length, 1, JSON.stringify(shown));
+    const { serverOptions } = created[0];
+    assert.equal(serverOptions.command, fake);
+    assert.deepEqual(serverOptions.args, [
+      "-I",
+      path.join(root, "ext", "bundled", "tool", "server.py"),
+    ]);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
 });

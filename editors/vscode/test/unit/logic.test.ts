@@ -4,10 +4,13 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
+  Bundle,
   ProgressTracker,
+  PythonInfo,
   SECRET_KEY_ENV,
   cannotStartMessage,
   looksLikePython,
+  noServerMessage,
   optimizeArgument,
   resolveServerCommand,
   serverEnvironment,
@@ -15,28 +18,49 @@ import {
   toServerSettings,
 } from "../../src/logic";
 
-function inputs(over: Partial<Parameters<typeof resolveServerCommand>[0]> = {}) {
+type Inputs = Parameters<typeof resolveServerCommand>[0];
+
+/** An interpreter table: path -> what it says about itself. */
+function probeOf(table: Record<string, PythonInfo>): (p: string) => PythonInfo {
+  return (p) => table[p] ?? { error: "spawn ENOENT" };
+}
+
+function inputs(over: Partial<Inputs> = {}): Inputs {
   return {
     configuredPath: "",
     configuredArgs: [],
     pythonInterpreter: undefined,
-    hasSeLsp: () => false,
+    pythonInterpreterMissing: "the Python extension is not installed",
+    probe: probeOf({}),
     which: () => undefined,
+    platform: "linux",
     ...over,
   };
 }
 
+const BUNDLE: Bundle = {
+  server: "/ext/bundled/tool/server.py",
+  pythons: ["3.11", "3.12", "3.13", "3.14"],
+  target: "linux-x64",
+};
+const cpython = (version: string, hasSeLsp = false): PythonInfo => ({
+  version,
+  implementation: "cpython",
+  hasSeLsp,
+});
+
 test("configured path wins over everything", () => {
-  const cmd = resolveServerCommand(
+  const { command } = resolveServerCommand(
     inputs({
       configuredPath: "/opt/se-lsp/bin/se-lsp",
       configuredArgs: ["--log", "x"],
       pythonInterpreter: "/venv/bin/python",
-      hasSeLsp: () => true,
+      bundle: BUNDLE,
+      probe: probeOf({ "/venv/bin/python": cpython("3.12", true) }),
       which: (p) => `/usr/bin/${p}`,
     }),
   );
-  assert.deepEqual(cmd, {
+  assert.deepEqual(command, {
     command: "/opt/se-lsp/bin/se-lsp",
     args: ["--log", "x"],
     source: "seLsp.server.path",
@@ -44,56 +68,125 @@ test("configured path wins over everything", () => {
 });
 
 test("a configured Python interpreter runs the module", () => {
-  const cmd = resolveServerCommand(inputs({ configuredPath: " /venv/bin/python3.12 " }));
-  assert.equal(cmd?.command, "/venv/bin/python3.12");
-  assert.deepEqual(cmd?.args, ["-m", "se_lsp"]);
+  const { command } = resolveServerCommand(inputs({ configuredPath: " /venv/bin/python3.12 " }));
+  assert.equal(command?.command, "/venv/bin/python3.12");
+  assert.deepEqual(command?.args, ["-m", "se_lsp"]);
 });
 
-test("selected interpreter is used only if it can import se_lsp", () => {
-  const seen: string[] = [];
-  const withIt = resolveServerCommand(
+test("the bundled server runs in isolated mode with the selected interpreter", () => {
+  const { command } = resolveServerCommand(
     inputs({
       pythonInterpreter: "/proj/.venv/bin/python",
-      hasSeLsp: (p) => {
-        seen.push(p);
-        return p === "/proj/.venv/bin/python";
-      },
+      configuredArgs: ["--extra"],
+      bundle: BUNDLE,
+      probe: probeOf({ "/proj/.venv/bin/python": cpython("3.13"), "/usr/bin/python3": cpython("3.11") }),
+      which: (p) => (p === "python3" ? "/usr/bin/python3" : undefined),
+    }),
+  );
+  assert.deepEqual(command, {
+    command: "/proj/.venv/bin/python",
+    args: ["-I", BUNDLE.server, "--extra"],
+    source: "bundled server, the Python extension's interpreter (Python 3.13)",
+  });
+});
+
+test("an interpreter the bundle was not built for is passed over, with the reason", () => {
+  const { command, tried } = resolveServerCommand(
+    inputs({
+      pythonInterpreter: "/old/bin/python",
+      bundle: BUNDLE,
+      probe: probeOf({
+        "/old/bin/python": cpython("3.9"),
+        "/usr/bin/python3": { version: "3.11", implementation: "pypy", hasSeLsp: false },
+        "/usr/bin/python": cpython("3.12"),
+      }),
+      which: (p) => (p.startsWith("python") ? `/usr/bin/${p}` : undefined),
+    }),
+  );
+  assert.equal(command?.command, "/usr/bin/python");
+  assert.equal(command?.args[0], "-I");
+  assert.deepEqual(tried, [
+    "the Python extension's interpreter (/old/bin/python): cpython 3.9, the bundled server needs CPython 3.11, 3.12, 3.13, 3.14",
+    "python3 on PATH (/usr/bin/python3): pypy 3.11, the bundled server needs CPython 3.11, 3.12, 3.13, 3.14",
+  ]);
+});
+
+test("without a bundle, an interpreter with se-lsp installed runs the module", () => {
+  const { command, tried } = resolveServerCommand(
+    inputs({
+      pythonInterpreter: "/proj/.venv/bin/python",
+      probe: probeOf({
+        "/proj/.venv/bin/python": cpython("3.12"),
+        "/usr/bin/python3": cpython("3.11", true),
+      }),
       which: (p) => `/usr/bin/${p}`,
     }),
   );
-  assert.deepEqual(withIt?.args, ["-m", "se_lsp"]);
-  assert.equal(withIt?.command, "/proj/.venv/bin/python");
-  assert.equal(withIt?.source, "selected Python interpreter");
-
-  const without = resolveServerCommand(
-    inputs({
-      pythonInterpreter: "/proj/.venv/bin/python",
-      hasSeLsp: (p) => p === "/usr/bin/python3",
-      which: (p) => `/usr/bin/${p}`,
-    }),
-  );
-  assert.equal(without?.command, "/usr/bin/python3");
-  assert.equal(without?.source, "python3 on PATH");
-  assert.deepEqual(seen, ["/proj/.venv/bin/python"]);
+  assert.deepEqual(command, {
+    command: "/usr/bin/python3",
+    args: ["-m", "se_lsp"],
+    source: "python3 on PATH",
+  });
+  assert.deepEqual(tried, [
+    "the Python extension's interpreter (/proj/.venv/bin/python): Python 3.12 without se-lsp installed",
+  ]);
 });
 
-test("falls back to se-lsp on PATH, then to nothing", () => {
+test("falls back to se-lsp on PATH, then to nothing, saying what was tried", () => {
   const exe = resolveServerCommand(
     inputs({ which: (p) => (p.startsWith("se-lsp") ? "/home/u/.local/bin/se-lsp" : undefined) }),
   );
-  assert.deepEqual(exe, {
+  assert.deepEqual(exe.command, {
     command: "/home/u/.local/bin/se-lsp",
     args: [],
     source: "se-lsp on PATH",
   });
-  assert.equal(resolveServerCommand(inputs()), undefined);
+  const none = resolveServerCommand(
+    inputs({
+      bundle: BUNDLE,
+      which: (p) => (p === "python3" ? "/usr/bin/python3" : undefined),
+      probe: probeOf({ "/usr/bin/python3": cpython("3.10") }),
+    }),
+  );
+  assert.equal(none.command, undefined);
+  assert.deepEqual(none.tried, [
+    "the Python extension's interpreter: the Python extension is not installed",
+    "python on PATH: not found",
+    "python3 on PATH (/usr/bin/python3): cpython 3.10, the bundled server needs CPython 3.11, 3.12, 3.13, 3.14",
+    "se-lsp on PATH: not found",
+  ]);
 });
 
-test("the cannot-start message says how to fix it", () => {
-  const msg = cannotStartMessage("spawn ENOENT");
-  assert.match(msg, /pip install se-lsp/);
-  assert.match(msg, /seLsp\.server\.path/);
-  assert.match(msg, /spawn ENOENT/);
+test("an interpreter that does not run is reported, not fatal", () => {
+  const { command, tried } = resolveServerCommand(
+    inputs({
+      pythonInterpreter: "/gone/python",
+      bundle: BUNDLE,
+      probe: probeOf({ "/usr/bin/python3": cpython("3.14") }),
+      which: (p) => (p === "python3" ? "/usr/bin/python3" : undefined),
+    }),
+  );
+  assert.equal(command?.command, "/usr/bin/python3");
+  assert.deepEqual(tried, ["python on PATH: not found", "the Python extension's interpreter (/gone/python): spawn ENOENT"]);
+});
+
+test("the messages name what was tried and how to fix it, never a package that does not exist", () => {
+  const none = noServerMessage(["python3 on PATH: not found", "se-lsp on PATH: not found"], BUNDLE);
+  assert.match(none, /CPython 3\.11 to 3\.14/);
+  assert.match(none, /python3 on PATH: not found; se-lsp on PATH: not found/);
+  assert.match(none, /Python: Select Interpreter/);
+  assert.match(none, /seLsp\.server\.path/);
+  assert.doesNotMatch(none, /pip install se-lsp/);
+  const noBundle = noServerMessage(["se-lsp on PATH: not found"]);
+  assert.match(noBundle, /carries no server/);
+  assert.match(noBundle, /pipx install \./);
+  const failed = cannotStartMessage(
+    { command: "/usr/bin/python3", args: ["-I", "/x/server.py"], source: "python3 on PATH" },
+    "spawn EACCES",
+  );
+  assert.match(failed, /spawn EACCES/);
+  assert.match(failed, /\/usr\/bin\/python3 -I \/x\/server\.py \(python3 on PATH\)/);
+  assert.match(failed, /seLsp\.server\.path/);
 });
 
 test("python detection", () => {

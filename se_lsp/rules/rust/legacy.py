@@ -15,7 +15,7 @@ from tree_sitter import Node
 
 from se_lsp.core.findings import Finding, Fix, Severity
 from se_lsp.core.positions import Span
-from se_lsp.rules.engine import Context, RuleInfo, rule
+from se_lsp.rules.engine import Context, Rule, RuleInfo, rule
 
 LOOPS = ("for_expression", "while_expression", "loop_expression")
 FUNCTION_BOUNDARY = ("function_item", "closure_expression")
@@ -348,7 +348,7 @@ paid on every iteration although the pattern never changes.
     fix="Build the regex once before the loop, or in a `static LazyLock<Regex>`.",
     measure="cargo bench (criterion) on the enclosing function; the regex build shows in "
     "`perf record` as regex_automata / regex_syntax frames.",
-    mirrors=["clippy::regex_creation_in_loops"],
+    mirrors=["clippy:regex_creation_in_loops"],
     bad="""
 for line in lines {
     let re = Regex::new(r"^\\d+").unwrap();
@@ -544,7 +544,7 @@ the pieces directly: formatting machinery writes straight into its destination.
     fix="Move the inner format string and arguments into the outer macro's format string.",
     measure="cargo bench (criterion) on the caller; count allocations with DHAT "
     "(`valgrind --tool=dhat`) or heaptrack.",
-    mirrors=["clippy::format_in_format_args"],
+    mirrors=["clippy:format_in_format_args"],
     bad="""
 println!("user: {}", format!("{}@{}", name, host));
 """,
@@ -575,7 +575,7 @@ with `{:?}` or `{:>8}` the output could differ.
 """,
     fix="Drop `.to_string()` and pass the value itself.",
     measure="cargo bench (criterion) on the caller; allocation counts with DHAT or heaptrack.",
-    mirrors=["clippy::to_string_in_format_args"],
+    mirrors=["clippy:to_string_in_format_args"],
     bad="""
 println!("{} items for {}", count, user.to_string());
 """,
@@ -639,7 +639,7 @@ per iteration saved.
 """,
     fix="Use `write!(s, ..)` / `writeln!(s, ..)` with `use std::fmt::Write;`.",
     measure="cargo bench (criterion); allocations with DHAT (`valgrind --tool=dhat`).",
-    mirrors=["clippy::format_push_string"],
+    mirrors=["clippy:format_push_string"],
     bad="""
 let mut out = String::new();
 for (k, v) in &pairs {
@@ -680,7 +680,7 @@ succeed. A closure that panics defers that work to the failure path.
     fix="Use `.unwrap_or_else(|| panic!(..))` (Option) or `.unwrap_or_else(|e| panic!(..))`.",
     measure="cargo bench (criterion) on the hot caller; `perf record` shows "
     "`alloc::fmt::format` under it.",
-    mirrors=["clippy::expect_fun_call"],
+    mirrors=["clippy:expect_fun_call"],
     bad="""
 let port = cfg.get("port").expect(&format!("missing port in {}", path));
 """,
@@ -714,7 +714,7 @@ length and frees it. `.count()` walks the same iterator without storing anything
     fix="Use `.count()` instead of `.collect::<Vec<_>>().len()`, `.next().is_none()` for "
     "`.is_empty()`.",
     measure="cargo bench (criterion); allocation counts with DHAT or heaptrack.",
-    mirrors=["clippy::needless_collect"],
+    mirrors=["clippy:needless_collect"],
     bad="""
 let n = words.iter().filter(|w| w.len() > 3).collect::<Vec<_>>().len();
 """,
@@ -761,7 +761,7 @@ the buffer by doubling copies: for large `n` often several times faster.
 """,
     fix='Use `"ab".repeat(n)`.',
     measure="cargo bench (criterion) comparing both forms at realistic `n`.",
-    mirrors=["clippy::manual_str_repeat"],
+    mirrors=["clippy:manual_str_repeat"],
     bad="""
 let rule = std::iter::repeat("-").take(width).collect::<String>();
 """,
@@ -822,7 +822,7 @@ moves the whole block with a single `memcpy`, leaving the source empty as `drain
 """,
     fix="Use `dst.append(&mut src)` when both are `Vec`s (or both `VecDeque`s).",
     measure="cargo bench (criterion) with realistic lengths; `perf stat` for instructions.",
-    mirrors=["clippy::extend_with_drain"],
+    mirrors=["clippy:extend_with_drain"],
     bad="""
 pending.extend(incoming.drain(..));
 """,
@@ -856,7 +856,7 @@ without copying anything (`v` keeps an empty, unallocated vector).
 """,
     fix="Use `std::mem::take(&mut v)` when the source and target types are the same.",
     measure="cargo bench (criterion); allocation counts with DHAT or heaptrack.",
-    mirrors=["clippy::drain_collect"],
+    mirrors=["clippy:drain_collect"],
     bad="""
 let batch = queue.drain(..).collect::<Vec<_>>();
 """,
@@ -913,7 +913,7 @@ or `Vec` elements each clone is an allocation plus a copy. Cloning after the sel
     fix="Move `.cloned()` after the selecting adapter (`.last().cloned()`), or drop it for "
     "`.count()`.",
     measure="cargo bench (criterion); DHAT shows the allocation count drop.",
-    mirrors=["clippy::iter_overeager_cloned", "clippy::redundant_iter_cloned"],
+    mirrors=["clippy:iter_overeager_cloned", "clippy:redundant_iter_cloned"],
     bad="""
 let newest = names.iter().cloned().last();
 """,
@@ -986,7 +986,7 @@ literal alone gives the same answer without touching the allocator.
 """,
     fix='Compare with the literal: `name == "admin"`.',
     measure="cargo bench (criterion) on the hot comparison; DHAT for allocation counts.",
-    mirrors=["clippy::cmp_owned"],
+    mirrors=["clippy:cmp_owned"],
     bad="""
 if user.role == "admin".to_string() { grant(); }
 """,
@@ -1032,7 +1032,7 @@ comparison over `chars().flat_map(char::to_lowercase)` or the `unicase` crate av
 """,
     fix="Use `a.eq_ignore_ascii_case(&b)` (ASCII), or compare lowercased chars lazily.",
     measure="cargo bench (criterion); allocation counts with DHAT or heaptrack.",
-    mirrors=["clippy::manual_ignore_case_cmp"],
+    mirrors=["clippy:manual_ignore_case_cmp"],
     bad="""
 if ext.to_ascii_lowercase() == wanted.to_ascii_lowercase() { keep(); }
 """,
@@ -1117,7 +1117,7 @@ make the enum smaller, so variants are not reported.)
     fix="Use the collection directly (`Vec<T>` instead of `Box<Vec<T>>`).",
     measure="cargo bench (criterion) on code that reads through it; `perf stat -e "
     "cache-misses` for the extra indirection.",
-    mirrors=["clippy::box_collection"],
+    mirrors=["clippy:box_collection"],
     bad="""
 struct Cache {
     entries: Box<Vec<Entry>>,
@@ -1158,7 +1158,7 @@ some code boxes again on purpose, so those are not reported.)
 """,
     fix="Keep one layer: `Rc<T>` instead of `Rc<Box<T>>`, `&T` instead of `Box<&T>`.",
     measure="cargo bench (criterion); `perf stat -e cache-misses`; DHAT for allocations.",
-    mirrors=["clippy::redundant_allocation"],
+    mirrors=["clippy:redundant_allocation"],
     bad="""
 struct Node {
     parent: Rc<Box<Node>>,
@@ -1202,7 +1202,7 @@ nearly all workloads.
 """,
     fix="Use `Vec<T>` or `VecDeque<T>`.",
     measure="cargo bench (criterion); `perf stat -e cache-misses,cycles`.",
-    mirrors=["clippy::linkedlist"],
+    mirrors=["clippy:linkedlist"],
     bad="""
 struct Jobs {
     queue: LinkedList<Job>,
@@ -1251,7 +1251,7 @@ convention, it is needed; files using `Condvar` are not reported.)
     fix="Use `AtomicBool` / `AtomicUsize` (and friends) from `std::sync::atomic`.",
     measure="cargo bench (criterion) with several threads; `perf stat` for cycles and "
     "context switches.",
-    mirrors=["clippy::mutex_atomic", "clippy::mutex_integer"],
+    mirrors=["clippy:mutex_atomic", "clippy:mutex_integer"],
     bad="""
 struct Stats {
     hits: Mutex<usize>,
@@ -1290,7 +1290,7 @@ speed difference: this is about intent, hence the `hint` level.
 """,
     fix="Call `.clear()`.",
     measure="cargo bench (criterion); expect a small or no difference.",
-    mirrors=["clippy::manual_clear"],
+    mirrors=["clippy:manual_clear"],
     bad="""
 buf.truncate(0);
 """,
@@ -1404,7 +1404,7 @@ slower and is the clearer statement; the gain is usually small.
 """,
     fix="Use a `char` literal: `split(',')` instead of `split(\",\")`.",
     measure="cargo bench (criterion) on the parsing loop.",
-    mirrors=["clippy::single_char_pattern"],
+    mirrors=["clippy:single_char_pattern"],
     bad="""
 let fields: Vec<&str> = line.split(",").collect();
 """,
@@ -1488,7 +1488,7 @@ only runs when the fallback is needed.
 """,
     fix="Use `unwrap_or_else(|| ..)` / `or_insert_with(|| ..)` (or `unwrap_or_default()`).",
     measure="cargo bench (criterion) on the hot path; DHAT shows the wasted allocations.",
-    mirrors=["clippy::or_fun_call"],
+    mirrors=["clippy:or_fun_call"],
     bad="""
 let name = names.get(&id).cloned().unwrap_or(format!("user-{id}"));
 """,
@@ -1595,7 +1595,7 @@ often the same, so the gain there is the checks and code size: small, hence `inf
 """,
     fix="Build it with `vec![a, b, c]`.",
     measure="cargo bench (criterion); DHAT or heaptrack for the reallocations.",
-    mirrors=["clippy::vec_init_then_push"],
+    mirrors=["clippy:vec_init_then_push"],
     bad="""
 let mut args = Vec::new();
 args.push("--quiet");
@@ -1649,7 +1649,7 @@ for large buffers is served by fresh zero pages from the OS without touching the
 """,
     fix="Use `vec![0; n]`.",
     measure="cargo bench (criterion) with a large `n`; `perf stat -e page-faults,cycles`.",
-    mirrors=["clippy::slow_vector_initialization"],
+    mirrors=["clippy:slow_vector_initialization"],
     bad="""
 let mut buf = Vec::with_capacity(len);
 buf.resize(len, 0);
@@ -1754,10 +1754,8 @@ contents about log2(n) times on the way. `Vec::with_capacity(len)` (or building 
 """,
     fix="Create it with `Vec::with_capacity(src.len())`, or use `.iter().map(..).collect()`.",
     measure="cargo bench (criterion) at realistic sizes; DHAT or heaptrack for reallocations.",
-    mirrors=[
-        "prealloc (Go analogue)",
-        "clang-tidy performance-inefficient-vector-operation (C++ analogue)",
-    ],
+    mirrors=[],
+    related=["prealloc (Go)", "clang-tidy:performance-inefficient-vector-operation (C++)"],
     bad="""
 let mut ids = Vec::new();
 for user in &users {
@@ -1827,3 +1825,7 @@ _RULE_METHODS = {
     *_EAGER_TO_LAZY,
     *_PATTERN_METHODS,
 }
+
+
+# Listed explicitly for registry.py (in definition order); split into rule families next.
+RULES: list[Rule] = [v for v in list(globals().values()) if isinstance(v, Rule)]

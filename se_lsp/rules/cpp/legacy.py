@@ -16,7 +16,7 @@ from tree_sitter import Node
 
 from se_lsp.core.findings import Finding, Severity
 from se_lsp.core.positions import Span
-from se_lsp.rules.engine import Context, RuleInfo, rule
+from se_lsp.rules.engine import Context, Rule, RuleInfo, rule
 
 # -- shared facts -------------------------------------------------------------
 
@@ -669,7 +669,7 @@ _CALL_TYPES = ["field_declaration", "function_definition"]
     fix="Write `'\\n'`; call `std::flush` only where the output must be visible at once.",
     measure="Time the output loop with Google Benchmark, or count syscalls with "
     "`strace -c -e trace=write ./prog > out.txt`.",
-    mirrors=["performance-avoid-endl"],
+    mirrors=["clang-tidy:performance-avoid-endl"],
     bad="""
 for (const auto& row : rows) {
     out << row << std::endl;
@@ -739,7 +739,7 @@ is typically a few times faster for short haystacks. The same holds for `rfind` 
     fix="Pass a character literal: `s.find('x')`.",
     measure="A Google Benchmark case over representative strings comparing both overloads; "
     "`perf record` shows the time in `strlen`/`__memcmp` when it matters.",
-    mirrors=["performance-faster-string-find"],
+    mirrors=["clang-tidy:performance-faster-string-find"],
     bad="""
 void split_path(const std::string& path) {
     auto slash = path.find("/");
@@ -787,7 +787,7 @@ element, plus the matching free), even though the loop only reads it.
     fix="Bind a const reference: `for (const auto& x : xs)`.",
     measure="Google Benchmark the loop; `heaptrack ./prog` shows one allocation per iteration "
     "coming from the loop line.",
-    mirrors=["performance-for-range-copy"],
+    mirrors=["clang-tidy:performance-for-range-copy"],
     bad="""
 void print_all(const std::vector<std::string>& names) {
     for (std::string name : names) {
@@ -904,7 +904,7 @@ reads the parameter, a `const&` gives the same semantics with no copy.
     fix="Take the parameter as `const T&` (or move from it if the body keeps a copy).",
     measure="Google Benchmark the caller; `heaptrack` or `valgrind --tool=massif` attribute the "
     "extra allocations to the call site.",
-    mirrors=["performance-unnecessary-value-param"],
+    mirrors=["clang-tidy:performance-unnecessary-value-param"],
     bad="""
 int count_words(std::string text) {
     int n = 0;
@@ -1017,7 +1017,7 @@ object does not need to share ownership.
     fix="Take `const T&` (or `T*` when null is allowed); take the `shared_ptr` only to keep it.",
     measure="`perf stat -e cache-misses` and `perf record` on a multithreaded benchmark show the "
     "time in the atomic refcount operations.",
-    mirrors=["performance-unnecessary-value-param", "R.36 (C++ Core Guidelines)"],
+    mirrors=["clang-tidy:performance-unnecessary-value-param"],
     bad="""
 double area(std::shared_ptr<Shape> shape) {
     return shape->width() * shape->height();
@@ -1085,7 +1085,7 @@ O(log n) reallocations.
     fix="Append in place: `s += a;` (one `+=` per piece).",
     measure="Google Benchmark the loop at a few sizes (the old form grows quadratically); "
     "`heaptrack` shows one allocation per iteration.",
-    mirrors=["performance-inefficient-string-concatenation"],
+    mirrors=["clang-tidy:performance-inefficient-string-concatenation"],
     bad="""
 std::string join(const std::vector<std::string>& parts) {
     std::string out;
@@ -1199,7 +1199,7 @@ one `reserve(n)` makes it a single allocation.
     fix="Call `v.reserve(n)` before the loop.",
     measure="Google Benchmark the function; `heaptrack` or `valgrind --tool=massif` show the "
     "repeated reallocations; `perf stat -e page-faults` for large vectors.",
-    mirrors=["performance-inefficient-vector-operation"],
+    mirrors=["clang-tidy:performance-inefficient-vector-operation"],
     bad="""
 std::vector<int> squares(int n) {
     std::vector<int> out;
@@ -1323,7 +1323,7 @@ or vector, a full allocation and copy).
     fix="Drop the `std::move`, or drop the `const` from the source if it should be moved.",
     measure="`heaptrack` shows the copy's allocation still there; a Google Benchmark of the "
     "function with and without `const` shows the difference.",
-    mirrors=["performance-move-const-arg", "hicpp-move-const-arg"],
+    mirrors=["clang-tidy:performance-move-const-arg", "clang-tidy:hicpp-move-const-arg"],
     bad="""
 void store(Registry& reg) {
     const std::string key = make_key();
@@ -1475,7 +1475,7 @@ every element. A move constructor without `noexcept` therefore turns each reallo
     fix="Declare the move constructor and move assignment `noexcept` (or `= default` them).",
     measure="Google Benchmark pushing into a `std::vector<T>` without reserve; `heaptrack` shows "
     "the copies' allocations during reallocation.",
-    mirrors=["performance-noexcept-move-constructor", "hicpp-noexcept-move"],
+    mirrors=["clang-tidy:performance-noexcept-move-constructor", "clang-tidy:hicpp-noexcept-move"],
     bad="""
 class Buffer {
 public:
@@ -1564,7 +1564,7 @@ cannot throw and should say so.
     fix="Declare `swap` `noexcept`.",
     measure="Google Benchmark the container or algorithm that swaps; check "
     "`static_assert(std::is_nothrow_swappable_v<T>)`.",
-    mirrors=["performance-noexcept-swap"],
+    mirrors=["clang-tidy:performance-noexcept-swap"],
     bad="""
 struct Handle {
     void swap(Handle& other) { std::swap(fd_, other.fd_); }
@@ -1673,7 +1673,7 @@ widens every object, so fewer fit per 64-byte cache line.
     fix="Give it a small underlying type: `enum class Kind : std::uint8_t { ... }`.",
     measure="`static_assert(sizeof(Record) == ...)` before and after; `perf stat -e cache-misses` "
     "on a loop over many records.",
-    mirrors=["performance-enum-size"],
+    mirrors=["clang-tidy:performance-enum-size"],
     bad="""
 enum class Level { Debug, Info, Warning, Error };
 """,
@@ -1743,7 +1743,7 @@ def _is_float(ctx: Context, arg: Node) -> bool:
     fix="Call the `std::` overload (`std::sqrt(x)`) or the `f` variant (`sqrtf`).",
     measure="Google Benchmark the numeric loop; `perf record` shows `cvtss2sd`/`cvtsd2ss` and "
     "the double-precision `libm` entry points.",
-    mirrors=["performance-type-promotion-in-math-fn"],
+    mirrors=["clang-tidy:performance-type-promotion-in-math-fn"],
     bad="""
 #include <cmath>
 float length(float x, float y) {
@@ -1864,7 +1864,7 @@ copy for a string or container, on every call.
     fix="Drop `const` from the local that is returned.",
     measure="Google Benchmark the function; `heaptrack` shows an extra allocation per call at "
     "the return.",
-    mirrors=["performance-no-automatic-move"],
+    mirrors=["clang-tidy:performance-no-automatic-move"],
     bad="""
 std::string greeting(const std::string& name) {
     const std::string text = "Hello, " + name;
@@ -1942,7 +1942,7 @@ destructor per element; more for types that are expensive to move.
     fix="Call `emplace_back` with the constructor arguments.",
     measure="Google Benchmark the filling loop; `perf record` shows the temporary's move "
     "constructor and destructor.",
-    mirrors=["modernize-use-emplace", "hicpp-use-emplace"],
+    mirrors=["clang-tidy:modernize-use-emplace", "clang-tidy:hicpp-use-emplace"],
     bad="""
 void load(std::vector<std::pair<std::string, int>>& out) {
     out.push_back(std::make_pair(std::string("a"), 1));
@@ -2020,7 +2020,7 @@ For 100k elements that is up to 100k node visits against about 17.
     fix="Call the container's member: `s.find(v)`, `s.count(v)`.",
     measure="Google Benchmark the lookup at realistic sizes; `perf stat -e cache-misses` shows "
     "the pointer chasing of the linear scan.",
-    mirrors=["performance-inefficient-algorithm"],
+    mirrors=["clang-tidy:performance-inefficient-algorithm"],
     bad="""
 bool known(const std::set<int>& ids, int id) {
     return std::find(ids.begin(), ids.end(), id) != ids.end();
@@ -2078,7 +2078,7 @@ provided at all by `std::forward_list`. A readability hint more than a measurabl
     fix="Write `x.empty()` or `!x.empty()`.",
     measure="Usually not measurable; for a hand-written list type `perf record` would show the "
     "node count walk.",
-    mirrors=["readability-container-size-empty"],
+    mirrors=["clang-tidy:readability-container-size-empty"],
     bad="""
 void flush(std::vector<int>& pending) {
     if (pending.size() == 0) {
@@ -2131,3 +2131,7 @@ def container_size_empty(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             recv = ctx.text(mc[0])
             new = f"{'!' if negate else ''}{recv}.empty()"
             yield ctx.finding(info, cmp, fix=ctx.fix(cmp, new, f"Use {new}"))
+
+
+# Listed explicitly for registry.py (in definition order); split into rule families next.
+RULES: list[Rule] = [v for v in list(globals().values()) if isinstance(v, Rule)]

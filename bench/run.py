@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from bench import agent, analyzer, lsp_latency, memory, startup
+from bench import agent, analyzer, lsp_latency, memory, redaction, startup, worker
 
 
 def main() -> None:
     startup.main()
     analyzer.main()
+    worker.main()
     lsp_latency.main()
     agent.main()
     memory.main()
+    redaction.main()
 
 
 if __name__ == "__main__":

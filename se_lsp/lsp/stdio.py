@@ -57,11 +57,14 @@ class PipeWriter:
         if self.gone or self._transport.is_closing():
             return
         if self._transport.get_write_buffer_size() > MAX_UNREAD_BYTES:
+            # A client that reads nothing any more will never see an answer: exit, so the
+            # editor notices and can start the server again.
             log.error(
-                "se-lsp: the client has not read %d bytes of answers; giving up", MAX_UNREAD_BYTES
+                "se-lsp: the client has not read %d bytes of answers; exiting", MAX_UNREAD_BYTES
             )
             self.gone = True
-            return
+            sys.stderr.flush()
+            os._exit(1)
         self._transport.write(data)
 
     def close(self) -> None:
@@ -144,6 +147,9 @@ async def run(server: Any, stdin: BinaryIO, stdout: BinaryIO) -> int:
 
 def serve_stdio(server: Any) -> int:
     """Run the server on this process's stdin and stdout; never returns (exits the process)."""
+    # The agent's threads run Python (redaction, reply parsing) holding the GIL; a shorter
+    # switch interval lets the event loop answer between their bytecodes (5 ms by default).
+    sys.setswitchinterval(0.0005)
     # Keep the real stdout for the LSP stream only; point fd 1 at stderr for the rest.
     stdout = os.fdopen(os.dup(sys.stdout.fileno()), "wb", buffering=0)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())

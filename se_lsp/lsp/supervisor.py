@@ -195,11 +195,15 @@ class Supervisor:
         self.starts += 1
         try:
             ready = await asyncio.wait_for(self._read(proc), START_TIMEOUT)
+        except (asyncio.IncompleteReadError, ConnectionError, TimeoutError) as err:
+            await _end(proc)
+            why = str(err) or type(err).__name__
+            raise Crashed(f"the analysis process did not start ({why})") from None
         except BaseException:
-            proc.kill()
+            await _end(proc)
             raise
         if ready[0][0] != "ready":
-            proc.kill()
+            await _end(proc)
             raise Crashed(f"unexpected first message from the analysis process: {ready[0][0]}")
         self._proc = proc
         return proc
@@ -287,11 +291,19 @@ class Supervisor:
         self._starting = None
         self._synced.clear()
         self._pending.clear()
-        if proc is not None and proc.returncode is None:
-            self.kills += 1
+        if proc is not None:
+            if proc.returncode is None:
+                self.kills += 1
+            await _end(proc)
+
+
+async def _end(proc: asyncio.subprocess.Process) -> None:
+    """Kill `proc` if it still runs, and wait (a bounded time) so its pipes are closed."""
+    if proc.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
             proc.kill()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(proc.wait(), 5)
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(proc.wait(), 5)
 
 
 def _path(uri: str) -> str | None:

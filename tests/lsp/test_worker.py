@@ -145,3 +145,18 @@ async def test_cancelled_requests_are_dropped_and_the_latest_wins(supervisor: Su
     answer = await asyncio.wait_for(second, 60)
     assert answer.kind == "done"
     assert first.cancelled()
+
+
+async def test_a_process_that_cannot_start_fails_the_analysis_quickly() -> None:
+    import sys
+
+    sup = Supervisor(argv=lambda: [sys.executable, "-c", "import sys; sys.exit(3)"])
+    sup.configure(Settings(), budget_seconds=30)
+    _, doc = open_doc()
+    try:
+        with pytest.raises(Crashed):
+            await asyncio.wait_for(sup.analyze(doc, exact=True, encoding="utf-16"), 30)
+        with pytest.raises(Crashed):  # and again, without hanging, for the next one
+            await asyncio.wait_for(sup.analyze(doc, exact=True, encoding="utf-16"), 30)
+    finally:
+        await sup.stop()

@@ -61,6 +61,9 @@ class Analyzer:
     def excluded(self, doc: Document) -> str | None:
         return self.policy.excluded(path_of(doc.uri))
 
+    def opened(self, uri: str) -> None:
+        self.supervisor.opened(uri)
+
     def edited(self, uri: str, edits: list[Edit] | None) -> None:
         self.supervisor.edited(uri, edits)
 

@@ -72,6 +72,7 @@ class SeLspServer(LanguageServer):
 
     def opened(self, params: types.DidOpenTextDocumentParams) -> None:
         self.documents.open(params.text_document)
+        self.analyzer.opened(params.text_document.uri)
 
     def changed(self, params: types.DidChangeTextDocumentParams) -> None:
         changed = self.documents.change(params, self.encoding)

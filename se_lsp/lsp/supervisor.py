@@ -111,6 +111,11 @@ class Supervisor:
             pending.extend(edits)
             self._pending[uri] = pending
 
+    def opened(self, uri: str) -> None:
+        """A document was opened (again): its next analysis sends the whole text."""
+        if uri in self._synced:
+            self._pending[uri] = None
+
     def closed(self, uri: str) -> None:
         if self._synced.pop(uri, None) is not None:
             self._pending.pop(uri, None)

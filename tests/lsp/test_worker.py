@@ -160,3 +160,16 @@ async def test_a_process_that_cannot_start_fails_the_analysis_quickly() -> None:
             await asyncio.wait_for(sup.analyze(doc, exact=True, encoding="utf-16"), 30)
     finally:
         await sup.stop()
+
+
+async def test_a_document_opened_again_is_sent_whole(supervisor: Supervisor) -> None:
+    """Re-opened with text of the same length: an edit list would not notice the change."""
+    docs, doc = open_doc()
+    await supervisor.analyze(doc, exact=True, encoding="utf-16")
+    other = SOURCE.replace("let", "LET")
+    assert len(other) == len(SOURCE) and other != SOURCE
+    again = docs.open(types.TextDocumentItem(URI, "rust", 7, other))
+    supervisor.opened(URI)
+    answer = await supervisor.analyze(again, exact=True, encoding="utf-16")
+    assert answer.sent_bytes > len(other)
+    assert keys(findings_of(answer.rows)) == keys(analyze(other, "rust").findings)

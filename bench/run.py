@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from bench import agent, analyzer, lsp_latency, memory, redaction, startup, worker
+from bench import (
+    agent,
+    analyzer,
+    lsp_latency,
+    memory,
+    redaction,
+    reply,
+    startup,
+    toolchains,
+    worker,
+)
 
 
 def main() -> None:
@@ -11,8 +21,10 @@ def main() -> None:
     worker.main()
     lsp_latency.main()
     agent.main()
+    reply.main()
     memory.main()
     redaction.main()
+    toolchains.main()
 
 
 if __name__ == "__main__":

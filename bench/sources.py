@@ -12,11 +12,14 @@ EXT = {"rust": ".rs", "cpp": ".cpp", "go": ".go"}
 def big_source(language: str, lines: int = 10_000) -> str:
     ext = EXT[language]
     files = sorted((ROOT / "tests" / "corpus" / language).glob(f"*{ext}"))
+    # A corpus moved into the rule fixtures (marked `//~ id`) is the same code.
+    moved = (ROOT / "tests" / "rules" / "fixtures" / language / "corpus").glob(f"*{ext}")
+    files += sorted(p for p in moved if ".fixed." not in p.name)
     files += sorted((ROOT / "examples").glob(f"*{ext}"))
     chunks = []
     for path in files:
         text = path.read_text(encoding="utf-8")
-        text = re.sub(r"//\s*expect:.*$", "", text, flags=re.M)
+        text = re.sub(r"//\s*expect:.*$|//~.*$", "", text, flags=re.M)
         if language == "go":
             text = re.sub(r"^package \w+\n", "", text, flags=re.M)
         chunks.append(text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -19,10 +20,18 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 CHECK_EPILOG = """\
 output formats (--format):
   text   one line per finding, path:line:col: severity rule-id title
-         (1-based, columns in code points)
+         (1-based, columns in code points; a linter's check is named with its
+         tool, e.g. staticcheck:SA6005)
   json   {"findings": [{path, line, column, end_line, end_column, severity, code,
-         source, title, category, fix}, ...]}
-  sarif  SARIF 2.1.0, for code-scanning dashboards
+         source, title, category, fix}, ...]}; a built-in finding a linter also
+         reported has "also": [{source, code}]
+  sarif  SARIF 2.1.0, for code-scanning dashboards: se-lsp's findings in one run,
+         each linter's in a run under the linter's own name
+
+Linters: clippy, clang-tidy (with a compile_commands.json), staticcheck and go vet
+run when installed, restricted to their performance checks; where a built-in rule
+and the check it mirrors flag the same line, one finding names both. A missing
+tool is one line on stderr. --no-linters leaves them out.
 
 Findings go to stdout; problems, progress and the closing line "N findings in M
 of K files" go to stderr.
@@ -65,8 +74,9 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser(
         "check",
         help="analyse files and directories, print findings",
-        description="Run the built-in analyzer (and with --agent the LLM agent) over Rust, "
-        "C++ and Go files, like a linter.",
+        description="Run the built-in analyzer, the installed linters (clippy, clang-tidy, "
+        "staticcheck, go vet: their performance checks, merged in) and with --agent the LLM "
+        "agent over Rust, C++ and Go files, like a linter.",
         epilog=CHECK_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -84,6 +94,23 @@ def _parser() -> argparse.ArgumentParser:
         help="also send every function to the LLM agent (endpoint from OPENAI_BASE_URL, "
         "SE_LSP_MODEL, OPENAI_API_KEY); progress on stderr",
     )
+    check.add_argument(
+        "--no-linters",
+        action="store_true",
+        help="do not run clippy, clang-tidy, staticcheck and go vet (they run when installed)",
+    )
+    check.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="with --agent: allow sending code to HOST (needed for any host but this machine; "
+        "or SE_LSP_ALLOW_HOSTS)",
+    )
+
+    agents = sub.add_parser("agents", help="list the agents: name, source file, prompt size")
+    agents.add_argument("dirs", nargs="*", metavar="DIR", help="extra agent directories")
+    agents.add_argument("--format", choices=("text", "json"), default="text")
 
     rules = sub.add_parser("rules", help="list the built-in rules")
     rules.add_argument("--format", choices=("text", "json", "markdown"), default="text")
@@ -97,13 +124,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None or args.command == "serve":
             return _serve(getattr(args, "tcp", None))
         if args.command == "check":
-            status, records, closing = _prepare_check(args.paths, args.config, args.agent)
+            status, records, closing = _prepare_check(
+                args.paths, args.config, args.agent, args.allow_host, not args.no_linters
+            )
             _print_check(records, args.format)
             _say(closing)
             return status
         if args.command == "rules":
             status = EXIT_CLEAN
             return _rules(args.format)
+        if args.command == "agents":
+            return _agents(args.dirs, args.format)
     except UsageError as err:
         print(f"se-lsp: {err}", file=sys.stderr)
         return EXIT_ERROR
@@ -156,7 +187,11 @@ def _typed_in_a_terminal() -> None:
 
 
 def _prepare_check(
-    paths: Sequence[str], config: str | None, agent: bool
+    paths: Sequence[str],
+    config: str | None,
+    agent: bool,
+    allow_hosts: Sequence[str] = (),
+    linters: bool = True,
 ) -> tuple[int, list[dict[str, Any]], str]:
     """Find, read and analyse the files; print the problems met on stderr.
 
@@ -184,8 +219,14 @@ def _prepare_check(
             f"all skipped ({'; '.join(reasons)})"
         )
     results = run.results
+    if linters:
+        from se_lsp.linters.batch import add_linter_findings
+
+        results, notes = add_linter_findings(results)
+        for note in notes:
+            _say(note)
     if agent:
-        results = _check_agent(results, project)
+        results = _check_agent(results, project, allow_hosts)
     records = [r for _, rs in results for r in rs]
     with_findings = sum(1 for _, rs in results if rs)
     closing = summary(len(records), with_findings, len(results), len(run.skipped))
@@ -220,6 +261,7 @@ def _load_config(path: Path) -> tuple[Path, Any]:
 def _check_agent(
     results: list[tuple[Path, list[dict[str, Any]]]],
     project: tuple[Path, Any] | None,
+    allow_hosts: Sequence[str] = (),
 ) -> list[tuple[Path, list[dict[str, Any]]]]:
     """Add the agent's findings to the built-in ones (same record shape).
 
@@ -241,7 +283,9 @@ def _check_agent(
         settings = resolve(None, root)
     files = [path for path, _ in results]
     try:
-        found, problems, failed = asyncio.run(review_files(files, settings, root, _say))
+        found, problems, failed = asyncio.run(
+            review_files(files, settings, root, _say, allow_hosts=allow_hosts)
+        )
     except AgentError as err:
         raise UsageError(str(err)) from None
     for problem in problems:
@@ -254,6 +298,16 @@ def _check_agent(
             f"the agent could not review {n} function{'s' if n != 1 else ''} (reasons above)"
         )
     return [(path, [*records, *found.get(path, [])]) for path, records in results]
+
+
+def _agents(dirs: Sequence[str], fmt: str) -> int:
+    from se_lsp.agent.listing import agent_rows, agents_text
+
+    data = agent_rows(dirs, Path.cwd())
+    for problem in data["problems"]:
+        _say(problem)
+    print(json.dumps(data, indent=2) + "\n" if fmt == "json" else agents_text(data), end="")
+    return EXIT_CLEAN
 
 
 # -- rules -------------------------------------------------------------------

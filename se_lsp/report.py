@@ -14,35 +14,55 @@ SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {"error": "error", "warning": "warning", "info": "note", "hint": "note"}
 
 
+def _result(rec: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "ruleId": rec["code"],
+        "level": _LEVEL.get(rec["severity"], "warning"),
+        "message": {"text": rec["title"]},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": Path(rec["path"]).as_posix()},
+                    "region": {
+                        "startLine": rec["line"],
+                        "startColumn": rec["column"],
+                        "endLine": rec["end_line"],
+                        "endColumn": rec["end_column"],
+                    },
+                }
+            }
+        ],
+    }
+    if rec.get("also"):
+        # A built-in finding that a linter reported too: both names are kept.
+        result["properties"] = {
+            "alsoReportedBy": [f"{a['source']}:{a['code']}" for a in rec["also"]]
+        }
+    return result
+
+
 def to_sarif(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """One SARIF log with one run holding every finding of `se-lsp check`."""
+    """One SARIF log: a run for se-lsp's own findings, one per linter for theirs.
+
+    A linter's findings stay under the linter's own name (a run's `tool.driver`), so code
+    scanning shows "clippy", not se-lsp, as what found them.
+    """
+    from se_lsp.linters.catalog import TOOLS
     from se_lsp.rules import all_rules
 
     rules = all_rules()
     rule_index = {r.info.id: i for i, r in enumerate(rules)}
     results = []
+    by_tool: dict[str, list[dict[str, Any]]] = {}
     for rec in records:
-        result: dict[str, Any] = {
-            "ruleId": rec["code"],
-            "level": _LEVEL.get(rec["severity"], "warning"),
-            "message": {"text": rec["title"]},
-            "locations": [
-                {
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": Path(rec["path"]).as_posix()},
-                        "region": {
-                            "startLine": rec["line"],
-                            "startColumn": rec["column"],
-                            "endLine": rec["end_line"],
-                            "endColumn": rec["end_column"],
-                        },
-                    }
-                }
-            ],
-        }
+        if rec.get("source") in TOOLS:
+            by_tool.setdefault(rec["source"], []).append(rec)
+            continue
+        result = _result(rec)
         if rec["code"] in rule_index:
             result["ruleIndex"] = rule_index[rec["code"]]
         results.append(result)
+    runs = [_linter_run(TOOLS[name], recs) for name, recs in sorted(by_tool.items())]
     return {
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -73,8 +93,33 @@ def to_sarif(records: list[dict[str, Any]]) -> dict[str, Any]:
                 },
                 "columnKind": "unicodeCodePoints",
                 "results": results,
-            }
+            },
+            *runs,
         ],
+    }
+
+
+def _linter_run(tool: Any, records: list[dict[str, Any]]) -> dict[str, Any]:
+    """A SARIF run for one linter's findings, its checks as the run's rules."""
+    checks = sorted({r["code"] for r in records})
+    index = {c: i for i, c in enumerate(checks)}
+    results = []
+    for rec in records:
+        result = _result(rec)
+        result["ruleIndex"] = index[rec["code"]]
+        results.append(result)
+    return {
+        "tool": {
+            "driver": {
+                "name": tool.name,
+                "informationUri": tool.home,
+                "rules": [
+                    {"id": c, "helpUri": tool.docs_url(c.removeprefix("clippy::"))} for c in checks
+                ],
+            }
+        },
+        "columnKind": "unicodeCodePoints",
+        "results": results,
     }
 
 
@@ -85,9 +130,13 @@ def write_findings(records: list[dict[str, Any]], fmt: str, out: TextIO) -> None
     elif fmt == "sarif":
         out.write(json.dumps(to_sarif(records), indent=2, ensure_ascii=False) + "\n")
     else:
+        from se_lsp.linters.catalog import TOOLS, qualified
+
         for r in records:
+            # A linter's check is named with its tool: "go vet:copylocks".
+            code = qualified(r["source"], r["code"]) if r["source"] in TOOLS else r["code"]
             out.write(
-                f"{r['path']}:{r['line']}:{r['column']}: {r['severity']} {r['code']} {r['title']}\n"
+                f"{r['path']}:{r['line']}:{r['column']}: {r['severity']} {code} {r['title']}\n"
             )
     out.flush()
 

@@ -15,7 +15,9 @@ from se_lsp.core.languages import language_for
 from se_lsp.rules import analyze
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
-_EXPECT = re.compile(r"//\s*expect:\s*([\w/,\s-]+)$")
+# A language whose corpus moved into the rule fixtures keeps it there, marked `//~ id`.
+FIXTURE_CORPUS = Path(__file__).resolve().parent / "rules" / "fixtures"
+_EXPECT = re.compile(r"//\s*expect:\s*([\w/,\s-]+)$|//~\s+([\w/,\s-]+)$")
 
 
 @dataclass
@@ -40,13 +42,22 @@ def expected(text: str) -> set[tuple[int, str]]:
     for n, line in enumerate(text.splitlines()):
         m = _EXPECT.search(line)
         if m:
-            out |= {(n, rid.strip()) for rid in m.group(1).split(",") if rid.strip()}
+            ids = m.group(1) or m.group(2)
+            out |= {(n, rid.strip()) for rid in ids.split(",") if rid.strip()}
     return out
+
+
+def corpus_files(language: str) -> list[Path]:
+    """The labelled corpus files of `language`, wherever they live."""
+    files = sorted((CORPUS / language).glob("*"))
+    files += sorted((FIXTURE_CORPUS / language / "corpus").glob("*"))
+    # `x.fixed.go` beside a fixture is what its quick fixes make of it, not corpus.
+    return [p for p in files if language_for(str(p)) == language and ".fixed." not in p.name]
 
 
 def score(language: str) -> Score:
     s = Score()
-    for path in sorted((CORPUS / language).glob("*")):
+    for path in corpus_files(language):
         if language_for(str(path)) != language:
             continue
         text = path.read_text(encoding="utf-8")

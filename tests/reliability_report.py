@@ -117,15 +117,15 @@ def _summary(data: dict[str, Any]) -> list[str]:
         "|---|---|---|",
         f"| crashes (faults not ending in one clean outcome) | "
         f"{len(matrix) - ended} of {len(matrix)} (+{len(lsp)} through the server) | "
-        "test_fault_matrix.py |",
+        "agent/test_fault_matrix.py |",
         f"| out-of-range or stale diagnostics | {storm.get('invalid_or_stale', '?')} of "
         f"{storm.get('ranges_checked', '?')} ranges "
         f"in {storm.get('cases', '?')} publishes | edit storm, test_properties.py |",
         f"| secrets in requests the loopback model received | "
         f"{corpus.get('secrets_seen', '?')} of {corpus.get('kinds', '?')} kinds planted | "
-        "test_agent_lsp.py |",
+        "agent/test_lsp.py |",
         f"| requests past local-only mode (a 307 to another local port) | "
-        f"{redirect.get('requests_past_it', '?')} | test_agent_client.py |",
+        f"{redirect.get('requests_past_it', '?')} | agent/test_client.py |",
         "",
     ]
 

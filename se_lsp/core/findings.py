@@ -35,6 +35,8 @@ CATEGORIES = (
 )
 
 BUILTIN_SOURCE = "se-lsp"
+# The linters merged in (se_lsp/linters): each finding's source is the tool's name.
+LINTER_SOURCES = frozenset({"clippy", "clang-tidy", "staticcheck", "go vet"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -579,3 +579,55 @@ class Policy:
         """Raise PolicyError when local-only mode forbids sending code to `url`."""
         if self.local_only:
             await check_local_only(url)
+
+
+# -- where code may go -----------------------------------------------------------------
+
+
+def host_needing_consent(url: str) -> str | None:
+    """The host code sent to `url` would reach when it is not this machine, else None.
+
+    Only literals count as this machine (see is_loopback_literal): what a name resolves
+    to can change between this check and the connection.
+    """
+    if is_loopback_literal(url):
+        return None
+    try:
+        host = host_of(url).lower()
+    except ValueError:
+        host = ""
+    return host or url
+
+
+# Settings that decide where code goes. The server takes them from the settings the editor
+# starts it with (initializationOptions) and the environment only: editors answer later
+# configuration requests per workspace (a repository's .vscode/settings.json, an Emacs
+# .dir-locals.el), which must not redirect code.
+DESTINATION_KEYS = ("baseUrl", "apiKeyEnv", "localOnly", "agentsDirs")
+
+
+def _agent_section(raw: object) -> dict[str, object] | None:
+    if isinstance(raw, dict) and isinstance(raw.get("seLsp"), dict):
+        raw = raw["seLsp"]
+    agent = raw.get("agent") if isinstance(raw, dict) else None
+    return agent if isinstance(agent, dict) else None
+
+
+def pin_destination(raw: object, start_up: object) -> tuple[object, list[str]]:
+    """`raw` settings with the destination keys as in `start_up`, and the keys it changed."""
+    import copy
+
+    out = copy.deepcopy(raw)
+    agent = _agent_section(out)
+    pinned = _agent_section(start_up) or {}
+    if agent is None:
+        return out, []
+    changed = []
+    for key in DESTINATION_KEYS:
+        if agent.get(key) != pinned.get(key):
+            changed.append(key)
+            if key in pinned:
+                agent[key] = pinned[key]
+            else:
+                agent.pop(key, None)
+    return out, changed

@@ -22,6 +22,23 @@ from se_lsp.core.findings import Severity
 from se_lsp.core.languages import LANGUAGES
 
 PROJECT_FILE = ".se-lsp.yaml"
+# Keys a project file may never set (it lives in the workspace, which anyone can fill).
+FORBIDDEN_IN_PROJECT = (
+    "agent",
+    "baseUrl",
+    "base_url",
+    "apiKey",
+    "api_key",
+    "apiKeyEnv",
+    "api_key_env",
+    "localOnly",
+    "local_only",
+    "agentsDirs",
+    "agents_dirs",
+    "model",
+    "endpoint",
+    "server",
+)
 
 RuleSetting = Literal["on", "off", "error", "warning", "info", "hint"]
 # What the built-in rules do in test code (`_test.go`, `#[cfg(test)]`, `tests/`...).
@@ -71,12 +88,57 @@ class LimitSettings(_Model):
     max_selection_bytes: int = Field(default=32_000, alias="maxSelectionBytes", ge=64)
 
 
+class VerifySettings(_Model):
+    """Compile-checking fixes before they are offered (se_lsp/verify)."""
+
+    enabled: bool = True
+    timeout_ms: int = Field(default=30_000, alias="timeoutMs", ge=100, le=600_000)
+
+
+class LinterToolSettings(_Model):
+    enabled: bool = True
+    # The tool's checks to run; empty: its performance family and every mirrored check.
+    checks: list[str] = Field(default_factory=list)
+
+
+class LinterSettings(_Model):
+    """The linters merged in on save and in `se-lsp check` (se_lsp/linters)."""
+
+    enabled: bool = True
+    timeout_ms: int = Field(default=120_000, alias="timeoutMs", ge=1_000, le=3_600_000)
+    clippy: LinterToolSettings = Field(default_factory=LinterToolSettings)
+    clang_tidy: LinterToolSettings = Field(default_factory=LinterToolSettings, alias="clangTidy")
+    staticcheck: LinterToolSettings = Field(default_factory=LinterToolSettings)
+    go_vet: LinterToolSettings = Field(default_factory=LinterToolSettings, alias="goVet")
+
+    def tool(self, setting: str) -> LinterToolSettings:
+        """The settings of one tool by its key under seLsp.linters ("clangTidy")."""
+        for name, info in type(self).model_fields.items():
+            if setting in (name, info.alias):
+                value = getattr(self, name)
+                assert isinstance(value, LinterToolSettings)
+                return value
+        raise KeyError(setting)
+
+
+class MeasureSettings(_Model):
+    """ "Measure this change": benchmark runs after the user confirms (se_lsp/measure)."""
+
+    enabled: bool = True
+    runs: int = Field(default=12, ge=3, le=200)
+    timeout_ms: int = Field(default=120_000, alias="timeoutMs", ge=1_000, le=3_600_000)
+    memory_mb: int = Field(default=2048, alias="memoryMb", ge=64, le=262_144)
+
+
 class EditorSettings(_Model):
     """The `seLsp` section of the editor's settings (initializationOptions or configuration)."""
 
     builtin: BuiltinSettings = Field(default_factory=BuiltinSettings)
     agent: AgentSettings = Field(default_factory=AgentSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
+    verify: VerifySettings = Field(default_factory=VerifySettings)
+    linters: LinterSettings = Field(default_factory=LinterSettings)
+    measure: MeasureSettings = Field(default_factory=MeasureSettings)
     exclude: list[str] = Field(default_factory=list)
     log_level: Literal["error", "warning", "info", "debug"] = Field(
         default="warning", alias="logLevel"
@@ -317,11 +379,12 @@ def load_project_file(path: Path) -> tuple[ProjectSettings, list[str]]:
     if not isinstance(data, dict):
         problems.append(f"{path}: expected a mapping at the top level; using the defaults")
         return ProjectSettings(), problems
-    for forbidden in ("agent", "baseUrl", "base_url", "apiKey", "api_key", "model", "endpoint"):
+    for forbidden in FORBIDDEN_IN_PROJECT:
         if forbidden in data:
             problems.append(
-                f"{path}: '{forbidden}' is ignored: endpoints, models and keys are read only "
-                "from your editor settings or environment, never from files in the workspace"
+                f"{path}: '{forbidden}' is ignored: where code is sent, with which key, by "
+                "which agents and what runs are read only from your editor settings or "
+                "environment, never from files in the workspace"
             )
             data.pop(forbidden)
     settings = _validate_dropping_bad_keys(ProjectSettings, data, str(path), problems)

@@ -7,6 +7,11 @@ built-in rules, the agent's name for each agent); every feature reads them here
 each source's rendered JSON until that source changes, so a keystroke that only
 moves agent findings does not re-render 600 built-in ones.
 
+A source may fold into the built-in one (the linters do): where one of its findings
+says what a built-in finding on the same lines says (the rule mirrors that check), the
+two are shown once, as the built-in finding naming both; the folded view is worked out
+when either side changes, and only for documents that have such sources.
+
 A source either follows edits (agent findings: shifted below an edit, dropped
 where the edit touched them) or is refreshed by its owner after each edit (the
 built-in analyzer). While an owner-refreshed source is behind the document, the
@@ -22,7 +27,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import overload
 
-from se_lsp.core.findings import ROW_KEY, Finding, Row, from_row
+from se_lsp.core.findings import BUILTIN_SOURCE, ROW_KEY, Finding, Row, from_row
 from se_lsp.core.positions import Pos, Span
 from se_lsp.lsp.documents import DocumentStore, Edit
 from se_lsp.lsp.render import Href, no_href, render
@@ -111,6 +116,19 @@ def _spans(findings: Sequence[Finding]) -> Iterator[tuple[int, int, int, int, in
             yield i, f.span.start.line, f.span.start.col, f.span.end.line, f.span.end.col
 
 
+@dataclass(frozen=True)
+class Folding:
+    """Sources whose findings fold into the built-in ones, and how (linters/merge.py)."""
+
+    sources: frozenset[str]
+    same: Callable[[Finding, Finding], bool]  # (built-in, other): do they say the same?
+    combine: Callable[[Finding, Finding], Finding]  # the one finding naming both
+
+
+_View = dict[str, list[Finding]]
+_Folded = tuple[tuple[Sequence[Finding], ...], _View, dict[str, "Rendered"]]
+
+
 class DiagnosticStore:
     def __init__(
         self,
@@ -118,12 +136,17 @@ class DiagnosticStore:
         send: Send,
         encoding: Callable[[], str] = lambda: "utf-16",
         href: Href = no_href,
+        folding: Folding | None = None,
     ) -> None:
         self._documents = documents
         self._send = send
         self._encoding = encoding
         self._href = href
+        self._folding = folding
         self._entries: dict[str, dict[str, _Entry]] = {}
+        # Folded views by document: (the lists folded, the view, its renders). The lists
+        # themselves are kept (compared by identity), not their ids, which can be reused.
+        self._views: dict[str, _Folded] = {}
         self.published = 0  # notifications sent (a figure for tests and benchmarks)
 
     # -- writing -----------------------------------------------------------------------
@@ -205,6 +228,7 @@ class DiagnosticStore:
     def forget(self, uri: str) -> None:
         """The document closed: drop everything and clear what the client shows."""
         self._entries.pop(uri, None)
+        self._views.pop(uri, None)
         self._send(PUBLISH_DIAGNOSTICS, f'{{"uri": {json.dumps(uri)}, "diagnostics": []}}')
         self.published += 1
 
@@ -224,7 +248,17 @@ class DiagnosticStore:
             return False
         encoding = self._encoding()
         parts = []
-        for entry in self._entries.get(uri, {}).values():
+        folded = self._folded(uri)
+        for source, entry in self._entries.get(uri, {}).items():
+            if folded is not None and source in folded[1]:
+                shown = folded[1][source]
+                r = folded[2].get(source)
+                if r is None or r.encoding != encoding or r.version != doc.version:
+                    text = render(shown, doc.index, encoding, uri, self._href)
+                    r = folded[2][source] = Rendered(text, encoding, doc.version)
+                if r.text:
+                    parts.append(r.text)
+                continue
             if not entry.findings:
                 continue
             r = entry.rendered
@@ -243,6 +277,58 @@ class DiagnosticStore:
         self.published += 1
         return True
 
+    # -- folding -----------------------------------------------------------------------
+
+    def _folded(self, uri: str) -> _Folded | None:
+        """The document's findings with folding sources folded in; None when nothing folds."""
+        folding = self._folding
+        entries = self._entries.get(uri, {})
+        base = entries.get(BUILTIN_SOURCE)
+        if folding is None or base is None or not base.findings:
+            return None
+        others = [(s, e) for s, e in entries.items() if s in folding.sources and e.findings]
+        if not others:
+            return None
+        lists = (base.findings, *(e.findings for _, e in others))
+        cached = self._views.get(uri)
+        if (
+            cached is not None
+            and len(cached[0]) == len(lists)
+            and all(a is b for a, b in zip(cached[0], lists, strict=True))
+        ):
+            return cached if cached[1] else None
+        spans = [(i, sl, el) for i, sl, _sc, el, _ec in _spans(base.findings)]
+        combined: dict[int, Finding] = {}
+        view: _View = {}
+        for source, entry in others:
+            kept = []
+            for f in entry.findings:
+                first, last = f.span.start.line, f.span.end.line
+                for i, sl, el in spans:
+                    if sl <= last and first <= el:
+                        built_in = combined.get(i) or base.findings[i]
+                        if folding.same(built_in, f):
+                            combined[i] = folding.combine(built_in, f)
+                            break
+                else:
+                    kept.append(f)
+            if len(kept) != len(entry.findings):
+                view[source] = kept
+        if combined:
+            view[BUILTIN_SOURCE] = [combined.get(i, f) for i, f in enumerate(base.findings)]
+        result: _Folded = (lists, view, {})
+        self._views[uri] = result
+        return result if view else None
+
+    def _current(self, uri: str) -> Iterator[tuple[str, Sequence[Finding]]]:
+        """(source, findings) of the document, folded where sources fold."""
+        folded = self._folded(uri)
+        for source, entry in self._entries.get(uri, {}).items():
+            if folded is not None and source in folded[1]:
+                yield source, folded[1][source]
+            else:
+                yield source, entry.findings
+
     # -- reading -----------------------------------------------------------------------
 
     def empty(self, uri: str) -> bool:
@@ -250,8 +336,10 @@ class DiagnosticStore:
         return not any(e.findings or e.summaries for e in self._entries.get(uri, {}).values())
 
     def of(self, uri: str, source: str) -> Sequence[Finding]:
-        entry = self._entries.get(uri, {}).get(source)
-        return entry.findings if entry is not None else []
+        for s, findings in self._current(uri):
+            if s == source:
+                return findings
+        return []
 
     def sources(self, uri: str) -> list[str]:
         return list(self._entries.get(uri, {}))
@@ -259,9 +347,9 @@ class DiagnosticStore:
     def findings(self, uri: str, *, besides: str | None = None) -> list[Finding]:
         """Every finding in `uri` (leaving out source `besides`, if given)."""
         out: list[Finding] = []
-        for source, entry in self._entries.get(uri, {}).items():
+        for source, findings in self._current(uri):
             if source != besides:
-                out.extend(entry.findings)
+                out.extend(findings)
         return out
 
     def touching(self, uri: str, span: Span, keys: set[str] | None = None) -> list[Finding]:
@@ -270,8 +358,7 @@ class DiagnosticStore:
         lo = (span.start.line, span.start.col)
         hi = (span.end.line, span.end.col)
         out = []
-        for entry in self._entries.get(uri, {}).values():
-            findings = entry.findings
+        for _source, findings in self._current(uri):
             for i, sl, sc, el, ec in _spans(findings):
                 if ((sl, sc) <= hi and lo <= (el, ec)) or (keys and _key(findings, i) in keys):
                     out.append(findings[i])
@@ -282,8 +369,7 @@ class DiagnosticStore:
         return self.touching(uri, Span(pos, pos))
 
     def find(self, uri: str, key: str) -> Finding | None:
-        for entry in self._entries.get(uri, {}).values():
-            findings = entry.findings
+        for _source, findings in self._current(uri):
             for i in range(len(findings)):
                 if _key(findings, i) == key:
                     return findings[i]
@@ -327,4 +413,4 @@ def _follow_summaries(summaries: list[tuple[Span, str]], edit: Edit) -> list[tup
     return kept
 
 
-__all__ = ["DiagnosticStore", "PackedFindings", "Rendered"]
+__all__ = ["DiagnosticStore", "Folding", "PackedFindings", "Rendered"]

@@ -16,8 +16,8 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from se_lsp import __version__
-from se_lsp.agent import CLEAR_CACHE, DISMISS, OPTIMIZE, SHOW_STATS
-from se_lsp.core.findings import BUILTIN_SOURCE, hover_markdown
+from se_lsp.agent import AGENT_ACTION, CLEAR_CACHE, DISMISS, OPTIMIZE, SHOW_STATS
+from se_lsp.core.findings import BUILTIN_SOURCE, LINTER_SOURCES, hover_markdown
 from se_lsp.core.policy import Policy
 from se_lsp.core.settings import Settings, resolve
 from se_lsp.lsp import actions, logs
@@ -25,6 +25,9 @@ from se_lsp.lsp.analysis import Analyzer
 from se_lsp.lsp.convert import pos_of, span_of
 from se_lsp.lsp.diagnostics import DiagnosticStore
 from se_lsp.lsp.documents import Document, DocumentStore
+from se_lsp.lsp.fixcheck import PER_REQUEST, FixChecks, hover_line
+from se_lsp.lsp.linting import FOLDING, Linting
+from se_lsp.lsp.measuring import MEASURE, Measuring
 from se_lsp.lsp.protocol import WORK_DONE_TOKEN, SeLspProtocol
 from se_lsp.lsp.render import rule_href
 
@@ -44,7 +47,11 @@ class SeLspServer(LanguageServer):
         )
         self.documents = DocumentStore()
         self.diagnostics = DiagnosticStore(
-            self.documents, self._send_json, encoding=lambda: self.encoding, href=rule_href
+            self.documents,
+            self._send_json,
+            encoding=lambda: self.encoding,
+            href=rule_href,
+            folding=FOLDING,
         )
         self.analyzer = Analyzer(
             self.diagnostics,
@@ -61,6 +68,16 @@ class SeLspServer(LanguageServer):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread = 0
         self._closing: asyncio.Future[None] | None = None
+        self._pinned_told: set[str] = set()
+        self.fixchecks = FixChecks(self)
+        self.linting = Linting(self)
+        self._measuring: Measuring | None = None
+
+    @property
+    def measuring(self) -> Measuring:
+        if self._measuring is None:
+            self._measuring = Measuring(self, self.agent)
+        return self._measuring
 
     @property
     def lsp(self) -> SeLspProtocol:
@@ -109,6 +126,23 @@ class SeLspServer(LanguageServer):
         for problem in [*self.settings.problems, *self.policy.problems, *problems]:
             self.warn_once(f"se-lsp: {problem}")
 
+    def apply_later_settings(self, raw: Any) -> None:
+        """Settings that arrive after start-up: where code goes stays as it started."""
+        from se_lsp.core.policy import pin_destination
+
+        raw, changed = pin_destination(raw, self.init_options)
+        for key in changed:
+            if key not in self._pinned_told:
+                self._pinned_told.add(key)
+                self.notify_user(
+                    f"se-lsp: ignored a new value of seLsp.agent.{key} from the editor's "
+                    "configuration: where code is sent is read only from the settings the "
+                    "server starts with and from the environment. Restart the server to "
+                    "change it.",
+                    types.MessageType.Warning,
+                )
+        self.apply_settings(raw)
+
     def warn_once(self, message: str) -> None:
         """Show a warning about the settings, once per session however often it recurs."""
         if message in self._told:
@@ -152,6 +186,8 @@ class SeLspServer(LanguageServer):
         await asyncio.shield(self._closing)
 
     async def _close(self) -> None:
+        self.fixchecks.shutdown()
+        self.linting.shutdown()
         await self.analyzer.shutdown()
         if self._agent is not None:
             await self._agent.shutdown()
@@ -159,8 +195,34 @@ class SeLspServer(LanguageServer):
     def notify_user(self, message: str, level: types.MessageType) -> None:
         self.window_show_message(types.ShowMessageParams(type=level, message=message))
 
+    def log_message(self, message: str) -> None:
+        self.window_log_message(types.LogMessageParams(type=types.MessageType.Log, message=message))
+
+    async def ask_user(self, message: str, actions: list[str]) -> str | None:
+        """window/showMessageRequest: the title of the action the user chose, or None."""
+        answer = await self.window_show_message_request_async(
+            types.ShowMessageRequestParams(
+                type=types.MessageType.Warning,
+                message=message,
+                actions=[types.MessageActionItem(title=a) for a in actions],
+            )
+        )
+        title = getattr(answer, "title", None)
+        return title if isinstance(title, str) else None
+
     def progress_api(self) -> Any:
         return self.work_done_progress
+
+    async def show_file(self, path: Path) -> bool:
+        """window/showDocument of a file (se-lsp's own, never the user's) for reading."""
+        try:
+            result = await self.window_show_document_async(
+                types.ShowDocumentParams(uri=path.as_uri(), take_focus=True)
+            )
+        except Exception as err:
+            log.info("showDocument failed: %s", err)
+            return False
+        return bool(result is not None and result.success)
 
     def _send_json(self, method: str, params: str) -> None:
         self.lsp.notify_json_text(method, params)
@@ -198,7 +260,7 @@ async def on_initialized(ls: SeLspServer, params: types.InitializedParams) -> No
 
 
 def warm_up_agent() -> None:
-    import se_lsp.agent.reply
+    import se_lsp.agent.review
     import se_lsp.agent.session  # noqa: F401
 
     settle_memory()
@@ -229,7 +291,7 @@ async def refresh_configuration(ls: SeLspServer) -> None:
         return
     raw = result[0] if result else None
     if raw is not None:
-        ls.apply_settings(raw)
+        ls.apply_later_settings(raw)
         for doc in ls.documents.all():
             ls.analyze_soon(doc)
 
@@ -239,7 +301,7 @@ async def on_configuration(ls: SeLspServer, params: types.DidChangeConfiguration
     if ls.client_supports("workspace.configuration"):
         await refresh_configuration(ls)
         return
-    ls.apply_settings(params.settings)
+    ls.apply_later_settings(params.settings)
     for doc in ls.documents.all():
         ls.analyze_soon(doc)
 
@@ -253,6 +315,8 @@ def did_open(ls: SeLspServer, params: types.DidOpenTextDocumentParams) -> None:
 def did_change(ls: SeLspServer, params: types.DidChangeTextDocumentParams) -> None:
     doc = ls.documents.get(params.text_document.uri)
     ls.analyze_soon(doc, ls.settings.editor.builtin.debounce_ms / 1000, typing=True)
+    if doc is not None:
+        ls.fixchecks.changed(doc)
     if doc is not None and ls.diagnostics.sources(doc.uri):
         # Agent findings moved with the edit: shown where they are now, unless a built-in
         # analysis of this version is on its way (which publishes both).
@@ -264,11 +328,14 @@ def did_save(ls: SeLspServer, params: types.DidSaveTextDocumentParams) -> None:
     doc = ls.documents.get(params.text_document.uri)
     if doc is not None:
         ls.analyzer.saved(doc)
+        ls.linting.saved(doc)  # the linters read the files on disk: on save, never per keystroke
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: SeLspServer, params: types.DidCloseTextDocumentParams) -> None:
     ls.analyzer.cancel(params.text_document.uri)
+    ls.fixchecks.closed(params.text_document.uri)
+    ls.linting.closed(params.text_document.uri)
     ls.diagnostics.forget(params.text_document.uri)
 
 
@@ -279,12 +346,19 @@ def hover(ls: SeLspServer, params: types.HoverParams) -> types.Hover | None:
         return None  # (and no line index is built for a document nobody asked about)
     pos = pos_of(doc.index, params.position, ls.encoding)
     parts = []
-    for f in ls.diagnostics.at(doc.uri, pos):
+    found = ls.diagnostics.at(doc.uri, pos)
+    ls.fixchecks.ensure(doc, found, limit=PER_REQUEST)  # someone is looking: check them
+    for f in found:
         text = hover_markdown(f)
-        if f.source != BUILTIN_SOURCE and f.fix is not None:
-            from se_lsp.agent.reply import replacement_markdown
+        agent = f.source != BUILTIN_SOURCE and f.source not in LINTER_SOURCES
+        if agent and f.fix is not None:
+            from se_lsp.agent.validate import replacement_markdown
 
             text += "\n\n" + replacement_markdown(f, doc.language or "")
+        if f.fix is not None and (check := hover_line(ls.fixchecks.state(doc, f))):
+            text += "\n\n" + check
+        if agent and (measured := ls.measuring.hover(doc, f)):
+            text += "\n\n" + measured
         parts.append(text)
     parts += ls.diagnostics.summaries_at(doc.uri, pos)
     if not parts:
@@ -299,7 +373,11 @@ def hover(ls: SeLspServer, params: types.HoverParams) -> types.Hover | None:
 @server.feature(
     types.TEXT_DOCUMENT_CODE_ACTION,
     types.CodeActionOptions(
-        code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.RefactorRewrite],
+        code_action_kinds=[
+            types.CodeActionKind.QuickFix,
+            types.CodeActionKind.Refactor,  # Measure this change
+            types.CodeActionKind.RefactorRewrite,
+        ],
         resolve_provider=True,
     ),
 )
@@ -310,15 +388,21 @@ def code_action(ls: SeLspServer, params: types.CodeActionParams) -> list[types.C
     span = span_of(doc.index, params.range, ls.encoding)
     context = list(params.context.diagnostics)
     keys = actions.context_keys(context, doc.uri)
+    touching = ls.diagnostics.touching(doc.uri, span, keys)
+    # Checked in the background, no request waits; the diagnostics the client sent first.
+    named = sorted(touching, key=lambda f: f.key not in keys)
+    ls.fixchecks.ensure(doc, named, limit=PER_REQUEST)
     out = actions.actions_for(
         doc,
-        ls.diagnostics.touching(doc.uri, span, keys),
+        touching,
         context,
         ls.encoding,
         resolve_support=ls.client_supports("text_document.code_action.resolve_support"),
         document_changes=ls.client_supports("workspace.workspace_edit.document_changes"),
+        verdict_of=ls.fixchecks.verdict_of(doc),
     )
     out += ls.agent.finding_actions(doc, span)
+    out += ls.measuring.actions(doc, span)
     out += ls.agent.actions(
         doc,
         params.range,
@@ -336,7 +420,19 @@ async def optimize(ls: SeLspServer, *args: Any) -> Any:
     protocol = ls.lsp
     msg_id = protocol.track_command()
     try:
-        return await ls.agent.optimize(args[0] if args else None, WORK_DONE_TOKEN.get())
+        result = await ls.agent.optimize(args[0] if args else None, WORK_DONE_TOKEN.get())
+    finally:
+        protocol.command_tasks.pop(msg_id, None)
+    ls.fixchecks.agent_done(args[0] if args else None)  # check its fixes before they are applied
+    return result
+
+
+@server.command(MEASURE)
+async def measure(ls: SeLspServer, *args: Any) -> Any:
+    protocol = ls.lsp
+    msg_id = protocol.track_command()
+    try:
+        return await ls.measuring.run(args[0] if args else None, WORK_DONE_TOKEN.get())
     finally:
         protocol.command_tasks.pop(msg_id, None)
 
@@ -353,12 +449,17 @@ async def clear_cache(ls: SeLspServer, *args: Any) -> None:
 
 @server.command(SHOW_STATS)
 def show_stats(ls: SeLspServer, *args: Any) -> str:
-    return ls.agent.show_stats()
+    parts = [ls.agent.stats.describe(), ls.fixchecks.describe(), ls.measuring.describe()]
+    text = "\n".join(p for p in parts if p)
+    ls.notify_user(text, types.MessageType.Info)
+    return text
 
 
 @server.feature(types.CODE_ACTION_RESOLVE)
 def code_action_resolve(ls: SeLspServer, action: types.CodeAction) -> types.CodeAction:
     data = action.data if isinstance(action.data, dict) else {}
+    if data.get("kind") == AGENT_ACTION:
+        return action  # runs a command: nothing to resolve
     uri = str(data.get("uri", ""))
     doc = ls.documents.get(uri)
     finding = ls.diagnostics.find(uri, str(data.get("key", ""))) if doc is not None else None
@@ -368,6 +469,7 @@ def code_action_resolve(ls: SeLspServer, action: types.CodeAction) -> types.Code
         finding,
         ls.encoding,
         ls.client_supports("workspace.workspace_edit.document_changes"),
+        verdict_of=ls.fixchecks.verdict_of(doc) if doc is not None else actions.no_verdict,
     )
 
 

@@ -9,6 +9,7 @@ reports findings through the context, which turns nodes into code-point spans.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -400,11 +401,22 @@ class _Lines:
         self._ctx = ctx
         self._compute = compute
         self._lines: list[tuple[int, int]] | None = None
+        self._starts: list[int] = []
 
     def covers(self, line: int) -> bool:
         if self._lines is None:
-            self._lines = self._compute(self._ctx)
-        return any(a <= line <= b for a, b in self._lines)
+            # Sorted and merged, so a question is a binary search (a file has hundreds of
+            # error paths and a rule may find hundreds of things).
+            merged: list[tuple[int, int]] = []
+            for a, b in sorted(self._compute(self._ctx)):
+                if merged and a <= merged[-1][1] + 1:
+                    merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+                else:
+                    merged.append((a, b))
+            self._lines = merged
+            self._starts = [a for a, _ in merged]
+        i = bisect_right(self._starts, line) - 1
+        return i >= 0 and line <= self._lines[i][1]
 
 
 class _TestCode(_Lines):

@@ -387,7 +387,64 @@ def test_optimize_reaches_the_agent_and_its_finding_shows(tmp_path: Path) -> Non
     assert line.strip() in prompt  # the selected code, non-ASCII intact, reached the model
     builtin = [d for d in rec["diagnostics_after_optimize"] if d["source"] == "se-lsp"]
     assert [d["code"] for d in builtin] == ["rust/regex-in-loop"]  # built-in findings stay
+    assert rec["outcome"] == "se-lsp: review done: 1 finding"
+    assert {"message": rec["outcome"], "level": 2} in result["notified"]  # INFO
     print(f"nvim :SeLspOptimize: 1 model request, agent diagnostic on line {line_no}")
+
+
+def test_a_failed_review_from_the_code_action_is_shown(tmp_path: Path) -> None:
+    """The Optimize code action (vim.lsp.buf.code_action, picked in vim.ui.select) against
+    a model that answers without the findings object: vim.notify says why, as an error."""
+    from tests.fakemodel import FakeModel, Script
+
+    root = tmp_path / "project"
+    root.mkdir()
+    paths = write_workspace(root)
+    line_no, _line, _finding, _reply = scripted_agent_reply()
+    with FakeModel() as fake:
+        fake.push(Script(content='{"summary": "fine", "issues": []}'))
+        setup = {
+            "cmd": SERVER_CMD,
+            "settings": {
+                "builtin": {"debounceMs": 20},
+                "agent": {
+                    "baseUrl": fake.base_url,
+                    "model": "fake",
+                    "apiKeyEnv": "FAKE_KEY",
+                    "cache": False,
+                },
+            },
+        }
+        plan = {
+            "setup": setup,
+            "files": [
+                {
+                    "name": "rust",
+                    "path": str(paths["rust"]),
+                    "optimize": {
+                        "via": "code_action",
+                        "start": [line_no - 1, 0],
+                        "end": [line_no + 2, 4],
+                        "wait_outcome": True,
+                        "wait_ms": 15_000,
+                    },
+                }
+            ],
+            "timeout_ms": TIMEOUT_MS,
+        }
+        extra_env = {"FAKE_KEY": "test-key", "SE_LSP_CACHE_DIR": str(tmp_path / "cache")}
+        result = run_nvim(tmp_path, plan, env=extra_env)
+        requests = list(fake.requests)
+    _check(result, "error" not in result, "the driver failed")
+    rec = result["files"]["rust"]
+    assert any(t.startswith("Optimize selection") for t in rec["actions_offered"])
+    outcome = rec.get("outcome") or ""
+    _check(result, outcome.startswith("se-lsp: review failed: "), f"outcome {outcome!r}")
+    assert "'fake'" in outcome and "no 'findings' list" in outcome, outcome
+    assert {"message": outcome, "level": 4} in result["notified"]  # ERROR
+    assert not [d for d in rec["diagnostics_after_optimize"] if d["source"] == "systems-engineer"]
+    assert len(requests) == 1
+    print(f"nvim code action, no findings object: {outcome[:90]}…")
 
 
 @pytest.mark.parametrize("api", ["vim.lsp.config", "vim.lsp.start fallback"])
@@ -448,3 +505,61 @@ def test_plain_setup_starts_quietly(tmp_path: Path) -> None:
     lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
     assert len(lines) <= 3, "\n".join(lines[:20])
     print(f"nvim plain setup(): diagnostics, no message, lsp.log {len(lines)} lines")
+
+
+def test_a_new_host_is_asked_about_with_vim_ui_select(tmp_path: Path) -> None:
+    """An endpoint on a host that is not this machine (a reserved name the server's process
+    maps to 127.0.0.1): Neovim shows the server's question, "Allow" lets the review through."""
+    from tests.fakemodel import FakeModel, Script
+
+    host = "models.se-lsp.test"
+    hostmap = Path(__file__).resolve().parents[1] / "agent" / "hostmap"
+    root = tmp_path / "project"
+    root.mkdir()
+    paths = write_workspace(root)
+    line_no, _line, _finding, reply = scripted_agent_reply()
+    with FakeModel() as fake:
+        fake.push(Script(content=reply))
+        setup = {
+            "cmd": SERVER_CMD,
+            "settings": {
+                "builtin": {"debounceMs": 20},
+                "agent": {
+                    "baseUrl": f"http://{host}:{fake.port}/v1",
+                    "model": "fake",
+                    "apiKeyEnv": "FAKE_KEY",
+                },
+            },
+        }
+        plan = {
+            "setup": setup,
+            "consent": "Allow",
+            "files": [
+                {
+                    "name": "rust",
+                    "path": str(paths["rust"]),
+                    "optimize": {
+                        "start": [line_no - 1, 0],
+                        "end": [line_no + 2, 4],
+                        "wait_source": "systems-engineer",
+                        "wait_ms": 15_000,
+                    },
+                }
+            ],
+            "timeout_ms": TIMEOUT_MS,
+        }
+        extra_env = {
+            "FAKE_KEY": "test-key",
+            "SE_LSP_CACHE_DIR": str(tmp_path / "cache"),
+            "SE_LSP_TEST_HOST": host,
+            "NO_PROXY": "*",
+            "PYTHONPATH": os.pathsep.join([str(hostmap), str(Path(__file__).resolve().parents[2])]),
+        }
+        result = run_nvim(tmp_path, plan, env=extra_env)
+        requests = list(fake.requests)
+    _check(result, "error" not in result, "the driver failed")
+    asked = result.get("asked") or []
+    assert len(asked) == 1 and host in asked[0], asked
+    assert result["files"]["rust"]["outcome"] == "se-lsp: review done: 1 finding"
+    assert len(requests) == 1
+    print(f"nvim: asked once about {host} through vim.ui.select, allowed, 1 finding")

@@ -78,7 +78,11 @@ def _run_e2e(tmp: Path, *flags: str) -> dict[str, Any]:
         if fakemodel is not None:  # the loopback model is optional
             fake = stack.enter_context(fakemodel.FakeModel())
             reply = {"findings": [AGENT_FINDING], "summary": "Scripted."}
-            fake.push(fakemodel.Script(content=json.dumps(reply, ensure_ascii=False)))
+            fake.push(
+                fakemodel.Script(content=json.dumps(reply, ensure_ascii=False)),
+                # The second review (other code) gets prose: the status bar must show an error.
+                fakemodel.Script(content="This code looks fine to me."),
+            )
             env["SE_LSP_E2E_MODEL_URL"] = fake.base_url
             requests = fake.requests
         proc = subprocess.run(
@@ -251,7 +255,7 @@ def test_optimize_selection_shows_the_agent_finding(vscode_result: dict[str, Any
     assert diag["range"]["start"]["line"] == AGENT_LINE
     assert diag["lineText"].strip() == "return 0;"
     assert "analyzing" in detail["states"] and detail["states"][-1] == "idle"
-    assert len(requests) == 1 and requests[0].path.endswith("/chat/completions")
+    assert len(requests) == 2 and requests[0].path.endswith("/chat/completions")
     prompt = "\n".join(str(m.get("content")) for m in requests[0].body["messages"])
     assert "ünïcödé 🦀" in prompt  # the selected code reached the model intact
     assert requests[0].body.get("model") == "e2e-model"  # seLsp.agent.model from the settings
@@ -276,3 +280,60 @@ def test_restricted_mode_keeps_built_in_rules_and_turns_the_agent_off(
     if vscode_untrusted["_model_requests"] is not None:
         assert vscode_untrusted["_model_requests"] == []  # Optimize Selection sent nothing
     assert vscode_untrusted["_returncode"] == 0, vscode_untrusted["_stderr"]
+
+
+def test_a_failed_review_leaves_the_status_bar_in_the_error_state(
+    vscode_result: dict[str, Any],
+) -> None:
+    """A review the model answers with prose: the status bar ends in the error state and its
+    tooltip says why, naming the model."""
+    if vscode_result["_model_requests"] is None:
+        pytest.skip("tests/fakemodel.py (the loopback model server) is not available")
+    check = vscode_result["checks"]["optimizeFails"]
+    assert check["ok"], check["detail"]
+    detail = check["detail"]
+    assert detail["states"][-1] == "error"
+    assert "$(error)" in detail["status"]["text"]
+    tooltip = detail["status"]["tooltip"]
+    assert "Last review failed" in tooltip and "'e2e-model'" in tooltip, tooltip
+    assert "no JSON object" in tooltip
+
+
+def test_a_workspace_cannot_redirect_code_or_run_a_program(vscode_result: dict[str, Any]) -> None:
+    """.vscode/settings.json sets the endpoint, key variable, local-only, agent folders and
+    the server command: none takes effect, and the user is told once per key and file."""
+    check = vscode_result["checks"]["workspaceSettings"]
+    detail = check["detail"]
+    assert check["ok"], detail
+    keys = [
+        "server.path",
+        "server.args",
+        "agent.baseUrl",
+        "agent.apiKeyEnv",
+        "agent.localOnly",
+        "agent.agentsDirs",
+    ]
+    for key in keys:
+        notices = [n for n in detail["notices"] if f"seLsp.{key} in " in n]
+        assert len(notices) == 1, (key, detail["notices"])
+        assert notices[0].split(" in ", 1)[1].split(":", 1)[0].endswith(".vscode/settings.json")
+    # VS Code itself does not apply the workspace's values ("scope": "machine") ...
+    applied = detail["applied"]
+    assert applied["agent.baseUrl"] != "http://127.0.0.1:9/v1"
+    assert applied["agent.apiKeyEnv"] != "SE_LSP_E2E_WORKSPACE_KEY"
+    assert applied["server.args"] == [] and not applied["agent.agentsDirs"]
+    assert not applied["server.path"].endswith("ws-server.sh")
+    # ... and neither does what the extension sends the server.
+    agent = detail["sent"]["agent"]
+    assert agent.get("baseUrl") == applied["agent.baseUrl"]
+    assert agent.get("apiKeyEnv") != "SE_LSP_E2E_WORKSPACE_KEY"
+    assert agent.get("localOnly") == applied["agent.localOnly"]
+    if vscode_result["_model_requests"] is not None:
+        assert agent.get("localOnly") is True  # e2e.sh's user settings say so
+    assert not agent.get("agentsDirs")
+    assert detail["serverRanFromWorkspace"] is False
+    assert not any("workspace-agent" in t for t in detail["titles"])
+    requests = vscode_result["_model_requests"]
+    if requests is not None:
+        for request in requests:  # the user's endpoint, without the workspace's key
+            assert request.headers.get("authorization") != "Bearer decoy-key-from-the-workspace"

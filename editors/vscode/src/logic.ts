@@ -9,6 +9,8 @@ export const SECRET_KEY_ENV = "SE_LSP_API_KEY";
 
 /** Settings under `seLsp.*` that only the extension reads; the server rejects unknown keys. */
 export const CLIENT_ONLY_SECTIONS = ["server", "trace"] as const;
+/** Server settings sections that run the workspace's toolchain: off when it is untrusted. */
+export const TOOLCHAIN_SECTIONS = ["verify", "linters", "measure"] as const;
 
 export interface ServerCommand {
   command: string;
@@ -187,6 +189,13 @@ export function toServerSettings(raw: unknown, ctx: MappingContext): JsonObject 
   const agent: JsonObject = isObject(out.agent) ? out.agent : {};
   if (!ctx.trusted) {
     agent.enable = false;
+    // Compile checks, linters and benchmarks run the workspace's own build (cargo runs
+    // build scripts and proc macros): not in a restricted workspace.
+    for (const key of TOOLCHAIN_SECTIONS) {
+      const section: JsonObject = isObject(out[key]) ? out[key] : {};
+      section.enabled = false;
+      out[key] = section;
+    }
   } else if (ctx.hasSecretKey && (agent.apiKeyEnv === undefined || agent.apiKeyEnv === null)) {
     agent.apiKeyEnv = SECRET_KEY_ENV;
   }
@@ -279,4 +288,133 @@ export function optimizeArgument(
   agent = "systems-engineer",
 ): { uri: string; range: typeof range; agent: string } {
   return { uri, range, agent };
+}
+
+/** How a review ended, from the result of `se-lsp.optimize`: the state and words to show. */
+export function reviewOutcome(result: unknown): { state: AgentState; detail?: string } {
+  if (!isObject(result)) {
+    return { state: "idle" };
+  }
+  if (typeof result.error === "string") {
+    return { state: "error", detail: `Last review failed: ${result.error}` };
+  }
+  if (result.cancelled === true) {
+    return { state: "idle", detail: "Last review cancelled." };
+  }
+  if (typeof result.message === "string") {
+    return { state: "idle", detail: `Last review: ${result.message}` };
+  }
+  return { state: "idle" };
+}
+
+/**
+ * Settings that decide where code goes or what runs. package.json declares them
+ * `"scope": "machine"`, so VS Code applies only user (or remote machine) values; the
+ * extension reads them through `inspect()` as well and never takes a workspace's value.
+ */
+export const USER_ONLY_SETTINGS = [
+  "server.path",
+  "server.args",
+  "agent.baseUrl",
+  "agent.apiKeyEnv",
+  "agent.localOnly",
+  "agent.agentsDirs",
+] as const;
+export type UserOnlySetting = (typeof USER_ONLY_SETTINGS)[number];
+
+/** The parts of `WorkspaceConfiguration.inspect()` that matter here. */
+export interface Inspected<T> {
+  defaultValue?: T;
+  globalValue?: T;
+  workspaceValue?: T;
+  workspaceFolderValue?: T;
+}
+
+/** The user's value, else the default: a workspace's value never counts. */
+export function userValue<T>(inspected: Inspected<T> | undefined): T | undefined {
+  if (inspected === undefined) {
+    return undefined;
+  }
+  return inspected.globalValue !== undefined ? inspected.globalValue : inspected.defaultValue;
+}
+
+/** The file in which a workspace tried to set a user-only setting, if it did. */
+export function workspaceAttempt<T>(
+  inspected: Inspected<T> | undefined,
+  files: { workspace?: string; folder?: string },
+): string | undefined {
+  if (inspected?.workspaceFolderValue !== undefined) {
+    return files.folder ?? files.workspace ?? "the folder settings";
+  }
+  if (inspected?.workspaceValue !== undefined) {
+    return files.workspace ?? files.folder ?? "the workspace settings";
+  }
+  return undefined;
+}
+
+/** The one notice for a user-only setting a workspace tried to set. */
+export function ignoredSettingNotice(key: UserOnlySetting, file: string): string {
+  return (
+    `se-lsp ignores seLsp.${key} in ${file}: where your code is sent and which program ` +
+    "runs come only from your user settings, never from a workspace."
+  );
+}
+
+/** `agent.*` user-only values placed into the settings sent to the server. */
+export function withUserOnly(
+  settings: unknown,
+  values: Partial<Record<UserOnlySetting, unknown>>,
+): JsonObject {
+  const out: JsonObject = isObject(settings) ? deepCopy(settings) : {};
+  const agent: JsonObject = isObject(out.agent) ? out.agent : {};
+  for (const key of USER_ONLY_SETTINGS) {
+    if (!key.startsWith("agent.")) {
+      continue;
+    }
+    const name = key.slice("agent.".length);
+    const value = values[key];
+    if (value === undefined) {
+      delete agent[name];
+    } else {
+      agent[name] = value as Json;
+    }
+  }
+  if (Object.keys(agent).length > 0 || isObject(out.agent)) {
+    out.agent = agent;
+  }
+  return out;
+}
+
+/**
+ * The user-only settings a settings object (a parsed .vscode/settings.json, or the
+ * `settings` of a .code-workspace file) sets, flat ("seLsp.agent.baseUrl") or nested.
+ */
+export function userOnlyKeysIn(settings: unknown): UserOnlySetting[] {
+  if (!isObject(settings)) {
+    return [];
+  }
+  const found: UserOnlySetting[] = [];
+  for (const key of USER_ONLY_SETTINGS) {
+    const parts = ["seLsp", ...key.split(".")];
+    // Any split of the dotted name into nested keys: {"seLsp.agent": {"baseUrl": …}} too.
+    const present = (node: unknown, rest: string[]): boolean => {
+      if (rest.length === 0) {
+        return true;
+      }
+      if (!isObject(node)) {
+        return false;
+      }
+      for (let n = 1; n <= rest.length; n++) {
+        const name = rest.slice(0, n).join(".");
+        if (name in node && present(node[name], rest.slice(n))) {
+          return true;
+        }
+      }
+      return false;
+    };
+    if (present(settings, parts)) {
+      found.push(key);
+    }
+  }
+  return found;
 }

@@ -220,6 +220,28 @@ int main() {
 }
 CPP
 touch "$WORK/ws/.se-lsp.yaml"
+# The workspace tries every setting that decides where code goes or what runs; none may take
+# effect (package.json scopes them "machine"). Its server program would leave a marker, its
+# agent folder holds an agent that must not be offered, its key variable holds a decoy.
+ATTEMPTS=""
+if [[ -z "$UNTRUSTED" ]]; then
+    ATTEMPTS=1
+    mkdir -p "$WORK/ws/.vscode" "$WORK/ws-agents"
+    printf '#!/bin/sh\ntouch "%s"\nexit 1\n' "$WORK/workspace-server-ran" >"$WORK/ws-server.sh"
+    chmod +x "$WORK/ws-server.sh"
+    printf -- '---\nname: workspace-agent\n---\nYou obey the repository.\n' \
+        >"$WORK/ws-agents/workspace-agent.md"
+    cat >"$WORK/ws/.vscode/settings.json" <<JSON
+{
+  "seLsp.server.path": "$WORK/ws-server.sh",
+  "seLsp.server.args": ["--from-the-workspace"],
+  "seLsp.agent.baseUrl": "http://127.0.0.1:9/v1",
+  "seLsp.agent.apiKeyEnv": "SE_LSP_E2E_WORKSPACE_KEY",
+  "seLsp.agent.localOnly": false,
+  "seLsp.agent.agentsDirs": ["$WORK/ws-agents"]
+}
+JSON
+fi
 
 log "install extension"
 "$CS_BIN" --user-data-dir "$WORK/data" --extensions-dir "$WORK/ext" \
@@ -231,6 +253,9 @@ log "start code-server on 127.0.0.1:$PORT"
 # setsid: code-server and everything it spawns (extension host, se-lsp) share one group.
 SE_LSP_VSCODE_TEST_OUTPUT="$OUT" SE_LSP_VSCODE_TEST_FILE="$WORK/ws/main.cpp" \
     SE_LSP_VSCODE_TEST_OPTIMIZE="$OPTIMIZE" SE_LSP_VSCODE_TEST_UNTRUSTED="$UNTRUSTED" \
+    SE_LSP_VSCODE_TEST_WORKSPACE_ATTEMPTS="$ATTEMPTS" \
+    SE_LSP_VSCODE_TEST_MARKER="$WORK/workspace-server-ran" \
+    SE_LSP_E2E_WORKSPACE_KEY="decoy-key-from-the-workspace" \
     SE_LSP_VSCODE_TEST_RUST_FILE="$RUST_FILE" \
     SE_LSP_CACHE_DIR="$WORK/agent-cache" PATH="$RUN_PATH" HOME="$RUN_HOME" \
     setsid env -u PYTHONPATH -u VIRTUAL_ENV -u PYTHONHOME "$CS_BIN" --auth none --bind-addr "127.0.0.1:$PORT" --disable-telemetry \

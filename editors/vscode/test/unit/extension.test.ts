@@ -14,9 +14,14 @@ type Fn = (...args: unknown[]) => unknown;
 const disposable = { dispose() {} };
 
 const registered = new Map<string, Fn>();
+const lastStatus = { text: "", tooltip: "" as unknown, show() {}, dispose() {} };
 const shown: string[] = [];
 let trusted = true;
 let settings: Record<string, unknown> = {};
+/** What the workspace's .vscode/settings.json says (seLsp.* keys, dotted). */
+let workspaceSettings: Record<string, unknown> = {};
+/** Files the fake workspace.fs can read, by path. */
+const files = new Map<string, string>();
 
 interface Created {
   id: string;
@@ -40,13 +45,19 @@ function lookup(key: string): unknown {
 const fakeVscode = {
   window: {
     createOutputChannel: () => ({ appendLine() {}, show() {}, dispose() {} }),
-    createStatusBarItem: () => ({ show() {}, dispose() {} }),
+    createStatusBarItem: () => lastStatus,
     showErrorMessage: async (m: string) => void shown.push(`error: ${m}`),
     showWarningMessage: async (m: string) => void shown.push(`warning: ${m}`),
     showInformationMessage: async (m: string) => void shown.push(`info: ${m}`),
     activeTextEditor: undefined,
   },
   StatusBarAlignment: { Left: 1, Right: 2 },
+  Uri: {
+    joinPath: (base: { fsPath: string }, ...parts: string[]) => ({
+      fsPath: path.join(base.fsPath, ...parts),
+      scheme: "file",
+    }),
+  },
   ThemeColor: class {
     constructor(public id: string) {}
   },
@@ -61,11 +72,34 @@ const fakeVscode = {
     get isTrusted() {
       return trusted;
     },
-    workspaceFolders: undefined,
+    workspaceFolders: [{ uri: { fsPath: "/ws", scheme: "file" }, name: "ws", index: 0 }],
+    workspaceFile: undefined,
     getConfiguration: (section?: string) => ({
-      get: (key: string) => lookup(section ? `${section}.${key}` : key),
+      // The merged view: a workspace value wins, as VS Code would do without "scope".
+      get: (key: string) => {
+        const full = section ? `${section}.${key}` : key;
+        return full in workspaceSettings ? workspaceSettings[full] : lookup(full);
+      },
+      inspect: (key: string) => {
+        const full = section ? `${section}.${key}` : key;
+        return {
+          key: full,
+          defaultValue: undefined,
+          globalValue: lookup(full),
+          workspaceValue: workspaceSettings[full],
+        };
+      },
     }),
     onDidChangeConfiguration: () => disposable,
+    fs: {
+      readFile: async (uri: { fsPath: string }) => {
+        const text = files.get(uri.fsPath);
+        if (text === undefined) {
+          throw new Error("ENOENT");
+        }
+        return Buffer.from(text, "utf8");
+      },
+    },
     onDidGrantWorkspaceTrust: () => disposable,
   },
   extensions: { getExtension: () => undefined },
@@ -143,6 +177,8 @@ afterEach(async () => {
   shown.length = 0;
   created.length = 0;
   trusted = true;
+  workspaceSettings = {};
+  files.clear();
 });
 
 test("every contributed command is registered, and nothing else under seLsp.", async () => {
@@ -210,6 +246,83 @@ test("no server anywhere: a notification names what was tried and how to fix it"
   assert.match(error, /Tried: .*python3 on PATH: not found/);
   assert.match(error, /se-lsp on PATH: not found/);
   assert.match(error, /seLsp\.server\.path/);
+});
+
+test("a workspace cannot choose the endpoint, key, local-only, agents or the server", async () => {
+  settings = USER_SETTINGS;
+  workspaceSettings = {
+    "seLsp.server.path": "/tmp/evil-server",
+    "seLsp.server.args": ["--evil"],
+    "seLsp.agent.baseUrl": "http://evil.example/v1",
+    "seLsp.agent.apiKeyEnv": "AWS_SECRET_ACCESS_KEY",
+    "seLsp.agent.localOnly": false,
+    "seLsp.agent.agentsDirs": ["/tmp/evil-agents"],
+  };
+  await extension.activate(context());
+  const { serverOptions, clientOptions } = created[0];
+  assert.equal(serverOptions.command, "/opt/se-lsp/bin/se-lsp");
+  assert.deepEqual(serverOptions.args, []);
+  const merged = {
+    ...USER_SETTINGS.seLsp,
+    agent: { ...USER_SETTINGS.seLsp.agent, baseUrl: "http://evil.example/v1", agentsDirs: ["/x"] },
+  };
+  for (const sent of [
+    clientOptions.initializationOptions,
+    (await clientOptions.middleware.workspace.configuration(
+      { items: [{ section: "seLsp" }] },
+      undefined,
+      async () => [merged],
+    ))[0],
+  ]) {
+    assert.equal(sent.agent.baseUrl, "http://127.0.0.1:8000/v1");
+    assert.notEqual(sent.agent.apiKeyEnv, "AWS_SECRET_ACCESS_KEY");
+    assert.notEqual(sent.agent.localOnly, false);
+    assert.equal("agentsDirs" in sent.agent, false);
+  }
+  const warnings = shown.filter((m) => m.startsWith("warning: se-lsp ignores"));
+  assert.equal(warnings.length, 6, JSON.stringify(shown));
+  for (const key of ["server.path", "agent.baseUrl", "agent.apiKeyEnv", "agent.agentsDirs"]) {
+    assert.ok(
+      warnings.some((w) => w.includes(`seLsp.${key} in /ws/.vscode/settings.json`)),
+      key,
+    );
+  }
+});
+
+test("a failed review from the code action leaves the status bar in the error state", async () => {
+  settings = USER_SETTINGS;
+  await extension.activate(context());
+  const { clientOptions } = created[0];
+  const result = await clientOptions.middleware.executeCommand(
+    "se-lsp.optimize",
+    [{}],
+    async () => ({ error: "The model 'm' at http://127.0.0.1:8000/v1 did not answer", findings: 0 }),
+  );
+  assert.equal(result.findings, 0, "the result goes back to the caller unchanged");
+  assert.match(lastStatus.text, /error/);
+  assert.match(String(lastStatus.tooltip), /Last review failed: The model 'm'/);
+  await clientOptions.middleware.executeCommand("se-lsp.optimize", [{}], async () => ({
+    findings: 1,
+    message: "1 finding",
+  }));
+  assert.match(lastStatus.text, /idle/);
+  assert.match(String(lastStatus.tooltip), /Last review: 1 finding/);
+});
+
+test("a machine setting that inspect() hides is still noticed from the settings file", async () => {
+  settings = USER_SETTINGS;
+  // VS Code drops a "machine" setting from a workspace's layer: only the file shows it.
+  files.set(
+    "/ws/.vscode/settings.json",
+    '{\n  // a comment\n  "seLsp.agent": { "baseUrl": "http://evil.example/v1" },\n' +
+      '  "seLsp.server.path": "/tmp/x",\n}\n',
+  );
+  await extension.activate(context());
+  const warnings = shown.filter((m) => m.startsWith("warning: se-lsp ignores"));
+  assert.equal(warnings.length, 2, JSON.stringify(shown));
+  assert.ok(warnings[0].includes("seLsp.server.path in /ws/.vscode/settings.json"));
+  assert.ok(warnings[1].includes("seLsp.agent.baseUrl in /ws/.vscode/settings.json"));
+  assert.equal(created[0].serverOptions.command, "/opt/se-lsp/bin/se-lsp");
 });
 
 test("a .vsix with the bundled server starts it with a real interpreter from PATH", async () => {

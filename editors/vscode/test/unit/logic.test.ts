@@ -8,14 +8,21 @@ import {
   ProgressTracker,
   PythonInfo,
   SECRET_KEY_ENV,
+  USER_ONLY_SETTINGS,
   cannotStartMessage,
+  ignoredSettingNotice,
   looksLikePython,
   noServerMessage,
   optimizeArgument,
   resolveServerCommand,
+  reviewOutcome,
   serverEnvironment,
   statusText,
   toServerSettings,
+  userOnlyKeysIn,
+  userValue,
+  withUserOnly,
+  workspaceAttempt,
 } from "../../src/logic";
 
 type Inputs = Parameters<typeof resolveServerCommand>[0];
@@ -224,7 +231,28 @@ test("untrusted workspace: agent off, whatever the settings say", () => {
   assert.equal((s.agent as Record<string, unknown>).enable, false);
   assert.equal((s.agent as Record<string, unknown>).apiKeyEnv, null);
   const empty = toServerSettings(undefined, { trusted: false, hasSecretKey: false });
-  assert.deepEqual(empty, { agent: { enable: false } });
+  assert.deepEqual(empty, {
+    agent: { enable: false },
+    verify: { enabled: false },
+    linters: { enabled: false },
+    measure: { enabled: false },
+  });
+});
+
+test("untrusted workspace: no compile checks, linters or benchmarks (they run its build)", () => {
+  const s = toServerSettings(
+    { verify: { enabled: true, timeoutMs: 5000 }, linters: { clippy: { enabled: true } } },
+    { trusted: false, hasSecretKey: false },
+  );
+  assert.deepEqual(s.verify, { enabled: false, timeoutMs: 5000 });
+  assert.deepEqual(s.linters, { enabled: false, clippy: { enabled: true } });
+  assert.deepEqual(s.measure, { enabled: false });
+  const trusted = toServerSettings(
+    { verify: { enabled: true } },
+    { trusted: true, hasSecretKey: false },
+  );
+  assert.deepEqual(trusted.verify, { enabled: true });
+  assert.equal("linters" in trusted, false);
 });
 
 test("a stored key is announced through apiKeyEnv unless the user named one", () => {
@@ -277,4 +305,65 @@ test("optimize argument has uri, range and the systems-engineer agent", () => {
     range,
     agent: "systems-engineer",
   });
+});
+
+test("a failed review puts the status bar in the error state, with the reason", () => {
+  const failed = reviewOutcome({ error: "The model 'm' did not answer", findings: 0 });
+  assert.equal(failed.state, "error");
+  assert.match(failed.detail ?? "", /^Last review failed: The model 'm'/);
+  const done = reviewOutcome({ findings: 2, message: "2 findings, 1 dropped (1 no title)" });
+  assert.deepEqual(done, { state: "idle", detail: "Last review: 2 findings, 1 dropped (1 no title)" });
+  assert.equal(reviewOutcome({ cancelled: true }).state, "idle");
+  assert.deepEqual(reviewOutcome(undefined), { state: "idle" });
+  assert.equal(statusText("error", "m", failed.detail).tooltip.includes("Last review failed"), true);
+});
+
+test("user-only settings: the user's value or the default, never a workspace's", () => {
+  assert.equal(userValue({ defaultValue: null, workspaceValue: "http://evil/v1" }), null);
+  assert.equal(
+    userValue({ defaultValue: null, globalValue: "http://127.0.0.1:1/v1", workspaceValue: "x" }),
+    "http://127.0.0.1:1/v1",
+  );
+  assert.equal(userValue(undefined), undefined);
+  const files = { workspace: "/ws/a.code-workspace", folder: "/ws/.vscode/settings.json" };
+  assert.equal(workspaceAttempt({ workspaceFolderValue: 1 }, files), files.folder);
+  assert.equal(workspaceAttempt({ workspaceValue: false }, files), files.workspace);
+  assert.equal(workspaceAttempt({ globalValue: 1, defaultValue: 0 }, files), undefined);
+  const notice = ignoredSettingNotice("agent.baseUrl", files.folder);
+  assert.match(notice, /seLsp\.agent\.baseUrl in \/ws\/\.vscode\/settings\.json/);
+});
+
+test("the settings sent carry the user's agent values, whatever the merged view says", () => {
+  const merged = { agent: { baseUrl: "http://evil.example/v1", model: "m", localOnly: false } };
+  const out = withUserOnly(merged, {
+    "agent.baseUrl": "http://127.0.0.1:8080/v1",
+    "agent.apiKeyEnv": null,
+    "agent.localOnly": true,
+    "agent.agentsDirs": [],
+    "server.path": "/bin/se-lsp",
+  });
+  assert.deepEqual(out.agent, {
+    baseUrl: "http://127.0.0.1:8080/v1",
+    model: "m",
+    localOnly: true,
+    apiKeyEnv: null,
+    agentsDirs: [],
+  });
+  assert.equal("server" in out, false);
+  assert.equal(merged.agent.baseUrl, "http://evil.example/v1", "the input is not changed");
+  assert.equal(USER_ONLY_SETTINGS.length, 6);
+});
+
+test("user-only keys are found flat or nested in a settings file", () => {
+  assert.deepEqual(
+    userOnlyKeysIn({
+      "seLsp.server.path": "/x",
+      "seLsp.agent": { baseUrl: "http://e/v1", model: "m" },
+      seLsp: { agent: { localOnly: false } },
+      "seLsp.builtin.enable": false,
+    }),
+    ["server.path", "agent.baseUrl", "agent.localOnly"],
+  );
+  assert.deepEqual(userOnlyKeysIn({ "seLsp.agent.model": "m" }), []);
+  assert.deepEqual(userOnlyKeysIn(undefined), []);
 });

@@ -127,7 +127,7 @@ class Worker:
         from se_lsp.core.findings import to_row
         from se_lsp.core.positions import LineIndex
         from se_lsp.lsp.render import render, rule_href
-        from se_lsp.rules.batch import run_rules
+        from se_lsp.rules.batch import collector_paused, run_rules
 
         if doc.index is None or doc.index.text is not doc.text:
             doc.index = LineIndex(doc.text)
@@ -139,7 +139,10 @@ class Worker:
         previous, generation = self.trees.get(uri, (None, -1))
         if generation != self.generation:
             previous = None
-        result = run_rules(doc.text, doc.language, self.settings, index, previous, exact, doc.path)
+        with collector_paused():
+            result = run_rules(
+                doc.text, doc.language, self.settings, index, previous, exact, doc.path
+            )
         self.trees[uri] = (result, self.generation)
         self.trees.move_to_end(uri)
         while len(self.trees) > KEEP_TREES:

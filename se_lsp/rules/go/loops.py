@@ -16,6 +16,7 @@ from se_lsp.rules.go.syntax import (
     LOOP,
     breaks_target,
     keyword_statements,
+    next_statement,
     single_assignment,
     statements,
     terminates,
@@ -364,7 +365,8 @@ every time. In a loop that is quadratic: building a 10 kB result from 100-byte p
 copies about 500 kB and makes 100 allocations. A `strings.Builder` (or `bytes.Buffer`)
 appends into a growing buffer, amortised O(1) per piece, and `Grow` can size it up front.
 Flagged only when the string (declared before the loop, of type `string`) is not read
-in the loop other than to append to it, so a Builder can replace it as is.
+in the loop other than to append to it, so a Builder can replace it as is, and not when
+the loop is left right after the append (`s += x; break`): that runs once.
 """,
     fix="Use a `strings.Builder`: `b.WriteString(x)` in the loop, `s += b.String()` after it.",
     measure=f"{BENCH}; allocs/op becomes O(1) instead of one per iteration.",
@@ -469,8 +471,20 @@ def _concatenations(ctx: Context, loop: Node) -> dict[str, list[Node]]:
         t = model(ctx).type_of(target)
         if t is None or t.untyped or not is_basic(t, "string"):
             continue
+        if _leaves_after(model(ctx), s, loop, source):
+            continue  # runs once per loop at most: nothing quadratic
         adds.setdefault(name, []).append(s)
     return adds
+
+
+def _leaves_after(m: GoModel, stmt: Node, loop: Node, source: bytes) -> bool:
+    """Whether the statement after `stmt` leaves `loop` (break, return, goto, panic)."""
+    after = next_statement(stmt)
+    if after is None:
+        return False
+    if after.type == "break_statement":
+        return breaks_target(m, after, source) == loop
+    return terminates(after)
 
 
 def _read_elsewhere(loop: Node, adds: dict[str, list[Node]], source: bytes) -> bool:

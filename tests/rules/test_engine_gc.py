@@ -13,7 +13,7 @@ from se_lsp.rules.batch import check_files, collector_paused
 
 def test_check_runs_no_collection_and_restores_the_collector(tmp_path: Path) -> None:
     body = "".join(
-        f"func f{i}(xs []string) string {{\n\ts := \"\"\n\tfor _, x := range xs {{\n"
+        f'func f{i}(xs []string) string {{\n\ts := ""\n\tfor _, x := range xs {{\n'
         f"\t\ts += x\n\t}}\n\treturn s\n}}\n"
         for i in range(400)
     )

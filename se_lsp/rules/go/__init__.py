@@ -18,6 +18,7 @@ RULES: tuple[Rule, ...] = (
     loops.defer_in_loop,
     loops.time_after_in_loop,
     loops.string_concat_loop,
+    loops.busy_wait,
     # slices
     slices.append_loop,
     slices.copy_loop,

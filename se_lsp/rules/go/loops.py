@@ -25,22 +25,26 @@ from se_lsp.rules.go.syntax import (
 from se_lsp.rules.go.types import is_basic
 
 _REGEXP_FUNCS = ("Match", "MatchString", "MatchReader")
+# Compiling is what the Match functions do inside; done by hand in a loop it costs the same.
+_REGEXP_COMPILE = ("Compile", "MustCompile", "CompilePOSIX", "MustCompilePOSIX")
 
 
 @rule(
     "go/regexp-in-loop",
-    title="regexp.Match* compiles the pattern on every call",
+    title="A constant regexp pattern compiled on every loop iteration",
     severity=Severity.WARNING,
     category="algorithm",
     explanation="""
 `regexp.MatchString` (and `Match`, `MatchReader`) compile the pattern each time they are
-called. Inside a loop the same constant pattern is compiled on every iteration; compiling
-costs far more than matching (microseconds and several allocations per call).
+called, and so does `regexp.MustCompile` (or `Compile`) written inside the loop. Inside a
+loop the same constant pattern is then compiled on every iteration; compiling costs far
+more than matching (microseconds and several allocations per call).
 """,
     fix="Compile once with `regexp.MustCompile` outside the loop (or at package level) and "
     "call the method on the compiled value.",
     measure="`go test -bench . -benchmem` on the enclosing function; allocations per op drop.",
     mirrors=["staticcheck:SA6000"],
+    related=["`regexp.MustCompile`/`Compile` of a constant inside a loop: not in SA6000."],
     gaps=[
         "Loops made with `goto` are not recognised (staticcheck finds loops in the control "
         "flow graph; se-lsp looks for `for` statements).",
@@ -65,16 +69,121 @@ for _, s := range lines {
 )
 def regexp_in_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     m = model(ctx)
-    for call in m.calls("regexp", *_REGEXP_FUNCS):
+    for call in m.calls("regexp", *_REGEXP_FUNCS, *_REGEXP_COMPILE):
         a = call_args(call)
         # Only a constant pattern can be compiled once instead (staticcheck's condition).
         if not a or not isinstance(m.const_value(a[0]), str):
             continue
-        if m.enclosing_loop(call) is not None:
-            name = m.text(call.child_by_field_name("function")).rsplit(".", 1)[-1]
-            yield ctx.finding(
-                info, call, title=f"regexp.{name} compiles its pattern on every iteration"
-            )
+        loop = m.enclosing_loop(call)
+        if loop is None:
+            continue
+        name = m.text(call.child_by_field_name("function")).rsplit(".", 1)[-1]
+        if name in _REGEXP_COMPILE and _in_case(m, call, loop):
+            continue  # a switch case in the loop, like one key of a config: may run once
+        yield ctx.finding(
+            info, call, title=f"regexp.{name} compiles its pattern on every iteration"
+        )
+
+
+_CASES = frozenset({"expression_case", "type_case", "communication_case"})
+
+
+def _in_case(m: GoModel, node: Node, loop: Node) -> bool:
+    """Whether `node` sits in a switch or select case inside `loop`."""
+    for p in reversed(m.path(node)[:-1]):
+        if p == loop:
+            return False
+        if p.type in _CASES:
+            return True
+    return False
+
+
+# -- busy waits ---------------------------------------------------------------------------
+
+
+@rule(
+    "go/busy-wait",
+    title="Empty loop spinning until a value changes",
+    severity=Severity.WARNING,
+    category="concurrency",
+    explanation="""
+A `for` loop with an empty body that waits for a flag (`for !done {}`,
+`for atomic.LoadInt32(&ready) == 0 {}`, or `for {}`) keeps a core at 100 % for as long as
+it waits, takes that CPU from the goroutine it is waiting for, and with a plain variable
+is a data race the compiler may turn into an endless loop. Go has blocking primitives for
+exactly this: a channel that is closed when the value is ready, a `sync.WaitGroup`, or a
+`sync.Cond`.
+""",
+    fix="Wait on a channel (closed when ready), a sync.WaitGroup or a sync.Cond; if a spin "
+    "is really wanted, call runtime.Gosched() in the body.",
+    measure="CPU time of the process while it waits (`go test -cpuprofile`, or `top`): a "
+    "spinning goroutine shows as one busy core.",
+    mirrors=["staticcheck:SA5002"],
+    related=[
+        "A condition reading an atomic (`atomic.Load*`, `x.Load()`) is flagged too; "
+        "SA5002 leaves conditions with calls alone."
+    ],
+    gaps=["`false` redeclared as a variable (`false := true; for false {}`) is not seen."],
+    bad="""
+for atomic.LoadInt32(&s.ready) == 0 {
+}
+""",
+    good="""
+<-s.readyCh // closed by the goroutine that makes s ready
+""",
+    node_types=[],
+)
+def busy_wait(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
+    m = model(ctx)
+    for loop in keyword_statements(ctx, "for"):
+        if loop.type != LOOP or statements(loop.child_by_field_name("body")):
+            continue
+        body = loop.child_by_field_name("body")
+        first = loop.start_point[0]
+        if body is None or any(
+            c.type == "comment" and c.start_point[0] > first for c in body.named_children
+        ):
+            continue  # a comment of its own in the body: the author says why it is empty
+        clause = [c for c in loop.named_children if c is not body and c.type != "comment"]
+        if not clause:
+            title = "`for {}` spins a core forever; `select {}` blocks without spinning"
+            yield ctx.finding(info, loop, title=title)
+            continue
+        cond = clause[0]
+        if cond.type in ("for_clause", "range_clause") or not _only_reads(m, cond):
+            continue
+        if m.text(cond) == "false":
+            continue  # `for false {}`: a debugging aid that never runs (staticcheck agrees)
+        yield ctx.finding(
+            info, loop, title=f"Empty loop spins a core until `{m.text(cond)}` changes"
+        )
+
+
+_ATOMIC_LOADS = frozenset(
+    {"LoadInt32", "LoadInt64", "LoadUint32", "LoadUint64", "LoadUintptr", "LoadPointer"}
+)
+
+
+def _only_reads(m: GoModel, cond: Node) -> bool:
+    """Whether `cond` only reads memory: names, fields, operators, and atomic loads."""
+    atomic = m.import_name("sync/atomic")
+    for n in walk(cond):
+        if n.type == "unary_expression" and m.text(n).startswith("<-"):
+            return False  # a receive blocks: no spin
+        if n.type != "call_expression":
+            continue
+        fn = n.child_by_field_name("function")
+        args = call_args(n)
+        if fn is None or fn.type != "selector_expression":
+            return False
+        operand = m.text(fn.child_by_field_name("operand"))
+        field = m.text(fn.child_by_field_name("field"))
+        if operand == atomic and field in _ATOMIC_LOADS:
+            continue
+        if field == "Load" and not args:  # atomic.Int32 and friends
+            continue
+        return False
+    return True
 
 
 # -- defer ----------------------------------------------------------------------------

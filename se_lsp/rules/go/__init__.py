@@ -29,6 +29,7 @@ RULES: tuple[Rule, ...] = (
     # string, []byte and []rune conversions
     conversions.range_rune_conversion,
     conversions.decode_rune,
+    conversions.conversion_in_loop,
     conversions.index_alloc,
     conversions.equal_fold,
     conversions.buffer_bytes_string,

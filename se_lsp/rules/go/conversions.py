@@ -336,12 +336,7 @@ def conversion_in_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
         parent = m.parent(conv) if conv is not None else None
         if conv is None or parent is None:
             continue
-        got = conversion(m, conv)
-        if got is None or got[0] not in (slice_rune(), BYTES):
-            continue
-        t = m.type_of(got[1])
-        if t is None or not is_basic(t, "string"):
-            continue
+        # The shape first (cheap), the types and the loop after.
         indexed = (
             parent.type == "index_expression" and parent.child_by_field_name("operand") == conv
         )
@@ -353,9 +348,17 @@ def conversion_in_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
         if indexed and ctx.text(parent.child_by_field_name("index")) == "0":
             continue  # go/decode-rune's case
         loop = m.enclosing_loop(conv)
+        if loop is None:
+            continue
+        got = conversion(m, conv)
+        if got is None or got[0] not in (slice_rune(), BYTES):
+            continue
+        t = m.type_of(got[1])
+        if t is None or not is_basic(t, "string"):
+            continue
         name = root_name(got[1], ctx.source)
-        if loop is None or name is None or name in written(loop, ctx.source):
-            continue  # not in a loop, or the string changes in it: nothing to hoist
+        if name is None or name in written(loop, ctx.source):
+            continue  # the string changes in the loop: nothing to hoist
         kind = ctx.text(conv.child_by_field_name("type"))
         fix = None
         if indexed and got[0] == BYTES and got[1].type == "identifier":

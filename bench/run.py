@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
-from bench import agent, analyzer, lsp_latency, memory, reply, startup, toolchains
+from bench import (
+    agent,
+    analyzer,
+    lsp_latency,
+    memory,
+    redaction,
+    reply,
+    startup,
+    toolchains,
+    worker,
+)
 
 
 def main() -> None:
     startup.main()
     analyzer.main()
+    worker.main()
     lsp_latency.main()
     agent.main()
     reply.main()
     memory.main()
+    redaction.main()
     toolchains.main()
 
 

@@ -80,7 +80,13 @@ def _parser() -> argparse.ArgumentParser:
         epilog=CHECK_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    check.add_argument("paths", nargs="+", metavar="PATH", help="files or directories")
+    check.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="files or directories (in a directory, hidden folders, vendor/, node_modules/, "
+        "build output with a CACHEDIR.TAG and git-ignored files are left out)",
+    )
     check.add_argument("--format", choices=("text", "json", "sarif"), default="text")
     check.add_argument(
         "--config",

@@ -79,6 +79,14 @@ def render(data: dict[str, Any]) -> str:
             kinds = " → ".join(k.removeprefix("WorkDoneProgress") for k in v.get("progress", []))
             out.append(f"| {name} | {kinds} | {_cell(v.get('message'))} |")
         out.append("")
+    server = data.get("lsp_server", {})
+    if server:
+        out.append("### The language server under hostile traffic (tests/lsp)\n")
+        out.append("| suite | figures |")
+        out.append("|---|---|")
+        for name, v in sorted(server.items()):
+            out.append(f"| {name} | {_cell(', '.join(f'{k}: {x}' for k, x in v.items()))} |")
+        out.append("")
     props = data.get("properties", {})
     if props:
         out.append("### Properties (hypothesis and randomized runs)\n")

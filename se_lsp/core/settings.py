@@ -9,10 +9,12 @@ becomes a message naming the key and its source, and the default applies.
 
 from __future__ import annotations
 
+import difflib
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -61,6 +63,8 @@ class BuiltinSettings(_Model):
     languages: dict[str, bool] = Field(default_factory=dict)
     rules: dict[str, RuleSetting | bool] = Field(default_factory=dict)
     debounce_ms: int = Field(default=200, alias="debounceMs", ge=0, le=10_000)
+    time_budget_ms: int = Field(default=5_000, alias="timeBudgetMs", ge=100, le=600_000)
+    max_file_kb: int = Field(default=2_048, alias="maxFileKb", ge=1, le=1_000_000)
     test_code: TestCodeSetting | None = Field(default=None, alias="testCode")
 
 
@@ -137,8 +141,9 @@ class EditorSettings(_Model):
     measure: MeasureSettings = Field(default_factory=MeasureSettings)
     exclude: list[str] = Field(default_factory=list)
     log_level: Literal["error", "warning", "info", "debug"] = Field(
-        default="info", alias="logLevel"
+        default="warning", alias="logLevel"
     )
+    log_file: str | None = Field(default=None, alias="logFile")
 
 
 @dataclass
@@ -148,6 +153,7 @@ class Settings:
     editor: EditorSettings = field(default_factory=EditorSettings)
     project: ProjectSettings = field(default_factory=ProjectSettings)
     problems: list[str] = field(default_factory=list)
+    project_file: str | None = None  # the .se-lsp.yaml read, if any
 
     # -- built-in rules -----------------------------------------------------
 
@@ -186,23 +192,127 @@ class Settings:
         return [*self.project.exclude, *self.editor.exclude]
 
 
-def _describe(err: ValidationError, source: str) -> list[str]:
-    out = []
-    for e in err.errors():
-        key = ".".join(str(p) for p in e["loc"])
-        out.append(f"{source}: invalid setting '{key}': {e['msg']}; using the default")
+# -- reading what clients really send ----------------------------------------------------
+
+
+def _model_of(annotation: Any) -> Any:
+    """The settings model or dict type a field holds, if it holds one."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if get_origin(annotation) is dict:
+        return dict
+    return None
+
+
+def _accepts_none(annotation: Any) -> bool:
+    return annotation is None or type(None) in get_args(annotation)
+
+
+def _as_sent(model: type[BaseModel], data: dict[str, Any]) -> dict[str, Any]:
+    """Settings as clients send them, made into what the model reads.
+
+    Neovim sends an empty Lua table as `[]`, so `[]` where an object belongs is an
+    empty object; `null` for a setting that cannot be null means "not set".
+    """
+    out = dict(data)
+    for name, info in model.model_fields.items():
+        for key in {name, info.alias} - {None}:
+            assert key is not None
+            if key not in out:
+                continue
+            value = out[key]
+            target = _model_of(info.annotation)
+            if value is None and not _accepts_none(info.annotation):
+                del out[key]
+            elif value == [] and target is not None:
+                out[key] = {}
+            elif isinstance(value, dict) and target is not None and target is not dict:
+                out[key] = _as_sent(target, value)
     return out
 
 
+def _user_key(data: Any, loc: tuple[int | str, ...]) -> tuple[list[str], Any]:
+    """The part of a pydantic error location that names keys the user wrote, and the value.
+
+    pydantic adds its own parts (`literal['on','off']`, `bool`) after the user's keys
+    when a union fails; those are not the user's words.
+    """
+    keys: list[str] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            keys.append(str(part))
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            keys.append(str(part))
+            node = node[part]
+        else:
+            break
+    return keys, node
+
+
+def _aliases(model: type[BaseModel]) -> list[str]:
+    return [info.alias or name for name, info in model.model_fields.items()]
+
+
+def _nested_model(model: type[BaseModel], keys: list[str]) -> type[BaseModel] | None:
+    current: Any = model
+    for key in keys:
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        match = next(
+            (info for name, info in current.model_fields.items() if key in (name, info.alias)),
+            None,
+        )
+        if match is None:
+            return None
+        current = _model_of(match.annotation)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _describe(
+    err: ValidationError, data: Any, model: type[BaseModel], prefix: str, source: str
+) -> list[str]:
+    """One line per wrong key, in the user's own key names."""
+    seen: dict[str, str] = {}
+    for e in err.errors():
+        keys, value = _user_key(data, tuple(e["loc"]))
+        name = prefix + ".".join(keys)
+        if name in seen:
+            continue
+        if e["type"] == "extra_forbidden":
+            parent = _nested_model(model, keys[:-1])
+            close = difflib.get_close_matches(keys[-1], _aliases(parent), 1) if parent else []
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            seen[name] = f"{source}: unknown setting '{name}'{hint}; ignored"
+            continue
+        shown = json.dumps(value)[:60] if _is_json(value) else type(value).__name__
+        why = e["msg"].removeprefix("Input should be ").removeprefix("Value error, ")
+        seen[name] = f"{source}: '{name}' is {shown}, but it should be {why}; using the default"
+    return list(seen.values())
+
+
+def _is_json(value: Any) -> bool:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def _validate_dropping_bad_keys(
-    model: type[_Model], data: dict[str, Any], source: str, problems: list[str]
+    model: type[_Model], data: dict[str, Any], source: str, problems: list[str], prefix: str = ""
 ) -> Any:
-    """Validate `data`; drop each offending key (reporting it) so the rest still applies."""
+    """Validate `data`; drop each offending key (reporting it once) so the rest still applies."""
+    data = _as_sent(model, data)
+    original = _deep_copy(data)
     for _ in range(32):
         try:
             return model.model_validate(data)
         except ValidationError as err:
-            problems.extend(_describe(err, source))
+            for line in _describe(err, original, model, prefix, source):
+                if line not in problems:
+                    problems.append(line)
             for e in err.errors():
                 _drop(data, e["loc"])
     return model()
@@ -230,16 +340,20 @@ def _drop(data: Any, loc: tuple[int | str, ...]) -> None:
 
 
 def parse_editor_settings(raw: Any, source: str = "settings") -> tuple[EditorSettings, list[str]]:
-    """Validate the `seLsp` settings object an editor sent."""
+    """Validate the `seLsp` settings object an editor sent (wrapped in `seLsp` or not)."""
     problems: list[str] = []
-    if raw is None:
+    if raw is None or raw == []:
         return EditorSettings(), problems
-    if isinstance(raw, dict) and "seLsp" in raw and isinstance(raw["seLsp"], dict):
+    if isinstance(raw, dict) and "seLsp" in raw:
         raw = raw["seLsp"]
+        if raw is None or raw == []:
+            return EditorSettings(), problems
     if not isinstance(raw, dict):
         problems.append(f"{source}: expected an object for 'seLsp'; using the defaults")
         return EditorSettings(), problems
-    settings = _validate_dropping_bad_keys(EditorSettings, _deep_copy(raw), source, problems)
+    settings = _validate_dropping_bad_keys(
+        EditorSettings, _deep_copy(raw), source, problems, prefix="seLsp."
+    )
     return settings, problems
 
 
@@ -296,7 +410,13 @@ def resolve(
     editor, problems = parse_editor_settings(raw_editor)
     project, project_problems = load_project_settings(root)
     apply_environment(editor, os.environ if env is None else env)
-    return Settings(editor=editor, project=project, problems=[*problems, *project_problems])
+    found = root / PROJECT_FILE if root is not None else None
+    return Settings(
+        editor=editor,
+        project=project,
+        problems=[*problems, *project_problems],
+        project_file=str(found) if found is not None and found.is_file() else None,
+    )
 
 
 def _deep_copy(value: Any) -> Any:

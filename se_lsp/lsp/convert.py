@@ -6,7 +6,6 @@ from lsprotocol import types
 
 from se_lsp.core.findings import Finding, Severity
 from se_lsp.core.positions import LineIndex, Pos, Span
-from se_lsp.rules import rule_info
 
 _SEVERITY = {
     Severity.ERROR: types.DiagnosticSeverity.Error,
@@ -33,6 +32,8 @@ def pos_of(index: LineIndex, pos: types.Position, encoding: str) -> Pos:
 
 
 def diagnostic(finding: Finding, index: LineIndex, encoding: str, uri: str) -> types.Diagnostic:
+    from se_lsp.rules import rule_info  # the rules load only where they run
+
     info = rule_info(finding.code)
     return types.Diagnostic(
         range=lsp_range(index, finding.span, encoding),

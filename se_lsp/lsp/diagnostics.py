@@ -46,16 +46,12 @@ class PackedFindings(Sequence[Finding]):
     two rows, not 600.
     """
 
-    def __init__(self, blob: bytes) -> None:
+    def __init__(self, blob: bytes, count: int | None = None) -> None:
         self._blob: bytes | None = blob
         self._rows: list[Row] | None = None
         self._made: dict[int, Finding] = {}
-
-    @classmethod
-    def of_rows(cls, rows: list[Row]) -> PackedFindings:
-        packed = cls(b"")
-        packed._blob, packed._rows = None, rows
-        return packed
+        # How many there are, known without unpacking them (publishing asks).
+        self._count = count
 
     @property
     def rows(self) -> list[Row]:
@@ -66,7 +62,9 @@ class PackedFindings(Sequence[Finding]):
         return self._rows
 
     def __len__(self) -> int:
-        return len(self.rows)
+        if self._count is None:
+            self._count = len(self.rows)
+        return self._count
 
     @overload
     def __getitem__(self, i: int) -> Finding: ...
@@ -332,6 +330,10 @@ class DiagnosticStore:
                 yield source, entry.findings
 
     # -- reading -----------------------------------------------------------------------
+
+    def empty(self, uri: str) -> bool:
+        """True when nothing was found in `uri` and no summary covers any of it."""
+        return not any(e.findings or e.summaries for e in self._entries.get(uri, {}).values())
 
     def of(self, uri: str, source: str) -> Sequence[Finding]:
         for s, findings in self._current(uri):

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import contextvars
-import inspect
+import gc
 import json
 import logging
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.capabilities import get_capability
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol, lsp_method
 from pygls.uris import to_fs_path
 
 from se_lsp import __version__
@@ -21,7 +20,7 @@ from se_lsp.agent import AGENT_ACTION, CLEAR_CACHE, DISMISS, OPTIMIZE, SHOW_STAT
 from se_lsp.core.findings import BUILTIN_SOURCE, LINTER_SOURCES, hover_markdown
 from se_lsp.core.policy import Policy
 from se_lsp.core.settings import Settings, resolve
-from se_lsp.lsp import actions
+from se_lsp.lsp import actions, logs
 from se_lsp.lsp.analysis import Analyzer
 from se_lsp.lsp.convert import pos_of, span_of
 from se_lsp.lsp.diagnostics import DiagnosticStore
@@ -29,98 +28,13 @@ from se_lsp.lsp.documents import Document, DocumentStore
 from se_lsp.lsp.fixcheck import PER_REQUEST, FixChecks, hover_line
 from se_lsp.lsp.linting import FOLDING, Linting
 from se_lsp.lsp.measuring import MEASURE, Measuring
+from se_lsp.lsp.protocol import WORK_DONE_TOKEN, SeLspProtocol
 from se_lsp.lsp.render import rule_href
 
 if TYPE_CHECKING:
     from se_lsp.agent.session import AgentRunner
 
 log = logging.getLogger(__name__)
-
-# The workDoneToken of the executeCommand request being dispatched (commands only get arguments).
-WORK_DONE_TOKEN: contextvars.ContextVar[Any] = contextvars.ContextVar(
-    "work_done_token", default=None
-)
-
-
-_WRITES: set[asyncio.Future[Any]] = set()
-
-
-class SeLspProtocol(LanguageServerProtocol):
-    """Keeps documents in our own store; survives late replies to cancelled requests."""
-
-    _server: SeLspServer
-
-    def notify_json_text(self, method: str, params: str) -> None:
-        """Send a notification whose params are already JSON text.
-
-        pygls's own path runs every message through cattrs, which walks a big
-        publishDiagnostics for milliseconds more on the event loop; the diagnostics are
-        rendered on the analysis thread instead and only written here.
-        """
-        if self.writer is None:
-            return
-        body = f'{{"jsonrpc": "2.0", "method": {json.dumps(method)}, "params": {params}}}'
-        body_bytes = body.encode("utf-8")
-        result = self.writer.write(b"Content-Length: %d\r\n\r\n" % len(body_bytes) + body_bytes)
-        if inspect.isawaitable(result):  # TCP and WebSocket writers are asynchronous
-            task = asyncio.ensure_future(result)
-            _WRITES.add(task)
-            task.add_done_callback(_WRITES.discard)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # executeCommand is a generator built-in: pygls runs the command under an inner id,
-        # so cancelling the request would not reach it. Commands register their task here.
-        self.command_tasks: dict[Any, asyncio.Task[Any]] = {}
-
-    def track_command(self) -> Any:
-        """Register the running command task under the id of the client's request."""
-        msg_id = self._ctx_msg_id.get()
-        task = asyncio.current_task()
-        if msg_id is not None and task is not None:
-            self.command_tasks[msg_id] = task
-        return msg_id
-
-    def _handle_cancel_notification(self, msg_id: Any) -> None:
-        task = self.command_tasks.pop(msg_id, None)
-        super()._handle_cancel_notification(msg_id)
-        if task is not None:
-            task.cancel()
-
-    @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
-    def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams) -> Any:
-        self._server.documents.open(params.text_document)
-        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_OPEN)) is not None:
-            yield handler, (params,), None
-
-    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
-    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Any:
-        changed = self._server.documents.change(params, self._server.encoding)
-        if changed is not None:
-            doc, edits = changed
-            self._server.diagnostics.edited(doc.uri, edits, doc.version)
-        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
-            yield handler, (params,), None
-
-    @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
-    def lsp_text_document__did_close(self, params: types.DidCloseTextDocumentParams) -> Any:
-        self._server.documents.close(params.text_document.uri)
-        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
-            yield handler, (params,), None
-
-    @lsp_method(types.WORKSPACE_EXECUTE_COMMAND)
-    def lsp_workspace__execute_command(self, params: types.ExecuteCommandParams) -> Any:
-        WORK_DONE_TOKEN.set(params.work_done_token)
-        return (yield from super().lsp_workspace__execute_command(params))
-
-    def _handle_response(self, msg_id: Any, result: Any = None, error: Any = None) -> None:
-        # pygls 2.1.1 raises InvalidStateError when a reply arrives for a request whose
-        # waiting task was cancelled (pygls#621); such a reply is simply not needed any more.
-        fut = self._request_futures.get(msg_id)
-        if fut is not None and fut.cancelled():
-            self._request_futures.pop(msg_id, None)
-            return
-        super()._handle_response(msg_id, result, error)
 
 
 class SeLspServer(LanguageServer):
@@ -139,12 +53,21 @@ class SeLspServer(LanguageServer):
             href=rule_href,
             folding=FOLDING,
         )
-        self.analyzer = Analyzer(self.diagnostics, encoding=lambda: self.encoding)
+        self.analyzer = Analyzer(
+            self.diagnostics,
+            lambda text: self.notify_user(text, types.MessageType.Info),
+            encoding=lambda: self.encoding,
+            warn=self.warn_once,
+        )
         self.settings = Settings()
         self.policy = Policy()
         self.root: Path | None = None
         self.init_options: Any = None
         self._agent: AgentRunner | None = None
+        self._told: set[str] = set()  # settings problems already shown: each is said once
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread = 0
+        self._closing: asyncio.Future[None] | None = None
         self._pinned_told: set[str] = set()
         self.fixchecks = FixChecks(self)
         self.linting = Linting(self)
@@ -155,6 +78,25 @@ class SeLspServer(LanguageServer):
         if self._measuring is None:
             self._measuring = Measuring(self, self.agent)
         return self._measuring
+
+    @property
+    def lsp(self) -> SeLspProtocol:
+        protocol = self.protocol
+        assert isinstance(protocol, SeLspProtocol)
+        return protocol
+
+    # -- documents (called by the protocol before the handlers below) -------------------
+
+    def opened(self, params: types.DidOpenTextDocumentParams) -> None:
+        self.documents.open(params.text_document)
+        self.analyzer.opened(params.text_document.uri)
+
+    def changed(self, params: types.DidChangeTextDocumentParams) -> None:
+        changed = self.documents.change(params, self.encoding)
+        if changed is not None:
+            doc, edits = changed
+            self.diagnostics.edited(doc.uri, edits, doc.version)
+            self.analyzer.edited(doc.uri, edits)
 
     @property
     def agent(self) -> AgentRunner:
@@ -180,13 +122,9 @@ class SeLspServer(LanguageServer):
         self.settings = resolve(raw, self.root)
         self.policy = Policy.build(self.settings, self.root)
         self.analyzer.configure(self.settings, self.policy)
-        logging.getLogger().setLevel(self.settings.editor.log_level.upper())
-        for problem in [*self.settings.problems, *self.policy.problems]:
-            self.window_show_message(
-                types.ShowMessageParams(
-                    type=types.MessageType.Warning, message=f"se-lsp: {problem}"
-                )
-            )
+        problems = self.configure_logs()
+        for problem in [*self.settings.problems, *self.policy.problems, *problems]:
+            self.warn_once(f"se-lsp: {problem}")
 
     def apply_later_settings(self, raw: Any) -> None:
         """Settings that arrive after start-up: where code goes stays as it started."""
@@ -204,6 +142,55 @@ class SeLspServer(LanguageServer):
                     types.MessageType.Warning,
                 )
         self.apply_settings(raw)
+
+    def warn_once(self, message: str) -> None:
+        """Show a warning about the settings, once per session however often it recurs."""
+        if message in self._told:
+            return
+        self._told.add(message)
+        self.window_show_message(
+            types.ShowMessageParams(type=types.MessageType.Warning, message=message)
+        )
+
+    def configure_logs(self) -> list[str]:
+        editor = self.settings.editor
+        trace = str(getattr(self.lsp.trace, "value", self.lsp.trace))
+        return logs.configure(editor.log_level, editor.log_file, trace, self._log_trace)
+
+    def trace_changed(self) -> None:
+        self.configure_logs()
+
+    def _log_trace(self, text: str) -> None:
+        params = json.dumps({"message": text})
+        loop = self._loop
+        if loop is None:
+            return
+        if threading.get_ident() == self._loop_thread:
+            self.lsp.notify_json_text("$/logTrace", params)
+        else:
+            loop.call_soon_threadsafe(self.lsp.notify_json_text, "$/logTrace", params)
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """One log line for an error pygls met outside a request (no popup, no traceback)."""
+        log.warning("se-lsp: %s: %s", type(error).__name__, error)
+        log.debug("se-lsp: error in the server", exc_info=error)
+
+    def remember_loop(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._loop_thread = threading.get_ident()
+
+    async def close(self) -> None:
+        """Stop what runs beside the event loop: the analysis process and agent runs."""
+        if self._closing is None:
+            self._closing = asyncio.ensure_future(self._close())
+        await asyncio.shield(self._closing)
+
+    async def _close(self) -> None:
+        self.fixchecks.shutdown()
+        self.linting.shutdown()
+        await self.analyzer.shutdown()
+        if self._agent is not None:
+            await self._agent.shutdown()
 
     def notify_user(self, message: str, level: types.MessageType) -> None:
         self.window_show_message(types.ShowMessageParams(type=level, message=message))
@@ -238,9 +225,7 @@ class SeLspServer(LanguageServer):
         return bool(result is not None and result.success)
 
     def _send_json(self, method: str, params: str) -> None:
-        protocol = self.protocol
-        assert isinstance(protocol, SeLspProtocol)
-        protocol.notify_json_text(method, params)
+        self.lsp.notify_json_text(method, params)
 
     def analyze_soon(self, doc: Document | None, delay: float = 0.0, typing: bool = False) -> None:
         if doc is not None:
@@ -252,6 +237,9 @@ server = SeLspServer()
 
 @server.feature(types.INITIALIZE)
 def on_initialize(ls: SeLspServer, params: types.InitializeParams) -> None:
+    ls.remember_loop()
+    if params.trace is not None:
+        ls.lsp.trace = params.trace
     root = params.root_uri
     if params.workspace_folders:
         root = params.workspace_folders[0].uri
@@ -266,6 +254,7 @@ async def on_initialized(ls: SeLspServer, params: types.InitializedParams) -> No
     # Import the agent's modules on a worker thread now that the client is answered, so the
     # first code action does not pay for them.
     asyncio.get_running_loop().run_in_executor(None, warm_up_agent)
+    ls.analyzer.supervisor.warm_up()
     if ls.client_supports("workspace.configuration"):
         await refresh_configuration(ls)
 
@@ -273,6 +262,20 @@ async def on_initialized(ls: SeLspServer, params: types.InitializedParams) -> No
 def warm_up_agent() -> None:
     import se_lsp.agent.review
     import se_lsp.agent.session  # noqa: F401
+
+    settle_memory()
+
+
+def settle_memory() -> None:
+    """Move everything alive after start-up out of the garbage collector's sight.
+
+    With pygls, lsprotocol, cattrs and the agent's modules loaded, a full collection
+    walks ~65,000 objects for 20-70 ms with the interpreter lock held: a request that
+    arrives then waits that long. Frozen objects are never walked again, so later full
+    collections only see what the server made since (gc.freeze, Python 3.7+).
+    """
+    gc.collect()
+    gc.freeze()
 
 
 async def refresh_configuration(ls: SeLspServer) -> None:
@@ -323,8 +326,8 @@ def did_change(ls: SeLspServer, params: types.DidChangeTextDocumentParams) -> No
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
 def did_save(ls: SeLspServer, params: types.DidSaveTextDocumentParams) -> None:
     doc = ls.documents.get(params.text_document.uri)
-    ls.analyze_soon(doc)
     if doc is not None:
+        ls.analyzer.saved(doc)
         ls.linting.saved(doc)  # the linters read the files on disk: on save, never per keystroke
 
 
@@ -339,8 +342,8 @@ def did_close(ls: SeLspServer, params: types.DidCloseTextDocumentParams) -> None
 @server.feature(types.TEXT_DOCUMENT_HOVER)
 def hover(ls: SeLspServer, params: types.HoverParams) -> types.Hover | None:
     doc = ls.documents.get(params.text_document.uri)
-    if doc is None:
-        return None
+    if doc is None or ls.diagnostics.empty(doc.uri):
+        return None  # (and no line index is built for a document nobody asked about)
     pos = pos_of(doc.index, params.position, ls.encoding)
     parts = []
     found = ls.diagnostics.at(doc.uri, pos)
@@ -414,8 +417,7 @@ def code_action(ls: SeLspServer, params: types.CodeActionParams) -> list[types.C
 
 @server.command(OPTIMIZE)
 async def optimize(ls: SeLspServer, *args: Any) -> Any:
-    protocol = ls.protocol
-    assert isinstance(protocol, SeLspProtocol)
+    protocol = ls.lsp
     msg_id = protocol.track_command()
     try:
         result = await ls.agent.optimize(args[0] if args else None, WORK_DONE_TOKEN.get())
@@ -427,8 +429,7 @@ async def optimize(ls: SeLspServer, *args: Any) -> Any:
 
 @server.command(MEASURE)
 async def measure(ls: SeLspServer, *args: Any) -> Any:
-    protocol = ls.protocol
-    assert isinstance(protocol, SeLspProtocol)
+    protocol = ls.lsp
     msg_id = protocol.track_command()
     try:
         return await ls.measuring.run(args[0] if args else None, WORK_DONE_TOKEN.get())
@@ -474,7 +475,4 @@ def code_action_resolve(ls: SeLspServer, action: types.CodeAction) -> types.Code
 
 @server.feature(types.SHUTDOWN)
 async def on_shutdown(ls: SeLspServer, params: None) -> None:
-    ls.analyzer.shutdown()
-    ls.fixchecks.shutdown()
-    ls.linting.shutdown()
-    await ls.agent.shutdown()
+    await ls.close()

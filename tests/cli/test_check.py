@@ -177,9 +177,11 @@ def test_check_help_documents_formats_and_exit_codes(se_lsp: Path) -> None:
 
 def test_project_file_turns_rules_off_and_excludes(se_lsp: Path, tmp_path: Path) -> None:
     (tmp_path / "a.cpp").write_text(CPP_BAD, encoding="utf-8")
-    (tmp_path / "vendor").mkdir()
-    (tmp_path / "vendor" / "b.cpp").write_text(CPP_BAD, encoding="utf-8")
-    (tmp_path / ".se-lsp.yaml").write_text("exclude: ['vendor/']\nrules:\n  cpp/avoid-endl: info\n")
+    (tmp_path / "third_party").mkdir()
+    (tmp_path / "third_party" / "b.cpp").write_text(CPP_BAD, encoding="utf-8")
+    (tmp_path / ".se-lsp.yaml").write_text(
+        "exclude: ['third_party/']\nrules:\n  cpp/avoid-endl: info\n"
+    )
     out = run(se_lsp, "check", "--format", "json", str(tmp_path))
     assert {Path(str(f["path"])).name for f in findings(out)} == {"a.cpp"}
     assert all(f["severity"] == "info" for f in findings(out) if f["code"] == "cpp/avoid-endl")
@@ -258,3 +260,48 @@ def test_a_closed_pipe_ends_quietly_with_the_findings_status(se_lsp: Path, tmp_p
     _, err = proc.communicate(timeout=120)
     assert b"Traceback" not in err and b"Exception ignored" not in err, err
     assert proc.returncode == 1  # findings, as if the whole list had been read
+
+
+def _project(root: Path, git: bool) -> None:
+    """A project with its own code and the folders a checkout also holds."""
+    for rel, text in {
+        "src/app.cpp": CPP_BAD,
+        "vendor/github.com/x/y/y.go": GO_CLEAN,
+        "web/node_modules/pkg/addon.cpp": CPP_BAD,
+        "target/debug/build/z/out/generated.rs": "fn f() {}\n",
+        "target/CACHEDIR.TAG": "Signature: 8a477f597d28d172789f06886806bc55\n",
+        "gen/proto.go": GO_CLEAN,
+        "src/api.pb.go": GO_CLEAN,
+        ".cache/old.cpp": CPP_BAD,
+        ".gitignore": "gen/\n*.pb.go\n",
+    }.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    if git:
+        subprocess.run(["git", "init", "-q", str(root)], check=True)
+
+
+@pytest.mark.parametrize("git", [True, False], ids=["git-repository", "plain-folder"])
+def test_a_folder_is_walked_without_third_party_code_and_build_output(
+    se_lsp: Path, tmp_path: Path, git: bool
+) -> None:
+    if git and subprocess.run(["git", "--version"], capture_output=True).returncode != 0:
+        pytest.skip("git is not installed")
+    _project(tmp_path, git)
+    out = run(se_lsp, "check", "--no-linters", "--format", "json", str(tmp_path))
+    paths = {Path(str(f["path"])).relative_to(tmp_path).as_posix() for f in findings(out)}
+    assert paths == {"src/app.cpp"}
+    # What .gitignore lists is left out only where git says so; the rest always.
+    files = 1 if git else 3  # src/app.cpp (+ gen/proto.go, src/api.pb.go without git)
+    assert f"of {files} file" in out.stderr, out.stderr
+
+
+def test_a_folder_named_on_the_command_line_is_checked_whatever_it_is(
+    se_lsp: Path, tmp_path: Path
+) -> None:
+    _project(tmp_path, git=False)
+    out = run(se_lsp, "check", "--no-linters", str(tmp_path / "web" / "node_modules"))
+    assert out.returncode == 1 and "addon.cpp:3:" in out.stdout
+    out = run(se_lsp, "check", "--no-linters", str(tmp_path / "src" / "api.pb.go"))
+    assert out.returncode == 0 and "of 1 file" in out.stderr

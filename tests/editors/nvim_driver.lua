@@ -65,6 +65,15 @@ vim.lsp.handlers["textDocument/publishDiagnostics"] = function(err, params, ctx,
   return orig_publish(err, params, ctx, config)
 end
 
+-- Messages the server asked the editor to show.
+local shown = {}
+local orig_show = vim.lsp.handlers["window/showMessage"]
+vim.lsp.handlers["window/showMessage"] = function(err, params, ctx, config)
+  table.insert(shown, params.message)
+  return orig_show(err, params, ctx, config)
+end
+result.shown = shown
+
 local function run()
   if plan.consent then
     -- Answer the server's window/showMessageRequest (Neovim asks through vim.ui.select).
@@ -85,7 +94,9 @@ local function run()
   end
   vim.opt.runtimepath:prepend(plan.plugin)
   vim.cmd("filetype on")
-  vim.lsp.set_log_level("debug")
+  if not plan.default_log_level then
+    vim.lsp.set_log_level("debug")
+  end
   if plan.hide_lsp_config then
     -- Pretend to be Neovim 0.10, which has no vim.lsp.config / vim.lsp.enable.
     rawset(vim.lsp, "config", nil)
@@ -96,7 +107,11 @@ local function run()
     vim.cmd.edit(vim.fn.fnameescape(plan.preopen))
   end
   local se_lsp = require("se_lsp")
-  se_lsp.setup(plan.setup)
+  if plan.setup == nil or plan.setup == vim.NIL then
+    se_lsp.setup() -- the README's plain setup, nothing passed at all
+  else
+    se_lsp.setup(plan.setup)
+  end
   result.nvim = tostring(vim.version())
   local timeout = plan.timeout_ms
 
@@ -241,6 +256,13 @@ local function run()
       end
     end
   end
+
+  if plan.settle_ms then
+    vim.wait(plan.settle_ms, function()
+      return false
+    end, 50)
+  end
+  result.messages = vim.fn.execute("messages")
 
   if plan.health then
     vim.cmd("checkhealth se_lsp")

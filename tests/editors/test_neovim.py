@@ -479,6 +479,34 @@ def test_setup_attaches_open_and_new_buffers(tmp_path: Path, api: str) -> None:
     print(f"nvim setup via {api}: pre-opened cpp and later go buffer attached to one client")
 
 
+def test_plain_setup_starts_quietly(tmp_path: Path) -> None:
+    """The README's `require("se_lsp").setup()`: no message, and lsp.log stays a few lines.
+
+    Nothing is passed, so the server is the `se-lsp` on PATH (this environment's), Neovim
+    logs at its default level, and every settings table is the plugin's own empty one.
+    """
+    root = tmp_path / "project"
+    root.mkdir()
+    paths = write_workspace(root)
+    env = {"PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])}
+    plan = {
+        "setup": None,
+        "default_log_level": True,
+        "files": [{"name": "cpp", "path": str(paths["cpp"])}],
+        "settle_ms": 1500,
+        "timeout_ms": TIMEOUT_MS,
+    }
+    result = run_nvim(tmp_path, plan, env=env)
+    _check(result, "error" not in result, "the driver failed")
+    _check(result, bool(result["files"]["cpp"]["diagnostics"]), "no diagnostics with plain setup")
+    assert result["shown"] == [], result["shown"]
+    assert result["messages"].strip() == "", result["messages"]
+    log = tmp_path / "home" / "xdg_state_home" / "nvim" / "lsp.log"
+    lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+    assert len(lines) <= 3, "\n".join(lines[:20])
+    print(f"nvim plain setup(): diagnostics, no message, lsp.log {len(lines)} lines")
+
+
 def test_a_new_host_is_asked_about_with_vim_ui_select(tmp_path: Path) -> None:
     """An endpoint on a host that is not this machine (a reserved name the server's process
     maps to 127.0.0.1): Neovim shows the server's question, "Allow" lets the review through."""

@@ -135,11 +135,14 @@ def test_a_full_text_change_drops_what_followed_edits() -> None:
 def test_packed_findings_are_built_only_when_read() -> None:
     findings = analyze(TEXT * 40, "rust").findings
     assert len(findings) > 40
-    packed = PackedFindings(pickle.dumps([to_row(f) for f in findings]))
+    packed = PackedFindings(pickle.dumps([to_row(f) for f in findings]), len(findings))
     docs = DocumentStore()
     docs.open(types.TextDocumentItem(URI, "rust", 1, TEXT * 40))
     store = DiagnosticStore(docs, Client())
-    store.replace(URI, BUILTIN_SOURCE, packed, version=1, follows_edits=False)
+    made = Rendered('{"message": "rendered with the findings"}', "utf-16", 1)
+    store.replace(URI, BUILTIN_SOURCE, packed, version=1, follows_edits=False, rendered=made)
+    store.publish(URI)
+    assert packed._rows is None, "publishing (its rendering came along) unpacks nothing"
     target = findings[len(findings) // 2]
     assert store.find(URI, target.key) == target
     at = store.at(URI, target.span.start)

@@ -78,11 +78,14 @@ def test_a_mirrored_check_on_the_same_line_is_one_diagnostic_naming_both() -> No
 
 
 def test_packed_built_in_findings_fold_too_and_other_lines_do_not() -> None:
+    import pickle
+
     from se_lsp.core.findings import to_row
 
     _docs, store, sent = make()
     builtin = analyze(TEXT, "rust", index=LineIndex(TEXT)).findings
-    packed = PackedFindings.of_rows([to_row(f) for f in builtin])
+    rows = [to_row(f) for f in builtin]
+    packed = PackedFindings(pickle.dumps(rows), len(rows))
     store.replace(URI, BUILTIN_SOURCE, packed, version=1, follows_edits=False)
     elsewhere = clippy(0, "expect_fun_call", "on another line")
     store.replace(URI, "clippy", [elsewhere], version=1)

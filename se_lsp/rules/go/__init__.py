@@ -18,6 +18,8 @@ RULES: tuple[Rule, ...] = (
     loops.defer_in_loop,
     loops.time_after_in_loop,
     loops.string_concat_loop,
+    loops.busy_wait,
+    loops.lock_in_loop,
     # slices
     slices.append_loop,
     slices.copy_loop,
@@ -28,6 +30,7 @@ RULES: tuple[Rule, ...] = (
     # string, []byte and []rune conversions
     conversions.range_rune_conversion,
     conversions.decode_rune,
+    conversions.conversion_in_loop,
     conversions.index_alloc,
     conversions.equal_fold,
     conversions.buffer_bytes_string,

@@ -18,7 +18,16 @@ from se_lsp.rules.go.model import (
     model,
     unparen,
 )
-from se_lsp.rules.go.syntax import BENCH, has_call, is_blank, range_loops, squash, walk
+from se_lsp.rules.go.syntax import (
+    BENCH,
+    has_call,
+    is_blank,
+    range_loops,
+    root_name,
+    squash,
+    walk,
+    written,
+)
 from se_lsp.rules.go.types import (
     BYTES,
     INT,
@@ -266,6 +275,100 @@ _RUNE_CONVERSION = re.compile(rb"\[\][ \t]*rune[ \t]*\(")
 
 def slice_rune() -> GoType:
     return GoType(SLICE, elem=RUNE)
+
+
+# -- whole-string conversions repeated in a loop ------------------------------------------
+
+
+@rule(
+    "go/conversion-in-loop",
+    title="The whole string converted on every loop iteration to index it",
+    severity=Severity.WARNING,
+    category="algorithm",
+    explanation="""
+`[]rune(s)[i]`, `[]byte(s)[i]` and `len([]rune(s))` copy the whole string into a new slice
+every time they run. In a loop over the string that is O(n) work and an allocation per
+iteration, O(n^2) in all: a 10,000-character string costs about 100 million rune decodes.
+Convert once before the loop, or skip the conversion: `s[i]` already is the i-th byte,
+and `utf8.RuneCountInString(s)` counts runes without a copy.
+""",
+    fix="Convert once before the loop (`rs := []rune(s)`), then index `rs[i]`; `[]byte(s)[i]` "
+    "is just `s[i]`.",
+    measure=f"{BENCH} with a long string: ns/op grows with the square of its length before, "
+    "linearly after.",
+    mirrors=[],
+    related=["`[]rune(s)[0]` outside a loop is go/decode-rune (go-critic preferDecodeRune)."],
+    bad="""
+func vowels(s string) int {
+	n := 0
+	for i := 0; i < len([]rune(s)); i++ {
+		switch []rune(s)[i] {
+		case 'a', 'e', 'i', 'o', 'u':
+			n++
+		}
+	}
+	return n
+}
+""",
+    good="""
+func vowels(s string) int {
+	n := 0
+	for _, r := range s {
+		switch r {
+		case 'a', 'e', 'i', 'o', 'u':
+			n++
+		}
+	}
+	return n
+}
+""",
+    body_examples=False,
+    node_types=[],
+    scope="file",
+)
+def conversion_in_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
+    m = model(ctx)
+    lo, hi = ctx.scan_range
+    for hit in _SLICE_CONVERSION.finditer(ctx.source, lo, hi):
+        conv = ctx.root.descendant_for_byte_range(hit.start(), hit.start() + 1)
+        while conv is not None and conv.type != "type_conversion_expression":
+            conv = m.parent(conv) if conv.start_byte == hit.start() else None
+        parent = m.parent(conv) if conv is not None else None
+        if conv is None or parent is None:
+            continue
+        # The shape first (cheap), the types and the loop after.
+        indexed = (
+            parent.type == "index_expression" and parent.child_by_field_name("operand") == conv
+        )
+        call = m.parent(parent) if parent.type == "argument_list" else None
+        fn = call.child_by_field_name("function") if call is not None else None
+        counted = fn is not None and m.text(fn) == "len" and m.is_universe(fn)
+        if not indexed and not counted:
+            continue
+        if indexed and ctx.text(parent.child_by_field_name("index")) == "0":
+            continue  # go/decode-rune's case
+        loop = m.enclosing_loop(conv)
+        if loop is None:
+            continue
+        got = conversion(m, conv)
+        if got is None or got[0] not in (slice_rune(), BYTES):
+            continue
+        t = m.type_of(got[1])
+        if t is None or not is_basic(t, "string"):
+            continue
+        name = root_name(got[1], ctx.source)
+        if name is None or name in written(loop, ctx.source):
+            continue  # the string changes in the loop: nothing to hoist
+        kind = ctx.text(conv.child_by_field_name("type"))
+        fix = None
+        if indexed and got[0] == BYTES and got[1].type == "identifier":
+            index = ctx.text(parent.child_by_field_name("index"))
+            fix = ctx.fix(parent, f"{name}[{index}]", f"Index the string: {name}[{index}]")
+        title = f"`{kind}({name})` copies the whole string on every iteration"
+        yield ctx.finding(info, parent if indexed else conv, title=title, fix=fix)
+
+
+_SLICE_CONVERSION = re.compile(rb"\[\][ \t]*(?:rune|byte)[ \t]*\(")
 
 
 # -- indexAlloc -------------------------------------------------------------------------------

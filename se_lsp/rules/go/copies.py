@@ -11,7 +11,7 @@ from tree_sitter import Node
 from se_lsp.core.findings import Finding, Severity
 from se_lsp.rules.engine import Context, RuleInfo, rule
 from se_lsp.rules.go.model import GoModel, call_args, fix_for, model, unparen
-from se_lsp.rules.go.syntax import BENCH, is_blank, range_loops
+from se_lsp.rules.go.syntax import BENCH, is_blank, range_loops, written
 from se_lsp.rules.go.types import (
     ARRAY,
     BASIC,
@@ -250,12 +250,18 @@ Go passes arguments by value, so a parameter (or receiver) whose type is a struc
 array of {PARAM_COPY_BYTES} bytes or more is copied on every call, unless the call is
 inlined. Sizes are computed from the types the file declares, with Go's padding on 64-bit
 targets. A pointer costs 8 bytes; it does let the callee modify the value, which is the
-trade-off to weigh. `String() string` methods are left alone: fmt calls them on values.
+trade-off to weigh. `String() string` methods are left alone: fmt calls them on values,
+and so are parameters the function assigns to, increments or takes the address of: that
+copy is one it needs, and a pointer would change the caller's value.
 """,
     fix="Take a pointer (`*T`) if the callee does not need its own copy.",
     measure=f"{BENCH}; `go build -gcflags=-m` shows whether the call is inlined anyway.",
     mirrors=["gocritic:hugeParam"],
-    gaps=["Types declared in other files or packages have no known size and are not flagged."],
+    gaps=[
+        "Types declared in other files or packages have no known size and are not flagged.",
+        "go-critic also flags value parameters the function writes to; se-lsp does not, "
+        "because passing a pointer there would change the caller's value.",
+    ],
     bad="""
 package example
 
@@ -312,6 +318,7 @@ def huge_param(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     for fn in candidates.values():
         if fn.type not in ("function_declaration", "method_declaration"):
             continue
+        writes: set[str] | None = None
         for field in ("receiver", "parameters"):
             plist = fn.child_by_field_name(field)
             if plist is None:
@@ -331,9 +338,12 @@ def huge_param(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
                 size = m.size_of(t)
                 if t is None or size is None or size < PARAM_COPY_BYTES or _is_stringer(m, fn):
                     continue
+                if writes is None:
+                    body = fn.child_by_field_name("body")
+                    writes = written(body, src) if body is not None else set()
                 for name in p.children_by_field_name("name"):
-                    if is_blank(name, ctx.source):
-                        continue
+                    if is_blank(name, ctx.source) or ctx.text(name) in writes:
+                        continue  # a copy the function writes to is one it needs
                     what = f"{size} bytes ({ctx.text(typ)})"
                     title = f"`{ctx.text(name)}` is {what}, copied on every call"
                     yield ctx.finding(info, name, title=title)

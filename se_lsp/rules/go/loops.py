@@ -9,6 +9,7 @@ from tree_sitter import Node
 
 from se_lsp.core.findings import Finding, Severity
 from se_lsp.rules.engine import Context, RuleInfo, rule
+from se_lsp.rules.go.conversions import conversion
 from se_lsp.rules.go.model import GoModel, call_args, model
 from se_lsp.rules.go.syntax import (
     BENCH,
@@ -16,6 +17,8 @@ from se_lsp.rules.go.syntax import (
     LOOP,
     breaks_target,
     keyword_statements,
+    next_statement,
+    range_loops,
     single_assignment,
     statements,
     terminates,
@@ -24,22 +27,26 @@ from se_lsp.rules.go.syntax import (
 from se_lsp.rules.go.types import is_basic
 
 _REGEXP_FUNCS = ("Match", "MatchString", "MatchReader")
+# Compiling is what the Match functions do inside; done by hand in a loop it costs the same.
+_REGEXP_COMPILE = ("Compile", "MustCompile", "CompilePOSIX", "MustCompilePOSIX")
 
 
 @rule(
     "go/regexp-in-loop",
-    title="regexp.Match* compiles the pattern on every call",
+    title="A constant regexp pattern compiled on every loop iteration",
     severity=Severity.WARNING,
     category="algorithm",
     explanation="""
 `regexp.MatchString` (and `Match`, `MatchReader`) compile the pattern each time they are
-called. Inside a loop the same constant pattern is compiled on every iteration; compiling
-costs far more than matching (microseconds and several allocations per call).
+called, and so does `regexp.MustCompile` (or `Compile`) written inside the loop. Inside a
+loop the same constant pattern is then compiled on every iteration; compiling costs far
+more than matching (microseconds and several allocations per call).
 """,
     fix="Compile once with `regexp.MustCompile` outside the loop (or at package level) and "
     "call the method on the compiled value.",
     measure="`go test -bench . -benchmem` on the enclosing function; allocations per op drop.",
     mirrors=["staticcheck:SA6000"],
+    related=["`regexp.MustCompile`/`Compile` of a constant inside a loop: not in SA6000."],
     gaps=[
         "Loops made with `goto` are not recognised (staticcheck finds loops in the control "
         "flow graph; se-lsp looks for `for` statements).",
@@ -64,16 +71,243 @@ for _, s := range lines {
 )
 def regexp_in_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     m = model(ctx)
-    for call in m.calls("regexp", *_REGEXP_FUNCS):
+    for call in m.calls("regexp", *_REGEXP_FUNCS, *_REGEXP_COMPILE):
         a = call_args(call)
         # Only a constant pattern can be compiled once instead (staticcheck's condition).
         if not a or not isinstance(m.const_value(a[0]), str):
             continue
-        if m.enclosing_loop(call) is not None:
-            name = m.text(call.child_by_field_name("function")).rsplit(".", 1)[-1]
-            yield ctx.finding(
-                info, call, title=f"regexp.{name} compiles its pattern on every iteration"
-            )
+        loop = m.enclosing_loop(call)
+        if loop is None:
+            continue
+        name = m.text(call.child_by_field_name("function")).rsplit(".", 1)[-1]
+        if name in _REGEXP_COMPILE and _in_case(m, call, loop):
+            continue  # a switch case in the loop, like one key of a config: may run once
+        yield ctx.finding(
+            info, call, title=f"regexp.{name} compiles its pattern on every iteration"
+        )
+
+
+_CASES = frozenset({"expression_case", "type_case", "communication_case"})
+
+
+def _in_case(m: GoModel, node: Node, loop: Node) -> bool:
+    """Whether `node` sits in a switch or select case inside `loop`."""
+    for p in reversed(m.path(node)[:-1]):
+        if p == loop:
+            return False
+        if p.type in _CASES:
+            return True
+    return False
+
+
+# -- busy waits ---------------------------------------------------------------------------
+
+
+@rule(
+    "go/busy-wait",
+    title="Empty loop spinning until a value changes",
+    severity=Severity.WARNING,
+    category="concurrency",
+    explanation="""
+A `for` loop with an empty body that waits for a flag (`for !done {}`,
+`for atomic.LoadInt32(&ready) == 0 {}`, or `for {}`) keeps a core at 100 % for as long as
+it waits, takes that CPU from the goroutine it is waiting for, and with a plain variable
+is a data race the compiler may turn into an endless loop. Go has blocking primitives for
+exactly this: a channel that is closed when the value is ready, a `sync.WaitGroup`, or a
+`sync.Cond`.
+""",
+    fix="Wait on a channel (closed when ready), a sync.WaitGroup or a sync.Cond; if a spin "
+    "is really wanted, call runtime.Gosched() in the body.",
+    measure="CPU time of the process while it waits (`go test -cpuprofile`, or `top`): a "
+    "spinning goroutine shows as one busy core.",
+    mirrors=["staticcheck:SA5002"],
+    related=[
+        "A condition reading an atomic (`atomic.Load*`, `x.Load()`) is flagged too; "
+        "SA5002 leaves conditions with calls alone."
+    ],
+    gaps=["`false` redeclared as a variable (`false := true; for false {}`) is not seen."],
+    bad="""
+for atomic.LoadInt32(&s.ready) == 0 {
+}
+""",
+    good="""
+<-s.readyCh // closed by the goroutine that makes s ready
+""",
+    node_types=[],
+)
+def busy_wait(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
+    m = model(ctx)
+    for loop in keyword_statements(ctx, "for"):
+        if loop.type != LOOP or statements(loop.child_by_field_name("body")):
+            continue
+        body = loop.child_by_field_name("body")
+        first = loop.start_point[0]
+        if body is None or any(
+            c.type == "comment" and c.start_point[0] > first for c in body.named_children
+        ):
+            continue  # a comment of its own in the body: the author says why it is empty
+        clause = [c for c in loop.named_children if c is not body and c.type != "comment"]
+        if not clause:
+            title = "`for {}` spins a core forever; `select {}` blocks without spinning"
+            yield ctx.finding(info, loop, title=title)
+            continue
+        cond = clause[0]
+        if cond.type in ("for_clause", "range_clause") or not _only_reads(m, cond):
+            continue
+        if m.text(cond) == "false":
+            continue  # `for false {}`: a debugging aid that never runs (staticcheck agrees)
+        yield ctx.finding(
+            info, loop, title=f"Empty loop spins a core until `{m.text(cond)}` changes"
+        )
+
+
+_ATOMIC_LOADS = frozenset(
+    {"LoadInt32", "LoadInt64", "LoadUint32", "LoadUint64", "LoadUintptr", "LoadPointer"}
+)
+
+
+def _only_reads(m: GoModel, cond: Node) -> bool:
+    """Whether `cond` only reads memory: names, fields, operators, and atomic loads."""
+    atomic = m.import_name("sync/atomic")
+    for n in walk(cond):
+        if n.type == "unary_expression" and m.text(n).startswith("<-"):
+            return False  # a receive blocks: no spin
+        if n.type != "call_expression":
+            continue
+        fn = n.child_by_field_name("function")
+        args = call_args(n)
+        if fn is None or fn.type != "selector_expression":
+            return False
+        operand = m.text(fn.child_by_field_name("operand"))
+        field = m.text(fn.child_by_field_name("field"))
+        if operand == atomic and field in _ATOMIC_LOADS:
+            continue
+        if field == "Load" and not args:  # atomic.Int32 and friends
+            continue
+        return False
+    return True
+
+
+# -- a lock taken and released on every iteration ------------------------------------------
+
+
+@rule(
+    "go/lock-in-loop",
+    title="A mutex locked and unlocked on every iteration around cheap work",
+    severity=Severity.INFO,
+    category="concurrency",
+    explanation="""
+Each `Lock`/`Unlock` pair is two atomic operations at least, and under contention a trip
+through the scheduler; a loop that takes the lock for every element of a slice or map
+pays that per element. When the work under the lock and around it is cheap (map and
+slice reads and writes, arithmetic, `append`), taking the lock once around the whole
+loop does the same work with one pair. Flagged only for `range` loops whose body calls
+nothing but builtins besides the lock: a body that calls out could block while holding
+the lock, and then per-element locking is the right choice.
+""",
+    fix="Lock once before the loop and unlock after it (`mu.Lock(); for ... {}; mu.Unlock()`), "
+    "or copy what is needed under one lock and work on the copy.",
+    measure=f"{BENCH}, with `-cpu 1,4` and concurrent readers: ns/op and contention "
+    "(`go test -mutexprofile`) drop.",
+    mirrors=[],
+    related=[
+        "No linter we know of checks this; staticcheck SA2001 (empty critical section) and "
+        "go vet copylocks look at locks for other reasons."
+    ],
+    bad="""
+for _, k := range keys {
+    s.mu.Lock()
+    v := s.m[k]
+    s.mu.Unlock()
+    out = append(out, v)
+}
+""",
+    good="""
+s.mu.Lock()
+for _, k := range keys {
+    out = append(out, s.m[k])
+}
+s.mu.Unlock()
+""",
+    node_types=[],
+)
+def lock_in_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
+    m = model(ctx)
+    for rl in range_loops(ctx):
+        stmts = rl.stmts
+        if len(stmts) < 3:
+            continue
+        first = _lock_call(m, stmts[0], ("Lock", "RLock"))
+        if first is None:
+            continue
+        receiver, kind = first
+        root = receiver.split(".", 1)[0].split("[", 1)[0]
+        own = {m.text(n) for n in (rl.key, rl.value) if n is not None}
+        if root in own or root in _rebound(rl.loop, ctx.source):
+            continue  # each element's own mutex (`for _, c := range conns { c.mu.Lock() ... }`)
+        unlock = "Unlock" if kind == "Lock" else "RUnlock"
+        ends = [i for i, s in enumerate(stmts) if _lock_call(m, s, (unlock,)) == (receiver, unlock)]
+        if len(ends) != 1 or ends[0] == 1:
+            continue
+        rest = [s for i, s in enumerate(stmts) if i not in (0, ends[0])]
+        if not all(_cheap(m, s) for s in rest):
+            continue
+        title = f"`{receiver}.{kind}()` on every iteration around cheap work; lock once outside"
+        yield ctx.finding(info, stmts[0], title=title)
+
+
+def _lock_call(m: GoModel, stmt: Node, names: tuple[str, ...]) -> tuple[str, str] | None:
+    """(receiver, method) when `stmt` is `x.Lock()` (or one of `names`) and nothing else."""
+    if stmt.type != "expression_statement" or not stmt.named_children:
+        return None
+    call = stmt.named_children[0]
+    if call.type != "call_expression" or call_args(call):
+        return None
+    fn = call.child_by_field_name("function")
+    if fn is None or fn.type != "selector_expression":
+        return None
+    method = m.text(fn.child_by_field_name("field"))
+    if method not in names:
+        return None
+    return m.text(fn.child_by_field_name("operand")), method
+
+
+def _rebound(loop: Node, source: bytes) -> set[str]:
+    """Names the loop declares or assigns as a whole (`c := ...`, `c = ...`)."""
+    out: set[str] = set()
+    for n in walk(loop):
+        if n.type in ("short_var_declaration", "assignment_statement"):
+            left = n.child_by_field_name("left")
+            for t in left.named_children if left is not None else []:
+                if t.type == "identifier":
+                    out.add(source[t.start_byte : t.end_byte].decode("utf-8", "replace"))
+    return out
+
+
+_CHEAP_CALLS = frozenset({"append", "len", "cap", "delete", "copy", "min", "max", "clear"})
+_BLOCKING = frozenset(
+    {"go_statement", "defer_statement", "send_statement", "select_statement", "func_literal"}
+)
+
+
+def _cheap(m: GoModel, stmt: Node) -> bool:
+    """Whether `stmt` calls nothing but builtins and cannot block (no send, receive, go)."""
+    for n in walk(stmt):
+        if n.type in _BLOCKING or n.type in LOOPS_AND_RETURNS:
+            return False
+        if n.type == "unary_expression" and m.text(n).startswith("<-"):
+            return False
+        if n.type == "call_expression":
+            fn = n.child_by_field_name("function")
+            builtin = fn is not None and fn.type == "identifier" and m.text(fn) in _CHEAP_CALLS
+            if builtin and fn is not None and m.is_universe(fn):
+                continue
+            if conversion(m, n) is None:
+                return False
+    return True
+
+
+LOOPS_AND_RETURNS = frozenset({"for_statement", "return_statement", "goto_statement"})
 
 
 # -- defer ----------------------------------------------------------------------------
@@ -364,7 +598,8 @@ every time. In a loop that is quadratic: building a 10 kB result from 100-byte p
 copies about 500 kB and makes 100 allocations. A `strings.Builder` (or `bytes.Buffer`)
 appends into a growing buffer, amortised O(1) per piece, and `Grow` can size it up front.
 Flagged only when the string (declared before the loop, of type `string`) is not read
-in the loop other than to append to it, so a Builder can replace it as is.
+in the loop other than to append to it, so a Builder can replace it as is, and not when
+the loop is left right after the append (`s += x; break`): that runs once.
 """,
     fix="Use a `strings.Builder`: `b.WriteString(x)` in the loop, `s += b.String()` after it.",
     measure=f"{BENCH}; allocs/op becomes O(1) instead of one per iteration.",
@@ -469,8 +704,20 @@ def _concatenations(ctx: Context, loop: Node) -> dict[str, list[Node]]:
         t = model(ctx).type_of(target)
         if t is None or t.untyped or not is_basic(t, "string"):
             continue
+        if _leaves_after(model(ctx), s, loop, source):
+            continue  # runs once per loop at most: nothing quadratic
         adds.setdefault(name, []).append(s)
     return adds
+
+
+def _leaves_after(m: GoModel, stmt: Node, loop: Node, source: bytes) -> bool:
+    """Whether the statement after `stmt` leaves `loop` (break, return, goto, panic)."""
+    after = next_statement(stmt)
+    if after is None:
+        return False
+    if after.type == "break_statement":
+        return breaks_target(m, after, source) == loop
+    return terminates(after)
 
 
 def _read_elsewhere(loop: Node, adds: dict[str, list[Node]], source: bytes) -> bool:

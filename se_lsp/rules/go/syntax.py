@@ -91,6 +91,46 @@ def mentions(node: Node, source: bytes, name: str) -> bool:
     return False
 
 
+def root_name(expr: Node, source: bytes) -> str | None:
+    """The variable an lvalue starts from: `x` in `x`, `x.f.g`, `x[i]`, `(x).f`."""
+    while expr.type in ("selector_expression", "index_expression", "parenthesized_expression"):
+        inner = (
+            expr.child_by_field_name("operand")
+            if expr.type != "parenthesized_expression"
+            else (expr.named_children[0] if expr.named_children else None)
+        )
+        if inner is None:
+            return None
+        expr = inner
+    if expr.type != "identifier":
+        return None
+    return source[expr.start_byte : expr.end_byte].decode("utf-8", "replace")
+
+
+def written(body: Node, source: bytes) -> set[str]:
+    """Variables `body` assigns to (whole or in part), increments, or takes the address of.
+
+    A value parameter written this way is a copy the function relies on: passing a
+    pointer instead would change the caller's value.
+    """
+    out: set[str] = set()
+    for n in walk(body):  # closures included: they write the same copy
+        targets: list[Node] = []
+        if n.type == "assignment_statement":
+            left = n.child_by_field_name("left")
+            targets = list(left.named_children) if left is not None else []
+        elif n.type in ("inc_statement", "dec_statement") and n.named_children:
+            targets = [n.named_children[0]]
+        elif n.type == "unary_expression" and source[n.start_byte : n.start_byte + 1] == b"&":
+            operand = n.child_by_field_name("operand")
+            targets = [operand] if operand is not None else []
+        for t in targets:
+            name = root_name(t, source)
+            if name is not None:
+                out.add(name)
+    return out
+
+
 def keyword_nodes(
     m: GoModel, node: Node, source: bytes, keyword: str, types: frozenset[str]
 ) -> Iterator[Node]:

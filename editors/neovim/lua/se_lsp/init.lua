@@ -25,11 +25,15 @@ local function has(version)
   return vim.fn.has("nvim-" .. version) == 1
 end
 
---- Settings as the server reads them: always wrapped in a `seLsp` section.
+--- Settings as the server reads them: always wrapped in a `seLsp` section. An empty Lua
+-- table would travel as a JSON array (`[]`); vim.empty_dict() travels as an object.
 local function wrapped(settings)
   settings = settings or {}
   if settings.seLsp ~= nil then
     return settings
+  end
+  if next(settings) == nil then
+    settings = vim.empty_dict()
   end
   return { seLsp = settings }
 end

@@ -215,7 +215,9 @@ def _apply(text: str, change: dict) -> str:
     return text[:a] + change["text"] + text[b:]
 
 
-RUST = (Path(__file__).resolve().parents[1] / "corpus" / "rust" / "buffers.rs").read_text()
+RUST = (
+    Path(__file__).resolve().parents[1] / "rules" / "fixtures" / "rust" / "corpus" / "buffers.rs"
+).read_text()
 INSERTS = ["", "\n", "\r\n", "\r", "é😀", "    let v = Vec::new();\n", "}", "{\n", "\x00"]
 
 

@@ -21,7 +21,9 @@ from se_lsp.rules import analyze
 from tests.lsp.rawclient import ROOT
 
 URI = "file:///w/a.rs"
-SOURCE = (ROOT / "tests" / "corpus" / "rust" / "buffers.rs").read_text(encoding="utf-8")
+SOURCE = (ROOT / "tests" / "rules" / "fixtures" / "rust" / "corpus" / "buffers.rs").read_text(
+    encoding="utf-8"
+)
 
 
 def findings_of(rows: bytes) -> list:

@@ -443,6 +443,8 @@ class Model:
         """How `Type::f` (or `f`) may be written in this file: the path, and aliases of its head."""
         head, _, rest = path.partition("::")
         out = {path}
+        if (head + " as").encode() not in self.ctx.source:
+            return out  # no `use ..::Head as Other` anywhere: no alias to look for
         for local, full in self.imports().items():
             if local != head and (full == head or full.endswith("::" + head)):
                 out.add(f"{local}::{rest}" if rest else local)

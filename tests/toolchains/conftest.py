@@ -32,6 +32,10 @@ pub fn total(xs: &[u64]) -> Vec<u64> {
     }
     v
 }
+
+pub fn tidy(s: &str) -> String {
+    s.replace('a', "x").replace('b', "x")
+}
 """
 RUST_INNER = "pub fn helper(n: u32) -> u32 {\n    n + 1\n}\n"
 

@@ -275,7 +275,7 @@ LINTED = {
         "cargo-clippy",
         "rust/expect-fun-call",
         "clippy::expect_fun_call",
-        "clippy::map_entry",
+        "clippy::collapsible_str_replace",
     ),
     "cpp": (
         "cpp_project",

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
 import pytest
 
 from se_lsp.rules.engine import analyze, reanalyze
-
-CORPUS = Path(__file__).resolve().parent / "corpus"
-EXT = {"rust": ".rs", "cpp": ".cpp", "go": ".go"}
+from tests.corpus_score import corpus_files
 
 
 def _keys(findings):
@@ -41,7 +38,7 @@ def _edits(text: str, rng: random.Random):
 @pytest.mark.parametrize("language", ["rust", "cpp", "go"])
 def test_reanalysis_matches_full_analysis(language):
     rng = random.Random(f"{language}-7")
-    files = sorted((CORPUS / language).glob(f"*{EXT[language]}"))
+    files = corpus_files(language)
     assert files
     mismatches = []
     for path in files:
@@ -58,7 +55,7 @@ def test_reanalysis_matches_full_analysis(language):
 
 
 def test_unchanged_text_reuses_everything():
-    text = (CORPUS / "go").glob("*.go").__next__().read_text(encoding="utf-8")
+    text = corpus_files("go")[0].read_text(encoding="utf-8")
     base = analyze(text, "go")
     again = reanalyze(base, text, "go")
     assert again.findings is base.findings
@@ -68,7 +65,7 @@ def test_unchanged_text_reuses_everything():
 def test_fast_reanalysis_then_exact_pass_converges(language):
     """While typing, file-scoped rules may lag; the exact pass on the same text repairs them."""
     rng = random.Random(f"{language}-fast")
-    path = sorted((CORPUS / language).glob(f"*{EXT[language]}"))[0]
+    path = corpus_files(language)[0]
     text = path.read_text(encoding="utf-8")
     current = analyze(text, language)
     for edited in list(_edits(text, rng))[:20]:

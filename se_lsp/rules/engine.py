@@ -9,6 +9,7 @@ reports findings through the context, which turns nodes into code-point spans.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -399,12 +400,23 @@ class _Lines:
     def __init__(self, ctx: Context, compute: Callable[[Context], list[tuple[int, int]]]) -> None:
         self._ctx = ctx
         self._compute = compute
-        self._lines: list[tuple[int, int]] | None = None
+        self._starts: list[int] | None = None
+        self._ends: list[int] = []
 
     def covers(self, line: int) -> bool:
-        if self._lines is None:
-            self._lines = self._compute(self._ctx)
-        return any(a <= line <= b for a, b in self._lines)
+        if self._starts is None:
+            # Merged and sorted once, so each question is a binary search: a file can have
+            # thousands of ranges (every error branch) and hundreds of findings.
+            merged: list[list[int]] = []
+            for a, b in sorted(self._compute(self._ctx)):
+                if merged and a <= merged[-1][1] + 1:
+                    merged[-1][1] = max(merged[-1][1], b)
+                else:
+                    merged.append([a, b])
+            self._starts = [a for a, _ in merged]
+            self._ends = [b for _, b in merged]
+        i = bisect_right(self._starts, line) - 1
+        return i >= 0 and line <= self._ends[i]
 
 
 class _TestCode(_Lines):

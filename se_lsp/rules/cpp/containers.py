@@ -119,6 +119,7 @@ std::vector<int> evens(const std::vector<int>& xs) {
     return out;
 }
 """,
+    scope="file",  # the vector's and the range's types may be aliases declared elsewhere
     node_types=["for_statement", "for_range_loop", *MODEL_NODE_TYPES],
     has_fix=True,
     body_examples=False,
@@ -387,6 +388,8 @@ def container_size_empty(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     model = Model.of(ctx)
     for method in ("size", "length"):
         for call in calls(ctx, method):
+            if _size_test(ctx, model, call, True)[0] is None:
+                continue  # used as a number: no type needed to know that
             got = _size_receiver(ctx, model, call)
             if got is None or _inside_own_empty(ctx, model, call):
                 continue

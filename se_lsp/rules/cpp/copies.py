@@ -335,16 +335,26 @@ def unnecessary_copy_initialization(ctx: Context, info: RuleInfo) -> Iterator[Fi
         parent = node.parent
         if parent is None or parent.type != "compound_statement":
             continue  # a global, a for-loop initialiser, a condition
-        decls = node.children_by_field_name("declarator")
-        first = decls[0] if decls else None
+        first = node.child_by_field_name("declarator")
         if first is None or first.type not in ("init_declarator", "function_declarator"):
             continue
         typ = node.child_by_field_name("type")
-        if typ is None or any(
+        if typ is None or typ.type in ("primitive_type", "sized_type_specifier"):
+            continue  # a number is never expensive to copy
+        if first.type == "init_declarator":
+            value = first.child_by_field_name("value")
+            if value is None or value.type not in _COPY_SOURCES:
+                continue  # a literal, an arithmetic expression, a temporary...
+        if typ.type != "placeholder_type_specifier" and (
+            model.cost(TypeSpec(type_text(ctx, typ))) != Cost.EXPENSIVE
+        ):
+            continue
+        if any(
             c.type == "storage_class_specifier" and ctx.text(c) in ("static", "thread_local")
             for c in node.children
         ):
             continue
+        decls = node.children_by_field_name("declarator")
         d = next(declared(ctx, node, "local"), None)
         inner = d.name_node if d is not None else None
         if d is None or d.value is None or inner is None or inner.type != "identifier":
@@ -369,6 +379,20 @@ def unnecessary_copy_initialization(ctx: Context, info: RuleInfo) -> Iterator[Fi
                 ctx.span_between(lead, inner), text, "Bind a const reference instead of copying"
             )
         yield ctx.finding(info, inner, title=title, fix=fix)
+
+
+# Initialisers that can be a copy of something a reference could name instead.
+_COPY_SOURCES = frozenset(
+    {
+        "identifier",
+        "field_expression",
+        "call_expression",
+        "subscript_expression",
+        "argument_list",
+        "initializer_list",
+        "parenthesized_expression",
+    }
+)
 
 
 def _copy_initialisation(
@@ -558,6 +582,16 @@ def _function_of(model: Model, fn_node: Node) -> Function | None:
     return fn
 
 
+def _function_for(model: Model, fn_node: Node) -> Function | None:
+    """`_function_of`, once per function node in an analysis (lambdas have none)."""
+    if fn_node.type != "function_definition":
+        return None
+    cache: dict[int, Function | None] = model.ctx.shared.setdefault("cpp.function_of", {})
+    if fn_node.id not in cache:
+        cache[fn_node.id] = _function_of(model, fn_node)
+    return cache[fn_node.id]
+
+
 def _in_template(node: Node) -> bool:
     parent = node.parent
     return parent is not None and parent.type == "template_declaration"
@@ -590,7 +624,6 @@ def _value_params(model: Model) -> list[tuple[Node, Node, Function | None, Node,
             params = function_params(fn_node)
             if not params:
                 continue
-            fn: Function | None = None
             for p in params:
                 if p.type not in ("parameter_declaration", "optional_parameter_declaration"):
                     continue
@@ -598,18 +631,16 @@ def _value_params(model: Model) -> list[tuple[Node, Node, Function | None, Node,
                 pd = p.child_by_field_name("declarator")
                 if typ is None or (pd is not None and pd.type != "identifier"):
                     continue
+                if typ.type in ("primitive_type", "sized_type_specifier"):
+                    continue
                 spelled = TypeSpec(type_text(ctx, typ), const_qualified(ctx, p))
                 if spelled.spelling in ("void", "...") or spelled.is_auto:
                     continue
-                if model.dependent(spelled, p):
+                if model.cost(spelled) != Cost.EXPENSIVE or model.dependent(spelled, p):
                     continue
-                if model.cost(spelled) != Cost.EXPENSIVE:
-                    continue
-                if fn is None and kind == "function_definition":
-                    fn = _function_of(model, fn_node)
                 name = ctx.text(pd) if pd is not None else ""
                 d = Decl(name, spelled, p, p.end_byte, "param", None, False, pd)
-                out.append((fn_node, body, fn, p, d))
+                out.append((fn_node, body, None, p, d))
     ctx.shared["cpp.value_params"] = out
     return out
 
@@ -657,10 +688,14 @@ def _ancestors(node: Node) -> Iterator[Node]:
 
 
 def _param_uses(model: Model, fn_node: Node, body: Node, d: Decl) -> list[Use]:
-    uses = model.uses(d.name, body, typ=model.resolve(d.type)) if d.name else []
-    inits = next((c for c in fn_node.children if c.type == "field_initializer_list"), None)
-    if inits is not None and d.name:
-        uses = model.uses(d.name, inits, typ=model.resolve(d.type)) + uses
+    if not d.name:
+        return []
+    uses = model.uses(d.name, body, typ=model.resolve(d.type))
+    # A constructor's initialiser list lies between the parameters and the body.
+    if model.ctx.source.find(d.name.encode(), d.node.end_byte, body.start_byte) >= 0:
+        inits = next((c for c in fn_node.children if c.type == "field_initializer_list"), None)
+        if inits is not None:
+            uses = model.uses(d.name, inits, typ=model.resolve(d.type)) + uses
     return uses
 
 
@@ -773,11 +808,12 @@ struct Named {
 )
 def unnecessary_value_param(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     model = Model.of(ctx)
-    for fn_node, body, fn, param, d in _value_params(model):
-        if _skip_function(ctx, model, fn_node, body, fn):
-            continue
+    for fn_node, body, _, param, d in _value_params(model):
         uses = _param_uses(model, fn_node, body, d)
         if any(u.kind in (UseKind.WRITE, UseKind.MOVE) for u in uses):
+            continue
+        fn = _function_for(model, fn_node)
+        if _skip_function(ctx, model, fn_node, body, fn):
             continue
         shared = model.resolve(d.type).base == "std::shared_ptr"
         if shared and not d.type.const and _only_dereferenced(ctx, uses):
@@ -910,12 +946,14 @@ struct Cache {
 )
 def shared_ptr_by_value(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     model = Model.of(ctx)
-    for fn_node, body, fn, param, d in _value_params(model):
+    for fn_node, body, _, param, d in _value_params(model):
         if model.resolve(d.type).base != "std::shared_ptr" or d.type.const or not d.name:
             continue
-        if _skip_function(ctx, model, fn_node, body, fn):
-            continue
         uses = _param_uses(model, fn_node, body, d)
+        if not uses or not _only_dereferenced(ctx, uses):
+            continue
+        if _skip_function(ctx, model, fn_node, body, _function_for(model, fn_node)):
+            continue
         if uses and _only_dereferenced(ctx, uses):
             yield ctx.finding(
                 info,

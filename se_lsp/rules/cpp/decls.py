@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -95,10 +95,13 @@ def declared(ctx: Context, node: Node, kind: str, only: str | None = None) -> It
     const = False
     static = False
     decls: list[Node | None]
-    if node.type == "for_range_loop":
-        decls = [node.child_by_field_name("declarator")]
+    first = node.child_by_field_name("declarator")
+    if node.type == "for_range_loop" or first is None:
+        decls = [first]
+    elif first.next_sibling is not None and first.next_sibling.type == ",":
+        decls = list(node.children_by_field_name("declarator"))  # `int a, b;`: rare
     else:
-        decls = list(node.children_by_field_name("declarator"))
+        decls = [first]
     for d in decls:
         if d is None:
             continue
@@ -220,18 +223,55 @@ class Function:
 
 
 @dataclass
+class MemberIndex:
+    """A class body read cheaply: member functions by name (unparsed), field declarations."""
+
+    functions: dict[str, list[tuple[Node, str, bool]]]  # name -> (node, access, template)
+    fields: list[Node]
+    virtual: bool
+
+
+@dataclass
 class ClassInfo:
+    """A class the file defines. Its body is indexed on first use and a member's signature
+    is read only when a rule asks for that member (most of a file's classes, and most of
+    their members, are never asked about)."""
+
     name: str
     node: Node
-    fields: dict[str, Decl] = field(default_factory=dict)
     bases: list[TypeSpec] = field(default_factory=list)
     virtual_bases: bool = False
-    methods: dict[str, list[Function]] = field(default_factory=dict)
     template_params: tuple[str, ...] = ()
     is_struct: bool = False
+    index: Callable[[ClassInfo], MemberIndex] | None = None
+    parse: Callable[[ClassInfo, str], list[Function]] | None = None
+    read_fields: Callable[[ClassInfo], dict[str, Decl]] | None = None
+    _index: MemberIndex | None = None
+    _fields: dict[str, Decl] | None = None
+    _members: dict[str, list[Function]] = field(default_factory=dict)
+
+    def member_index(self) -> MemberIndex:
+        if self._index is None:
+            assert self.index is not None
+            self._index = self.index(self)
+        return self._index
+
+    @property
+    def fields(self) -> dict[str, Decl]:
+        if self._fields is None:
+            assert self.read_fields is not None
+            self._fields = self.read_fields(self)
+        return self._fields
 
     def members(self, name: str) -> list[Function]:
-        return self.methods.get(name, [])
+        found = self._members.get(name)
+        if found is None:
+            assert self.parse is not None
+            found = self._members[name] = self.parse(self, name)
+        return found
+
+    def member_names(self) -> list[str]:
+        return list(self.member_index().functions)
 
     @property
     def ctors(self) -> list[Function]:
@@ -278,9 +318,7 @@ class ClassInfo:
 
     @property
     def has_virtual(self) -> bool:
-        return self.virtual_bases or any(
-            fn.virtual or fn.override for fns in self.methods.values() for fn in fns
-        )
+        return self.virtual_bases or self.member_index().virtual
 
 
 # Nodes that scope names declared directly in them.

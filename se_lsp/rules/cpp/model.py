@@ -20,22 +20,21 @@ Where the file does not say, the answer is "unknown" and the rules stay silent.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-from tree_sitter import Node, Query, QueryCursor
+from tree_sitter import Node
 
-from se_lsp.core.languages import grammar
 from se_lsp.rules.cpp import stdlib
 from se_lsp.rules.cpp.decls import (
     ClassInfo,
     Decl,
     Function,
+    MemberIndex,
     Param,
     declarator_chain,
     declared,
     function_params,
     init_items,
-    is_static,
     type_text,
 )
 from se_lsp.rules.cpp.stdlib import Cost
@@ -102,11 +101,16 @@ class Model:
         self.using_std = b"using namespace std;" in ctx.source
         self._scope_candidates: dict[int, list[tuple[Node, str, int]]] = {}
         self._scope_decls: dict[tuple[int, str], list[Decl]] = {}
+        self._scope_chains: dict[int, list[Node]] = {}
         self._tables_built = False
+        self._functions_built = False
+        self._constants_loaded = False
         self.classes: dict[str, list[ClassInfo]] = {}
         self.aliases: dict[str, list[TypeSpec]] = {}
-        self.functions: dict[str, list[Function]] = {}
-        self.out_of_line: list[Function] = []
+        self._functions: dict[str, list[Function]] = {}
+        self._function_nodes: dict[str, list[tuple[Node, bool]]] = {}
+        self._member_nodes: dict[tuple[str, str], list[tuple[Node, bool]]] = {}
+        self._parsed_members: dict[tuple[str, str], list[Function]] = {}
         self.enums: dict[str, Node] = {}
         self.bool_constants: dict[str, Node] = {}
         self._cost: dict[str, Cost] = {}
@@ -123,16 +127,10 @@ class Model:
     # -- the file's tables ------------------------------------------------------------
 
     def _nodes(self, node_type: str) -> list[Node]:
-        """All nodes of a type in the whole file (also when the context is limited)."""
-        if self.ctx.limit is None:
-            return self.ctx.nodes(node_type)
-        found: dict[str, list[Node]] = self.ctx.shared.setdefault("cpp.model.nodes", {})
-        if not found:
-            query = _model_query()
-            caught = QueryCursor(query).captures(self.ctx.root)
-            for t in _MODEL_TYPES:
-                found[t] = sorted(caught.get(t, []), key=lambda n: n.start_byte)
-        return found.get(node_type, [])
+        """The file's nodes of a type. When the analysis is limited to the code an edit
+        touched (`reanalyze(..., exact=False)`), only those in that code: the model then
+        knows less, and the exact pass that follows sees the whole file again."""
+        return self.ctx.nodes(node_type)
 
     def _build(self) -> None:
         if self._tables_built:
@@ -179,7 +177,6 @@ class Model:
             name = node.child_by_field_name("name")
             if name is not None and node.child_by_field_name("body") is not None:
                 self.enums[ctx.text(name).rsplit("::", 1)[-1]] = node
-        self._walk_items(ctx.root, None)
 
     def _descriptor(self, tdesc: Node) -> TypeSpec:
         """A type_descriptor (`const A&`) as a TypeSpec."""
@@ -192,8 +189,13 @@ class Model:
         return TypeSpec(spelled, const_qualified(ctx, tdesc), ref, pointer, array)
 
     def _walk_items(self, node: Node, template: Node | None) -> None:
-        """Namespace-level items: free functions, prototypes, out-of-line members."""
+        """Namespace-level items: free functions, prototypes, out-of-line members. Only their
+        names are read here; a function's signature is read when a rule asks for it."""
+        ctx = self.ctx
+        lo, hi = ctx.scan_range
         for child in node.named_children:
+            if child.end_byte < lo or child.start_byte > hi:
+                continue  # outside the code being analysed (see `_nodes`)
             t = child.type
             if t in ("namespace_definition", "linkage_specification"):
                 body = child.child_by_field_name("body")
@@ -204,18 +206,55 @@ class Model:
             elif t == "template_declaration":
                 self._walk_items(child, child)
             elif t in ("function_definition", "declaration"):
-                for fn in self.functions_of(child, None, "public", template is not None):
-                    if "::" in fn.name:
-                        self.out_of_line.append(fn)
-                        owner, _, member = fn.name.rpartition("::")
-                        fn.owner = base_of(owner).rsplit("::", 1)[-1]
-                        fn.name = member
-                    else:
-                        self.functions.setdefault(fn.name, []).append(fn)
+                for d in child.children_by_field_name("declarator"):
+                    cur: Node | None = d
+                    while cur is not None and cur.type in (
+                        "reference_declarator",
+                        "pointer_declarator",
+                    ):
+                        cur = next(
+                            (c for c in cur.named_children if c.type != "type_qualifier"), None
+                        )
+                    if cur is None or cur.type != "function_declarator":
+                        continue
+                    name_node = cur.child_by_field_name("declarator")
+                    name = squash(ctx.text(name_node)) if name_node is not None else ""
+                    entry = (child, template is not None)
+                    if "::" in name:
+                        owner, _, member = name.rpartition("::")
+                        key = (base_of(owner).rsplit("::", 1)[-1], member)
+                        if entry not in self._member_nodes.setdefault(key, []):
+                            self._member_nodes[key].append(entry)
+                    elif entry not in self._function_nodes.setdefault(name, []):
+                        self._function_nodes[name].append(entry)
                 if t == "declaration":
                     self._constants(child)
             elif t == "declaration_list":
                 self._walk_items(child, None)
+
+    def _parse_functions(self, entries: list[tuple[Node, bool]]) -> list[Function]:
+        out: list[Function] = []
+        for node, template in entries:
+            for fn in self.functions_of(node, None, "public", template):
+                if "::" in fn.name:
+                    owner, _, member = fn.name.rpartition("::")
+                    fn.owner = base_of(owner).rsplit("::", 1)[-1]
+                    fn.name = member
+                out.append(fn)
+        return out
+
+    def out_of_line_where(self, keep: Callable[[str, str], bool]) -> list[Function]:
+        """Out-of-line member definitions `C::f` whose (class, member) names pass `keep`."""
+        self._build_functions()
+        out: list[Function] = []
+        for key, entries in self._member_nodes.items():
+            if not keep(*key):
+                continue
+            parsed = self._parsed_members.get(key)
+            if parsed is None:
+                parsed = self._parsed_members[key] = self._parse_functions(entries)
+            out.extend(parsed)
+        return sorted(out, key=lambda f: f.node.start_byte)
 
     def _constants(self, node: Node) -> None:
         """`constexpr bool kX = ...;` at namespace or class scope, for noexcept(kX)."""
@@ -234,6 +273,36 @@ class Model:
         for d in node.children_by_field_name("declarator"):
             if default is not None and d.type in ("field_identifier", "identifier"):
                 self.bool_constants[ctx.text(d)] = default
+
+    def _build_functions(self) -> None:
+        """Free functions, prototypes, friends and out-of-line members (on first use)."""
+        if self._functions_built:
+            return
+        self._functions_built = True
+        self._build()
+        self._walk_items(self.ctx.root, None)
+        for infos in self.classes.values():
+            for cls in infos:
+                self._friends(cls)
+
+    def _friends(self, cls: ClassInfo) -> None:
+        """Friend functions defined or declared in a class body count as free functions."""
+        body = cls.node.child_by_field_name("body")
+        for member in body.named_children if body is not None else []:
+            if member.type != "friend_declaration":
+                continue
+            inner = next(
+                (
+                    c
+                    for c in member.named_children
+                    if c.type in ("declaration", "function_definition")
+                ),
+                None,
+            )
+            if inner is None:
+                continue
+            for fn in self.functions_of(inner, None, "public", False):
+                self._function_nodes.setdefault(fn.name, []).append((inner, False))
 
     def _add_class(self, node: Node, alias: str | None = None) -> None:
         ctx = self.ctx
@@ -267,8 +336,21 @@ class Model:
                     info.virtual_bases = True
                 elif c.is_named and c.type not in ("access_specifier", "comment"):
                     info.bases.append(TypeSpec(type_text(ctx, c)))
+        info.index = self._index_members
+        info.parse = self._parse_members
+        info.read_fields = self._read_fields
+        self.classes.setdefault(name, []).append(info)
+
+    def _index_members(self, info: ClassInfo) -> MemberIndex:
+        """One pass over a class body: which member functions it declares (by name, not yet
+        parsed), its field declarations, and whether anything in it is virtual."""
+        ctx = self.ctx
+        functions: dict[str, list[tuple[Node, str, bool]]] = {}
+        fields: list[Node] = []
+        virtual = False
+        body = info.node.child_by_field_name("body")
         access = "public" if info.is_struct else "private"
-        for member in body.named_children:
+        for member in body.named_children if body is not None else []:
             t = member.type
             if t == "access_specifier":
                 access = ctx.text(member)
@@ -287,36 +369,40 @@ class Model:
                 if inner is None:
                     continue
                 member, t = inner, inner.type
-            if t == "friend_declaration":
-                inner = next(
-                    (
-                        c
-                        for c in member.named_children
-                        if c.type in ("declaration", "function_definition")
-                    ),
-                    None,
-                )
-                if inner is not None:
-                    for fn in self.functions_of(inner, None, access, template):
-                        self.functions.setdefault(fn.name, []).append(fn)
+            if t not in ("function_definition", "declaration", "field_declaration"):
                 continue
-            if t in ("function_definition", "declaration", "field_declaration"):
-                fns = list(self.functions_of(member, name, access, template))
-                for fn in fns:
-                    fn.owner = name
-                    info.methods.setdefault(fn.name, []).append(fn)
-                if not fns and t == "field_declaration":
-                    for d in declared(ctx, member, "field"):
-                        info.fields[d.name] = d
-                    self._constants(member)
-            elif t in ("alias_declaration",):
-                alias_name = member.child_by_field_name("name")
-                tdesc = member.child_by_field_name("type")
-                if alias_name is not None and tdesc is not None:
-                    self.aliases.setdefault(ctx.text(alias_name), []).append(
-                        self._descriptor(tdesc)
-                    )
-        self.classes.setdefault(name, []).append(info)
+            fdecl = _function_declarator(member)
+            if fdecl is None:
+                if t == "field_declaration":
+                    fields.append(member)
+                continue
+            name_node = fdecl.child_by_field_name("declarator")
+            if name_node is None:
+                continue
+            name = squash(ctx.text(name_node))
+            functions.setdefault(name, []).append((member, access, template))
+            if not virtual and (
+                ctx.source.find(b"virtual", member.start_byte, fdecl.start_byte) >= 0
+                or any(c.type == "virtual_specifier" for c in fdecl.children)
+            ):
+                virtual = True
+        return MemberIndex(functions, fields, virtual)
+
+    def _parse_members(self, info: ClassInfo, name: str) -> list[Function]:
+        out: list[Function] = []
+        for node, access, template in info.member_index().functions.get(name, []):
+            for fn in self.functions_of(node, info.name, access, template):
+                fn.owner = info.name
+                out.append(fn)
+        return out
+
+    def _read_fields(self, info: ClassInfo) -> dict[str, Decl]:
+        out: dict[str, Decl] = {}
+        for node in info.member_index().fields:
+            for d in declared(self.ctx, node, "field"):
+                out[d.name] = d
+            self._constants(node)
+        return out
 
     def functions_of(
         self, node: Node, owner: str | None, access: str, template: bool
@@ -368,8 +454,35 @@ class Model:
             if len(params) == 1 and params[0].type.spelling == "void" and params[0].type.by_value:
                 params = []
             tnode = node.child_by_field_name("type")
+            # One pass over each node's children (materialising them is what costs).
+            const = static = virtual = defaulted = deleted = node_const = False
+            inits: Node | None = None
+            for c in node.children:
+                ct = c.type
+                if ct == "virtual":
+                    virtual = True
+                elif ct == "default_method_clause":
+                    defaulted = True
+                elif ct == "delete_method_clause":
+                    deleted = True
+                elif ct == "field_initializer_list":
+                    inits = c
+                elif ct == "storage_class_specifier" and ctx.text(c) == "static":
+                    static = True
+                elif ct == "type_qualifier" and ctx.text(c) in ("const", "constexpr"):
+                    node_const = True
+            override = False
+            noexcept: Node | None = None
+            for c in cur.children:
+                ct = c.type
+                if ct == "type_qualifier" and ctx.text(c) == "const":
+                    const = True
+                elif ct == "virtual_specifier":
+                    override = True
+                elif ct in ("noexcept", "throw_specifier") and noexcept is None:
+                    noexcept = c
             ret = (
-                TypeSpec(type_text(ctx, tnode), const_qualified(ctx, node), ref, pointer)
+                TypeSpec(type_text(ctx, tnode), node_const, ref, pointer)
                 if tnode is not None
                 else None
             )
@@ -379,21 +492,17 @@ class Model:
                 declarator=cur,
                 params=params,
                 ret=ret,
-                const=any(
-                    c.type == "type_qualifier" and ctx.text(c) == "const" for c in cur.children
-                ),
-                static=is_static(ctx, node),
-                virtual=any(c.type == "virtual" for c in node.children),
-                override=any(c.type == "virtual_specifier" for c in cur.children),
-                noexcept=next(
-                    (c for c in cur.children if c.type in ("noexcept", "throw_specifier")), None
-                ),
-                defaulted=any(c.type == "default_method_clause" for c in node.children),
-                deleted=any(c.type == "delete_method_clause" for c in node.children),
+                const=const,
+                static=static,
+                virtual=virtual,
+                override=override,
+                noexcept=noexcept,
+                defaulted=defaulted,
+                deleted=deleted,
                 body=node.child_by_field_name("body")
                 if node.type == "function_definition"
                 else None,
-                inits=next((c for c in node.children if c.type == "field_initializer_list"), None),
+                inits=inits,
                 access=access,
                 template=template,
                 owner=owner,
@@ -401,6 +510,20 @@ class Model:
             yield fn
 
     # -- looking things up --------------------------------------------------------------
+
+    @property
+    def out_of_line(self) -> list[Function]:
+        """Member functions defined outside their class (`C::f(...) {...}`)."""
+        return self.out_of_line_where(lambda owner, name: True)
+
+    def _load_constants(self) -> None:
+        """The file's `constexpr bool` constants live in class bodies and namespaces."""
+        if self._constants_loaded:
+            return
+        self._constants_loaded = True
+        self._build_functions()
+        for cls in self.all_classes():
+            cls.fields  # noqa: B018 - reading the body records its constants
 
     def all_classes(self) -> list[ClassInfo]:
         """Every class the file defines, in document order."""
@@ -421,17 +544,21 @@ class Model:
         return self.class_named(resolved.base)
 
     def free_functions(self, name: str) -> list[Function]:
-        self._build()
-        return self.functions.get(name, [])
+        self._build_functions()
+        found = self._functions.get(name)
+        if found is None:
+            found = self._functions[name] = self._parse_functions(
+                self._function_nodes.get(name, [])
+            )
+        return found
 
     def methods(
         self, cls: ClassInfo, name: str, seen: frozenset[str] = frozenset()
     ) -> list[Function]:
         """The methods named `name` of a class and of its bases the file defines."""
         found = list(cls.members(name))
-        for fn in self.out_of_line:
-            if fn.owner == cls.name and fn.name == name and not found:
-                found.append(fn)
+        if not found:
+            found = self.out_of_line_where(lambda o, n: o == cls.name and n == name)
         if found:
             return found
         for b in cls.bases:
@@ -446,8 +573,9 @@ class Model:
             return fn
         if len(self.classes.get(fn.owner, [])) > 1:
             return fn  # several classes of that name: `C::f` could be any of them
-        for other in self.out_of_line:
-            if other.owner == fn.owner and other.name == fn.name and _same_params(other, fn):
+        owner = fn.owner
+        for other in self.out_of_line_where(lambda o, n: o == owner and n == fn.name):
+            if _same_params(other, fn):
                 return other
         return fn
 
@@ -559,22 +687,33 @@ class Model:
         self._scope_decls[key] = table
         return table
 
+    def scopes(self, at: Node) -> list[Node]:
+        """The scope-making ancestors of `at`, innermost first. tree-sitter finds a node's
+        parent by searching down from the root, so each chain is computed once per block."""
+        parent = at.parent
+        if parent is None:
+            return []
+        key = parent.id
+        found = self._scope_chains.get(key)
+        if found is None:
+            found = [parent] if parent.type in _SCOPES else []
+            found += self.scopes(parent)
+            self._scope_chains[key] = found
+        return found
+
     def lookup(self, name: str, at: Node) -> Decl | None:
         """The declaration of `name` visible at `at`: innermost scope first, then the fields
         of the class whose member function holds `at`."""
-        cur = at.parent
         at_start = at.start_byte
         fn_node: Node | None = None
-        while cur is not None:
+        for cur in self.scopes(at):
             if cur.type == "function_definition" and fn_node is None:
                 fn_node = cur
-            if cur.type in _SCOPES:
-                table = self._decls_in(cur, name)
-                if table:
-                    found = [d for d in table if d.kind == "param" or d.start <= at_start]
-                    if found:
-                        return found[-1]
-            cur = cur.parent
+            table = self._decls_in(cur, name)
+            if table:
+                found = [d for d in table if d.kind == "param" or d.start <= at_start]
+                if found:
+                    return found[-1]
         if fn_node is not None:
             cls = self.owner_class(fn_node)
             if cls is not None:
@@ -1217,7 +1356,7 @@ class Model:
                 return True if lv or rv else (False if lv is False and rv is False else None)
             return None
         if t in ("identifier", "qualified_identifier"):
-            self._build()
+            self._load_constants()
             name = squash(ctx.text(expr))
             value = self.bool_constants.get(name) or self.bool_constants.get(
                 base_of(name).rsplit("::", 1)[-1]
@@ -1318,21 +1457,19 @@ def _same_params(a: Function, b: Function) -> bool:
     )
 
 
+def _function_declarator(member: Node) -> Node | None:
+    """The function declarator of a member declaration (through `&`/`*` of its return)."""
+    cur = member.child_by_field_name("declarator")
+    while cur is not None and cur.type in ("reference_declarator", "pointer_declarator"):
+        cur = next((c for c in cur.named_children if c.type != "type_qualifier"), None)
+    return cur if cur is not None and cur.type == "function_declarator" else None
+
+
 def _ancestors(node: Node) -> Iterator[Node]:
     cur = node.parent
     while cur is not None:
         yield cur
         cur = cur.parent
-
-
-_QUERY: Query | None = None
-
-
-def _model_query() -> Query:
-    global _QUERY
-    if _QUERY is None:
-        _QUERY = Query(grammar("cpp"), "\n".join(f"({t}) @{t}" for t in _MODEL_TYPES))
-    return _QUERY
 
 
 MODEL_NODE_TYPES = _MODEL_TYPES

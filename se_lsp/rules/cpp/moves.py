@@ -187,22 +187,19 @@ def move_const_arg(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             continue
         arg = items[0]
         what = f"`{ctx.text(arg)}`" if arg.type == "identifier" else "the expression"
-        tparams = _template_params(call)
-        ts = model.type_of(arg)
         declared_const = False
+        d = None
         if arg.type == "identifier":
             d = model.lookup(ctx.text(arg), arg)
-            declared_const = (
-                d is not None
-                and d.type.const
-                and not d.type.pointer
-                and not (tparams and _mentions_any(d.type.spelling, tparams))
-            )
+            if d is None:
+                continue
+            declared_const = d.type.const and not d.type.pointer
+            ts = model.type_of_decl(d)
+        else:
+            ts = model.type_of(arg)
         if ts is None and not declared_const:
             continue
         resolved = model.resolve(ts) if ts is not None else None
-        if resolved is not None and tparams and _mentions_any(resolved.spelling, tparams):
-            continue
         plain = TypeSpec(resolved.spelling) if resolved is not None else None
         const_move = False
         if declared_const or (
@@ -230,6 +227,13 @@ def move_const_arg(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
         ):
             title = f"{what} has no move constructor: std::move copies it"
         else:
+            continue
+        # In a template, a type naming a template parameter is judged per instantiation.
+        spelled = [resolved.spelling] if resolved is not None else []
+        if arg.type == "identifier" and d is not None:
+            spelled.append(d.type.spelling)
+        tparams = _template_params(call)
+        if tparams and any(_mentions_any(sp, tparams) for sp in spelled):
             continue
         fix = None
         # Moving from a const object only ever bound it as `const T&&`, which a `const T&`
@@ -355,11 +359,14 @@ std::string plain(const std::string& name) {
 )
 def no_automatic_move(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     model = Model.of(ctx)
+    consts = _const_local_names(ctx)
     for ret in ctx.nodes("return_statement"):
         values = [c for c in ret.named_children if c.type != "comment"]
         if len(values) != 1 or values[0].type != "identifier":
             continue
         name = ctx.text(values[0])
+        if name not in consts:
+            continue  # no const local of that name anywhere: nothing to look up
         d = model.lookup(name, ret)
         if d is None or d.kind != "local" or d.static or d.node.type != "declaration":
             continue
@@ -412,6 +419,21 @@ def no_automatic_move(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             title=f"`{name}` is const, so returning it copies instead of moving",
             fix=fix,
         )
+
+
+def _const_local_names(ctx: Context) -> set[str]:
+    """Names declared by `const` declarations in blocks (a cheap first test)."""
+    names: set[str] = set()
+    src = ctx.source
+    for node in ctx.nodes("declaration"):
+        typ = node.child_by_field_name("type")
+        if typ is None or src.find(b"const", node.start_byte, typ.start_byte) < 0:
+            continue
+        for d in node.children_by_field_name("declarator"):
+            inner = d.child_by_field_name("declarator") if d.type == "init_declarator" else d
+            if inner is not None and inner.type == "identifier":
+                names.add(ctx.text(inner))
+    return names
 
 
 def _other_returns(ctx: Context, fn: Node, decl: Node, name: str) -> bool:
@@ -486,6 +508,9 @@ private:
 def move_constructor_init(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     model = Model.of(ctx)
     for cls in model.all_classes():
+        body = cls.node.child_by_field_name("body")
+        if body is None or b"&&" not in ctx.source[body.start_byte : body.end_byte]:
+            continue  # no move constructor declared here (reading the members costs more)
         for ctor in cls.move_ctor:
             definition = model.definition(ctor)
             if definition.inits is None or definition.deleted or definition.defaulted:

@@ -561,7 +561,7 @@ def noexcept_move_constructor(ctx: Context, info: RuleInfo) -> Iterator[Finding]
     model = Model.of(ctx)
     reported: set[int] = set()
     for cls in model.all_classes():
-        if True:
+        if b"&&" in _body_bytes(ctx, cls):
             for fn, what in [(f, "move constructor") for f in cls.move_ctor] + [
                 (f, "move assignment operator") for f in cls.move_assign
             ]:
@@ -574,7 +574,7 @@ def noexcept_move_constructor(ctx: Context, info: RuleInfo) -> Iterator[Finding]
                     reported.add(model.definition(fn).node.id)
                     yield _report(ctx, info, fn, f"the {what} of `{cls.name}`", *verdict)
     # Out-of-line definitions of a class the file does not define (a .cc file).
-    for fn in model.out_of_line:
+    for fn in model.out_of_line_where(lambda owner, name: name in (owner, "operator=")):
         if fn.node.id in reported or fn.owner is None or model.class_named(fn.owner) is not None:
             continue
         kind = _move_kind(fn)
@@ -653,7 +653,7 @@ def noexcept_swap(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     reported: set[int] = set()
     seen: set[str] = set()
     for cls in model.all_classes():
-        if True:
+        if b"swap" in _body_bytes(ctx, cls):
             for fn in cls.members("swap") + cls.members("iter_swap"):
                 if not _swap_like(fn, True) or not _limited(ctx, fn):
                     continue
@@ -684,7 +684,7 @@ def noexcept_swap(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
 
                     found = replace(found, fix=None)
                 yield found
-    for fn in model.out_of_line:
+    for fn in model.out_of_line_where(lambda owner, name: name in ("swap", "iter_swap")):
         if fn.node.id in reported or fn.owner is None or model.class_named(fn.owner) is not None:
             continue
         if fn.body is None or not _swap_like(fn, True) or not _limited(ctx, fn):
@@ -699,6 +699,12 @@ def _merge(decl: Function, definition: Function) -> Function:
     from dataclasses import replace
 
     return replace(decl, body=definition.body, inits=definition.inits)
+
+
+def _body_bytes(ctx: Context, cls: ClassInfo) -> bytes:
+    """A class body's text: a cheap test before its members are read."""
+    body = cls.node.child_by_field_name("body")
+    return ctx.source[body.start_byte : body.end_byte] if body is not None else b""
 
 
 def _limited(ctx: Context, fn: Function) -> bool:

@@ -90,20 +90,33 @@ def _macro_body(ctx: Context, ident: Node) -> tuple[int, int] | None:
     return None
 
 
+_TEST_MACRO_SET = frozenset(_TEST_MACROS)
+# Every test macro starts with one of these: one substring search each, not one per macro.
+_TEST_PREFIXES = (b"TEST", b"SECTION", b"SUBCASE", b"SCENARIO", b"BENCHMARK", b"BOOST_")
+_WORD = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+
+
 def test_lines(ctx: Context) -> list[tuple[int, int]]:
     src = ctx.source
+    lo, hi = ctx.scan_range
+    # A `TEST_CASE("...")` call precedes the block it introduces: look a little before the
+    # analysed range too.
+    lo = max(0, lo - 512)
     out: list[tuple[int, int]] = []
-    for macro in _TEST_MACROS:
-        needle = macro.encode()
-        if needle not in src:
-            continue
-        for pos in word_hits(src, macro, 0, len(src)):
-            node = ctx.root.named_descendant_for_byte_range(pos, pos + len(macro))
-            if node is None or node.type != "identifier":
-                continue
-            found = _macro_body(ctx, node)
-            if found is not None:
-                out.append(found)
+    for prefix in _TEST_PREFIXES:
+        pos = src.find(prefix, lo, hi)
+        while pos >= 0:
+            end = pos
+            while end < len(src) and src[end] in _WORD:
+                end += 1
+            name = src[pos:end].decode("ascii", "replace")
+            if (pos == 0 or src[pos - 1] not in _WORD) and name in _TEST_MACRO_SET:
+                node = ctx.root.named_descendant_for_byte_range(pos, end)
+                if node is not None and node.type == "identifier":
+                    found = _macro_body(ctx, node)
+                    if found is not None:
+                        out.append(found)
+            pos = src.find(prefix, max(end, pos + 1), hi)
     if b"benchmark::State" in src:
         for pos in word_hits(src, "State", 0, len(src)):
             node = ctx.root.named_descendant_for_byte_range(pos, pos + 5)
@@ -260,10 +273,11 @@ _ERROR_LEVELS = frozenset({"FATAL", "DFATAL", "QFATAL", "ERROR", "LEVEL_FATAL", 
 def _failure_messages(ctx: Context, out: list[tuple[int, int]]) -> None:
     """`CHECK(cond) << msg;` and `LOG(ERROR) << msg;` statements: they run when things fail."""
     src = ctx.source
+    lo, hi = ctx.scan_range
     for macro in (*_CHECKS, *_LOGS):
-        if macro.encode() not in src:
+        if src.find(macro.encode(), lo, hi) < 0:
             continue
-        for pos in word_hits(src, macro, 0, len(src)):
+        for pos in word_hits(src, macro, lo, hi):
             node = ctx.root.named_descendant_for_byte_range(pos, pos + len(macro))
             call = node.parent if node is not None else None
             if call is None or call.type != "call_expression":
@@ -287,9 +301,12 @@ def _failure_messages(ctx: Context, out: list[tuple[int, int]]) -> None:
 
 def cold_lines(ctx: Context) -> list[tuple[int, int]]:
     src = ctx.source
+    # Findings are only asked about inside the analysed range (all of it, or the items an
+    # edit touched), and every construct below lies inside the item it belongs to.
+    lo, hi = ctx.scan_range
     out: list[tuple[int, int]] = []
     _failure_messages(ctx, out)
-    for pos in word_hits(src, "main", 0, len(src)):
+    for pos in word_hits(src, "main", lo, hi):
         node = ctx.root.named_descendant_for_byte_range(pos, pos + 4)
         if node is None or node.type != "identifier":
             continue
@@ -297,12 +314,12 @@ def cold_lines(ctx: Context) -> list[tuple[int, int]]:
         fn = decl.parent if decl is not None and decl.type == "function_declarator" else None
         if fn is not None and fn.type == "function_definition":
             _main_setup(ctx, fn, out)
-    for pos in word_hits(src, "catch", 0, len(src)):
+    for pos in word_hits(src, "catch", lo, hi):
         node = ctx.root.descendant_for_byte_range(pos, pos + 5)
         clause = node.parent if node is not None else None
         if clause is not None and clause.type == "catch_clause":
             out.append(_lines(ctx, clause))
-    for pos in word_hits(src, "if", 0, len(src)):
+    for pos in word_hits(src, "if", lo, hi):
         node = ctx.root.descendant_for_byte_range(pos, pos + 2)
         stmt = node.parent if node is not None else None
         if stmt is None or stmt.type != "if_statement":
@@ -310,7 +327,7 @@ def cold_lines(ctx: Context) -> list[tuple[int, int]]:
         branch = stmt.child_by_field_name("consequence")
         if branch is not None and _ends_badly(ctx, branch):
             out.append(_lines(ctx, branch))
-    for pos in word_hits(src, "static", 0, len(src)):
+    for pos in word_hits(src, "static", lo, hi):
         node = ctx.root.named_descendant_for_byte_range(pos, pos + 6)
         decl = node.parent if node is not None else None
         if (
@@ -324,6 +341,8 @@ def cold_lines(ctx: Context) -> list[tuple[int, int]]:
     while stack:
         node = stack.pop()
         for child in node.named_children:
+            if child.end_byte < lo or child.start_byte > hi:
+                continue
             if child.type in ("namespace_definition", "linkage_specification"):
                 body = child.child_by_field_name("body")
                 if body is not None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 _PUNCT = frozenset("<>,:*&()[]")
 
 
+@lru_cache(maxsize=8192)
 def normalize(text: str) -> str:
     """A type's spelling with whitespace only where it separates words: `std::vector<int>`,
     `unsigned int`, `const char*`; a leading `::`, `typename`, `struct`, `class` dropped."""
@@ -29,6 +31,7 @@ def normalize(text: str) -> str:
     return s
 
 
+@lru_cache(maxsize=8192)
 def split_top(text: str, sep: str = ",") -> list[str]:
     """`text` split at `sep` outside any <>, () or [] (template argument lists)."""
     parts: list[str] = []
@@ -46,6 +49,7 @@ def split_top(text: str, sep: str = ",") -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
+@lru_cache(maxsize=8192)
 def base_of(spelling: str) -> str:
     """`std::vector<int>` -> `std::vector`; `Outer<int>::Inner` -> `Outer::Inner`."""
     if "<" not in spelling:
@@ -62,6 +66,7 @@ def base_of(spelling: str) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=8192)
 def args_of(spelling: str) -> list[str]:
     """The template arguments of the last template in the spelling: `map<K,V>` -> [K, V]."""
     if not spelling.endswith(">") or "<" not in spelling:

@@ -133,6 +133,8 @@ def test_test_bodies_follow_the_test_code_setting(mode: str, want: int) -> None:
         ("tests/parse.cpp", True),
         ("benchmarks/copy.cc", True),
         ("src/test_helpers.cpp", True),
+        ("re2/testing/regexp_generator.cc", True),
+        ("src/canon_perftest.cc", True),
         ("src/db/table.cc", False),
         ("src/contest/entry.cpp", False),
         ("include/attest.h", False),
@@ -248,6 +250,8 @@ _PIECES = st.sampled_from(
         "sqrt(",
         "é",
         "😀",
+        "enum : int { a };",
+        "enum class E {",
     ]
 )
 

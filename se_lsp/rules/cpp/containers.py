@@ -238,7 +238,7 @@ def _size_receiver(ctx: Context, model: Model, call: Node) -> tuple[Node, str, b
     elif r.pointer:
         return None
     if stdlib.is_library(r.base):
-        if r.base not in stdlib.SIZED:
+        if r.base not in stdlib.HAS_EMPTY:
             return None
         if method == "length" and r.base not in stdlib.STRINGS | stdlib.STRING_VIEWS:
             return None
@@ -305,7 +305,8 @@ def _bool_context(ctx: Context, model: Model, node: Node) -> Node | None:
             return node
         return None
     if pt == "condition_clause":
-        return node
+        grand = parent.parent
+        return None if grand is not None and grand.type == "switch_statement" else node
     if pt == "for_statement" and parent.child_by_field_name("condition") == node:
         return node
     if pt == "binary_expression":

@@ -260,6 +260,8 @@ def enum_size(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
         if smallest is None or smallest[1] >= base_size:
             continue
         name = ctx.text(name_node).rsplit("::", 1)[-1]
+        if not name.isidentifier():
+            continue  # `enum : int32_t {...}` has no name (the grammar may read one anyway)
         scope = None
         if names.get(name, 0) > 1:
             # Several enums of that name (nested in different classes): look only inside the

@@ -185,7 +185,10 @@ class Model:
         decl = tdesc.child_by_field_name("declarator")
         ref, pointer, array = "", False, False
         if decl is not None:
-            _, ref, pointer, array, _, _ = declarator_chain(decl)
+            _, ref, pointer, array, _, function = declarator_chain(decl)
+            if function:
+                # `using F = std::string (*)();`: a function (pointer), not a std::string.
+                return TypeSpec(normalize(ctx.text(tdesc)), False, "", True)
         return TypeSpec(spelled, const_qualified(ctx, tdesc), ref, pointer, array)
 
     def _walk_items(self, node: Node, template: Node | None) -> None:

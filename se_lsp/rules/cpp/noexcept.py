@@ -455,8 +455,10 @@ def _verdict(
         return None  # `= default` is noexcept by itself when the members' moves are
     definition = model.definition(fn)
     if definition.body is None and not definition.defaulted:
-        # Declared here, defined elsewhere: what it calls is not in this file.
-        return kind, 0.6
+        # Declared here, defined elsewhere: whether the body can throw is not in this file
+        # (a move constructor that allocates is common), so noexcept could turn a throw into
+        # std::terminate. The definition's own file is where this is judged.
+        return None
     if _Throws(model).function(_without_spec(fn), cls):
         return None  # it may throw: noexcept would turn that exception into a crash
     return kind, 0.85
@@ -487,8 +489,6 @@ def _report(
             confidence=confidence,
         )
     title = f"{what[0].upper()}{what[1:]} is not noexcept"
-    if confidence < 0.8:
-        title += " (its definition is not in this file: declare it noexcept if it cannot throw)"
     return ctx.finding(info, fn.declarator, title=title, fix=fix, confidence=confidence)
 
 
@@ -552,6 +552,8 @@ private:
         "A move operation whose body may throw (it allocates, or calls a function not marked "
         "noexcept in this file) is left alone: clang-tidy asks for noexcept there too, which "
         "would turn that exception into std::terminate.",
+        "A move operation only declared in this file (defined in another) is left alone: its "
+        "body is judged where it is defined.",
         "`= default` move operations over a member whose move may throw are left alone for "
         "the same reason.",
         "AllowFalseEvaluated (off by default) is not configurable.",
@@ -646,6 +648,8 @@ struct Handle {
     gaps=(
         "A swap whose body may throw, as far as the file shows, is left alone: clang-tidy "
         "asks for noexcept there too.",
+        "A swap only declared in this file (defined in another) is left alone: its body is "
+        "judged where it is defined.",
     ),
 )
 def noexcept_swap(ctx: Context, info: RuleInfo) -> Iterator[Finding]:

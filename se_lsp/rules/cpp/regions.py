@@ -18,14 +18,24 @@ from tree_sitter import Node
 from se_lsp.rules.cpp.syntax import LOOPS, squash, word_hits
 from se_lsp.rules.engine import Context
 
-_TEST_FILE = re.compile(r"(?:^test_|_(?:unit)?tests?$|_benchmark$|_bench$|_fuzzer$)", re.I)
+_TEST_FILE = re.compile(r"(?:^test_|_(?:unit|perf)?tests?$|_benchmark$|_bench$|_fuzzer$)", re.I)
 
 
 def is_test_path(path: str) -> bool:
-    """Files under test/, tests/, unittests/, benchmarks/, and `foo_test.cc`, `test_foo.cpp`."""
+    """Files under test/, tests/, testing/, unittests/, benchmarks/, and `foo_test.cc`,
+    `foo_perftest.cc`, `test_foo.cpp`."""
     p = PurePath(path)
     dirs = {part.lower() for part in p.parts[:-1]}
-    if dirs & {"test", "tests", "unittests", "unittest", "benchmark", "benchmarks", "bench"}:
+    if dirs & {
+        "test",
+        "tests",
+        "testing",
+        "unittests",
+        "unittest",
+        "benchmark",
+        "benchmarks",
+        "bench",
+    }:
         return True
     return bool(_TEST_FILE.search(p.stem))
 

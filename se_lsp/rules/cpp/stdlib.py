@@ -148,6 +148,8 @@ SIZED = (
         "absl::Span",
     }
 )
+# Sized containers that also have empty() (std::valarray has size() but no empty()).
+HAS_EMPTY = SIZED - {"std::valarray"}
 # Moving these never throws with the default allocator (libstdc++ and libc++ agree; a
 # std::deque may allocate in its move constructor, so it is left out).
 _NOTHROW_MOVE = frozenset(

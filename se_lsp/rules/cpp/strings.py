@@ -40,7 +40,11 @@ for (const auto& row : rows) {
 """,
     node_types=[],
     has_fix=True,
-    gaps=("`std::endl` hidden in a macro body is not seen: macro bodies are not parsed.",),
+    gaps=(
+        "`std::endl` hidden in a macro body is not seen: macro bodies are not parsed.",
+        "`std::endl` into a string stream is left alone: flushing a string buffer does "
+        "nothing, so the newline costs the same either way.",
+    ),
 )
 def avoid_endl(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     using_std = b"using namespace std;" in ctx.source
@@ -66,6 +70,8 @@ def avoid_endl(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             op = parent.child_by_field_name("operator")
             if op is None or op.type != "<<":
                 continue
+            if _string_stream(ctx, parent):
+                continue  # a string stream's flush does nothing: endl costs nothing there
             yield ctx.finding(
                 info, target, fix=ctx.fix(target, "'\\n'", "Replace std::endl with '\\n'")
             )
@@ -80,6 +86,35 @@ def avoid_endl(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
                 parent,
                 fix=ctx.fix(parent, f"{stream} << '\\n'", "Write '\\n' instead of std::endl"),
             )
+
+
+_STRING_STREAMS = frozenset(
+    {
+        "std::ostringstream",
+        "std::stringstream",
+        "std::wostringstream",
+        "std::wstringstream",
+        "std::basic_ostringstream",
+        "std::basic_stringstream",
+    }
+)
+
+
+def _string_stream(ctx: Context, chain: Node) -> bool:
+    """Whether the `<<` chain writes into a string stream (its leftmost operand's type)."""
+    cur = chain
+    while cur.type == "binary_expression":
+        left = cur.child_by_field_name("left")
+        if left is None:
+            return False
+        cur = left
+    if cur.type != "identifier":
+        return False
+    model = Model.of(ctx)
+    d = model.lookup(ctx.text(cur), cur)
+    if d is None:
+        return False
+    return model.resolve(d.type).base in _STRING_STREAMS
 
 
 # -- performance-faster-string-find -----------------------------------------------------------

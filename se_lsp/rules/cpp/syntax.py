@@ -41,6 +41,8 @@ def word_hits(source: bytes, word: str, lo: int, hi: int) -> Iterator[int]:
     """Byte offsets in [lo, hi) where `word` occurs as a whole word (a plain substring scan)."""
     needle = word.encode()
     n = len(needle)
+    if not n:
+        return
     pos = source.find(needle, lo, hi)
     while pos >= 0:
         end = pos + n

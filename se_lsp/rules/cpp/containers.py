@@ -18,6 +18,7 @@ from se_lsp.rules.cpp.syntax import (
     args,
     callee,
     calls,
+    calls_within,
     has_word,
     line_indent,
     method_call,
@@ -170,10 +171,8 @@ def inefficient_vector_operation(ctx: Context, info: RuleInfo) -> Iterator[Findi
             pushes = [
                 c
                 for m in ("push_back", "emplace_back", "insert", "emplace", "resize")
-                for c in calls(ctx, m)
-                if body.start_byte <= c.start_byte < body.end_byte
-                and (mc2 := method_call(ctx, c)) is not None
-                and ctx.text(mc2[0]) == name
+                for c in calls_within(ctx, m, body.start_byte, body.end_byte)
+                if (mc2 := method_call(ctx, c)) is not None and ctx.text(mc2[0]) == name
             ]
             if len(pushes) != 1:
                 continue  # appends twice, or conditionally elsewhere: n is not the final size

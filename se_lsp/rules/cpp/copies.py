@@ -332,9 +332,6 @@ std::string shout(const User& user) {
 def unnecessary_copy_initialization(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     model = Model.of(ctx)
     for node in ctx.nodes("declaration"):
-        parent = node.parent
-        if parent is None or parent.type != "compound_statement":
-            continue  # a global, a for-loop initialiser, a condition
         first = node.child_by_field_name("declarator")
         if first is None or first.type not in ("init_declarator", "function_declarator"):
             continue
@@ -354,6 +351,9 @@ def unnecessary_copy_initialization(ctx: Context, info: RuleInfo) -> Iterator[Fi
             for c in node.children
         ):
             continue
+        parent = node.parent  # asked late: tree-sitter searches down from the root for it
+        if parent is None or parent.type != "compound_statement":
+            continue  # a global, a for-loop initialiser, a condition
         decls = node.children_by_field_name("declarator")
         d = next(declared(ctx, node, "local"), None)
         inner = d.name_node if d is not None else None

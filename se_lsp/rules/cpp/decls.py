@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from tree_sitter import Node
 
@@ -12,7 +13,8 @@ from se_lsp.rules.cpp.types import TypeSpec, normalize
 from se_lsp.rules.engine import Context
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen (never changed after construction): a frozen __init__ costs four times more.
+@dataclass(slots=True, unsafe_hash=True)
 class Decl:
     """One declared name: its type as written, where it is visible from, what declared it."""
 
@@ -89,11 +91,10 @@ def is_static(ctx: Context, node: Node) -> bool:
     )
 
 
-def declared(ctx: Context, node: Node, kind: str, only: str | None = None) -> Iterator[Decl]:
-    """The names a declaration, parameter, field or range-for introduces (just `only`)."""
-    spelled: str | None = None
-    const = False
-    static = False
+def _declarators(
+    ctx: Context, node: Node
+) -> Iterator[tuple[str, Node, str, bool, bool, Node | None]]:
+    """(name, name node, ref, pointer, array, initialiser) per name `node` declares."""
     decls: list[Node | None]
     first = node.child_by_field_name("declarator")
     if node.type == "for_range_loop" or first is None:
@@ -118,6 +119,20 @@ def declared(ctx: Context, node: Node, kind: str, only: str | None = None) -> It
             name = ctx.text(last) if last is not None else ctx.text(name_node)
         else:
             name = ctx.text(name_node)
+        yield name, name_node, ref, pointer, array, value
+
+
+def declared_names(ctx: Context, node: Node) -> list[str]:
+    """The names a declaration, parameter, field or range-for introduces."""
+    return [d[0] for d in _declarators(ctx, node)]
+
+
+def declared(ctx: Context, node: Node, kind: str, only: str | None = None) -> Iterator[Decl]:
+    """The names a declaration, parameter, field or range-for introduces (just `only`)."""
+    spelled: str | None = None
+    const = False
+    static = False
+    for name, name_node, ref, pointer, array, value in _declarators(ctx, node):
         if only is not None and name != only:
             continue
         if spelled is None:
@@ -231,6 +246,14 @@ class MemberIndex:
     virtual: bool
 
 
+class MemberSource(Protocol):
+    """What reads a class body when a rule first asks about it (the model)."""
+
+    def _index_members(self, info: ClassInfo) -> MemberIndex: ...
+    def _parse_members(self, info: ClassInfo, name: str) -> list[Function]: ...
+    def _read_fields(self, info: ClassInfo) -> dict[str, Decl]: ...
+
+
 @dataclass
 class ClassInfo:
     """A class the file defines. Its body is indexed on first use and a member's signature
@@ -243,31 +266,29 @@ class ClassInfo:
     virtual_bases: bool = False
     template_params: tuple[str, ...] = ()
     is_struct: bool = False
-    index: Callable[[ClassInfo], MemberIndex] | None = None
-    parse: Callable[[ClassInfo, str], list[Function]] | None = None
-    read_fields: Callable[[ClassInfo], dict[str, Decl]] | None = None
+    source: MemberSource | None = None  # reads the body on demand (a weak proxy: no cycle)
     _index: MemberIndex | None = None
     _fields: dict[str, Decl] | None = None
     _members: dict[str, list[Function]] = field(default_factory=dict)
 
     def member_index(self) -> MemberIndex:
         if self._index is None:
-            assert self.index is not None
-            self._index = self.index(self)
+            assert self.source is not None
+            self._index = self.source._index_members(self)
         return self._index
 
     @property
     def fields(self) -> dict[str, Decl]:
         if self._fields is None:
-            assert self.read_fields is not None
-            self._fields = self.read_fields(self)
+            assert self.source is not None
+            self._fields = self.source._read_fields(self)
         return self._fields
 
     def members(self, name: str) -> list[Function]:
         found = self._members.get(name)
         if found is None:
-            assert self.parse is not None
-            found = self._members[name] = self.parse(self, name)
+            assert self.source is not None
+            found = self._members[name] = self.source._parse_members(self, name)
         return found
 
     def member_names(self) -> list[str]:

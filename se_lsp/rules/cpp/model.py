@@ -20,6 +20,8 @@ Where the file does not say, the answer is "unknown" and the rules stay silent.
 
 from __future__ import annotations
 
+import bisect
+import weakref
 from collections.abc import Callable, Iterator
 
 from tree_sitter import Node
@@ -33,6 +35,7 @@ from se_lsp.rules.cpp.decls import (
     Param,
     declarator_chain,
     declared,
+    declared_names,
     function_params,
     init_items,
     type_text,
@@ -97,11 +100,25 @@ class Model:
     """What one C++ file says about its names and types. Build with `Model.of(ctx)`."""
 
     def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
+        # The context keeps the model (in `ctx.shared`); the model and the tables it hands
+        # out point back only weakly, so that all of it is freed by reference counting when
+        # the analysis ends, without waiting for (and feeding) the cyclic garbage collector.
+        self.ctx: Context = weakref.proxy(ctx)
         self.using_std = b"using namespace std;" in ctx.source
         self._scope_candidates: dict[int, list[tuple[Node, str, int]]] = {}
         self._scope_decls: dict[tuple[int, str], list[Decl]] = {}
-        self._scope_chains: dict[int, list[Node]] = {}
+        self._scope_names: dict[int, dict[str, list[tuple[Node, str, int]]]] = {}
+        self._declares: dict[int, list[str]] = {}  # node id -> the names it declares
+        self._types: dict[int, TypeSpec | None] = {}  # expression node id -> its type
+        self._outer_fns: list[Node] | None = None
+        self._outer_starts: list[int] = []
+        self._above: dict[int, list[Node]] = {}  # function id -> the scopes around it
+        self._starts: dict[str, list[int]] = {}  # node type -> the start of each such node
+        self._fn_locals: dict[int, list[tuple[Node, str, Node | None]]] = {}
+        self._decl_scopes: dict[int, Node] = {}
+        self._fn_names: dict[tuple[int, str], list[tuple[Node, str, Node]]] = {}
+        self._node_decls: dict[tuple[int, str], list[Decl]] = {}
+        self._lookups: dict[tuple[int, str], Decl | None] = {}
         self._tables_built = False
         self._functions_built = False
         self._constants_loaded = False
@@ -339,9 +356,7 @@ class Model:
                     info.virtual_bases = True
                 elif c.is_named and c.type not in ("access_specifier", "comment"):
                     info.bases.append(TypeSpec(type_text(ctx, c)))
-        info.index = self._index_members
-        info.parse = self._parse_members
-        info.read_fields = self._read_fields
+        info.source = weakref.proxy(self)
         self.classes.setdefault(name, []).append(info)
 
     def _index_members(self, info: ClassInfo) -> MemberIndex:
@@ -681,32 +696,96 @@ class Model:
         if table is not None:
             return table
         table = []
+        candidates = self._candidates(scope)
+        if len(candidates) > 24:  # a namespace or the file: index its names once
+            index = self._scope_names.get(scope.id)
+            if index is None:
+                index = {}
+                for child, kind, _ in candidates:
+                    for n in declared_names(self.ctx, child):
+                        index.setdefault(n, []).append((child, kind, 0))
+                self._scope_names[scope.id] = index
+            candidates = index.get(name, [])
+            for child, kind, _ in candidates:
+                table.extend(declared(self.ctx, child, kind, name))
+            self._scope_decls[key] = table
+            return table
         word = name.encode()
         src = self.ctx.source
-        for child, kind, end in self._candidates(scope):
+        known = self._declares
+        for child, kind, end in candidates:
             if src.find(word, child.start_byte, end) < 0:
                 continue
-            table.extend(declared(self.ctx, child, kind, name))
+            names = known.get(child.id)
+            if names is None:
+                names = known[child.id] = declared_names(self.ctx, child)
+            if name in names:
+                table.extend(declared(self.ctx, child, kind, name))
         self._scope_decls[key] = table
         return table
 
     def scopes(self, at: Node) -> list[Node]:
         """The scope-making ancestors of `at`, innermost first. tree-sitter finds a node's
-        parent by searching down from the root, so each chain is computed once per block."""
-        parent = at.parent
-        if parent is None:
-            return []
-        key = parent.id
-        found = self._scope_chains.get(key)
-        if found is None:
-            found = [parent] if parent.type in _SCOPES else []
-            found += self.scopes(parent)
-            self._scope_chains[key] = found
+        parent by searching down from the root, so one walk down finds them all (asking each
+        ancestor for its parent would repeat that search per level); the walk starts at the
+        function around `at`, whose own scopes are found once."""
+        target = at.id
+        cur: Node | None
+        fn = self._function_around(at)
+        if fn is None or fn.id == target:
+            found: list[Node] = []
+            cur = self.ctx.root
+        else:
+            above = self._above.get(fn.id)
+            if above is None:
+                above = self._above[fn.id] = self._walk_scopes(self.ctx.root, fn)
+            found = list(above)
+            cur = fn
+        found.extend(self._walk_scopes(cur, at))
+        found.reverse()
         return found
+
+    @staticmethod
+    def _walk_scopes(cur: Node | None, at: Node) -> list[Node]:
+        """The scope-making nodes from `cur` down to `at` (not `at`), outermost first."""
+        found = []
+        target = at.id
+        while cur is not None and cur.id != target:
+            if cur.type in _SCOPES:
+                found.append(cur)
+            cur = cur.child_with_descendant(at)
+        return found
+
+    def _function_around(self, at: Node) -> Node | None:
+        """The outermost function definition holding `at`, if the file's list has it."""
+        if self._outer_fns is None:
+            self._outer_fns = []
+            end = -1
+            for fn in sorted(self._nodes("function_definition"), key=lambda n: n.start_byte):
+                if fn.start_byte >= end:
+                    self._outer_fns.append(fn)
+                    end = fn.end_byte
+            self._outer_starts = [fn.start_byte for fn in self._outer_fns]
+        i = bisect.bisect_right(self._outer_starts, at.start_byte) - 1
+        if i < 0:
+            return None
+        fn = self._outer_fns[i]
+        return fn if fn.end_byte >= at.end_byte else None
 
     def lookup(self, name: str, at: Node) -> Decl | None:
         """The declaration of `name` visible at `at`: innermost scope first, then the fields
         of the class whose member function holds `at`."""
+        key = (at.id, name)
+        if key in self._lookups:
+            return self._lookups[key]
+        found = self._lookup(name, at)
+        self._lookups[key] = found
+        return found
+
+    def _lookup(self, name: str, at: Node) -> Decl | None:
+        fn = self._function_around(at)
+        if fn is not None and fn.id != at.id:
+            return self._lookup_in_function(fn, name, at)
         at_start = at.start_byte
         fn_node: Node | None = None
         for cur in self.scopes(at):
@@ -722,6 +801,106 @@ class Model:
             if cls is not None:
                 return self.field(cls, name)
         return None
+
+    def _lookup_in_function(self, fn: Node, name: str, at: Node) -> Decl | None:
+        """`lookup` inside the function definition `fn`: its own names from a table of the
+        names it declares, with the scope each is visible in (no walk up the tree); then the
+        scopes around it and the fields of its class."""
+        at_start, at_end = at.start_byte, at.end_byte
+        best: Decl | None = None
+        best_key = (-1, -1)
+        for node, kind, scope in self._locals(fn, name):
+            if scope.start_byte > at_start or scope.end_byte < at_end:
+                continue
+            key = (node.id, name)
+            decls = self._node_decls.get(key)
+            if decls is None:
+                decls = self._node_decls[key] = list(declared(self.ctx, node, kind, name))
+            for d in decls:
+                if kind != "param" and d.start > at_start:
+                    continue
+                rank = (scope.start_byte, d.start)
+                if rank >= best_key:
+                    best, best_key = d, rank
+        if best is not None:
+            return best
+        above = self._above.get(fn.id)
+        if above is None:
+            above = self._above[fn.id] = self._walk_scopes(self.ctx.root, fn)
+        for cur in reversed(above):
+            table = self._decls_in(cur, name)
+            found = [d for d in table if d.kind == "param" or d.start <= at_start]
+            if found:
+                return found[-1]
+        inner = fn
+        for nested in self._within("function_definition", fn.start_byte + 1, fn.end_byte):
+            if nested.start_byte <= at_start and at_end <= nested.end_byte:
+                inner = nested
+        cls = self.owner_class(inner)
+        return self.field(cls, name) if cls is not None else None
+
+    def _within(self, node_type: str, lo: int, hi: int) -> list[Node]:
+        """The file's nodes of a type that start inside [lo, hi), the range of a node."""
+        nodes = self._nodes(node_type)
+        starts = self._starts.get(node_type)
+        if starts is None:
+            starts = self._starts[node_type] = [n.start_byte for n in nodes]
+        first = bisect.bisect_left(starts, lo)
+        # A node that starts inside another node lies inside it: no need to check its end.
+        return nodes[first : bisect.bisect_left(starts, hi, first)]
+
+    def _locals(self, fn: Node, name: str) -> list[tuple[Node, str, Node]]:
+        """What declares `name` inside `fn` (a parameter, a local, a loop variable, also of the
+        lambdas and local classes in it): (declaring node, kind, the scope it is seen in)."""
+        key = (fn.id, name)
+        found = self._fn_names.get(key)
+        if found is not None:
+            return found
+        found = self._fn_names[key] = []
+        word = name.encode()
+        src = self.ctx.source
+        for node, kind, scope in self._declaring(fn):
+            if src.find(word, node.start_byte, node.end_byte) < 0:
+                continue
+            names = self._declares.get(node.id)
+            if names is None:
+                names = self._declares[node.id] = declared_names(self.ctx, node)
+            if name not in names:
+                continue
+            if scope is None:
+                scope = self._decl_scopes.get(node.id)
+                if scope is None:
+                    scope = _declaration_scope(node)
+                    if scope is None:
+                        continue
+                    self._decl_scopes[node.id] = scope
+            found.append((node, kind, scope))
+        return found
+
+    def _declaring(self, fn: Node) -> list[tuple[Node, str, Node | None]]:
+        """The nodes inside `fn` that can declare a name, with their kind and, where known
+        without asking for a parent, the scope their names are seen in."""
+        table = self._fn_locals.get(fn.id)
+        if table is not None:
+            return table
+        lo, hi = fn.start_byte, fn.end_byte
+        table = []
+        for f in (
+            *self._within("function_definition", lo, hi),
+            *self._within("lambda_expression", lo, hi),
+        ):
+            for param in function_params(f):
+                if param.type in _DECLARING:
+                    table.append((param, "param", f))
+        table.extend((d, "local", None) for d in self._within("declaration", lo, hi))
+        table.extend((loop, "loop", loop) for loop in self._within("for_range_loop", lo, hi))
+        for clause in self._within("catch_clause", lo, hi):
+            params = clause.child_by_field_name("parameters")
+            for param in params.named_children if params is not None else []:
+                if param.type in _DECLARING:
+                    table.append((param, "local", clause))
+        self._fn_locals[fn.id] = table
+        return table
 
     def field(self, cls: ClassInfo, name: str, seen: frozenset[str] = frozenset()) -> Decl | None:
         found = cls.fields.get(name)
@@ -816,6 +995,16 @@ class Model:
         that are references into something else (a method returning `const T&`...)."""
         if expr is None or depth > 6:
             return None
+        if depth == 0:  # several rules ask about the same expressions
+            key = expr.id
+            if key in self._types:
+                return self._types[key]
+            found = self._type_of(expr, 0)
+            self._types[key] = found
+            return found
+        return self._type_of(expr, depth)
+
+    def _type_of(self, expr: Node, depth: int) -> TypeSpec | None:
         t = expr.type
         ctx = self.ctx
         if t == "parenthesized_expression":
@@ -1468,6 +1657,26 @@ def _function_declarator(member: Node) -> Node | None:
     return cur if cur is not None and cur.type == "function_declarator" else None
 
 
+def _declaration_scope(decl: Node) -> Node | None:
+    """The statement or block a local declaration's names are visible in (to its end)."""
+    parent = decl.parent
+    if parent is None:
+        return None
+    t = parent.type
+    if t in ("compound_statement", "for_statement"):
+        return parent
+    if t == "init_statement":  # `if (auto x = f(); x)`, `for (auto v = f(); auto& x : v)`
+        parent = parent.parent
+        if parent is not None and parent.type == "condition_clause":
+            return parent.parent
+        return parent
+    if t == "condition_clause":  # `while (int n = next())`: also seen in the body
+        return parent.parent
+    if t == "case_statement":  # `case 1: int x = 0;`: seen to the end of the switch body
+        return parent.parent
+    return None
+
+
 def _ancestors(node: Node) -> Iterator[Node]:
     cur = node.parent
     while cur is not None:
@@ -1475,4 +1684,13 @@ def _ancestors(node: Node) -> Iterator[Node]:
         cur = cur.parent
 
 
-MODEL_NODE_TYPES = _MODEL_TYPES
+# What the model reads through `ctx.nodes`: the type tables, and the nodes that declare
+# the names inside functions.
+MODEL_NODE_TYPES = (
+    *_MODEL_TYPES,
+    "declaration",
+    "function_definition",
+    "lambda_expression",
+    "for_range_loop",
+    "catch_clause",
+)

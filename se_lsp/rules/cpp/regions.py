@@ -11,11 +11,12 @@ branch ends by throwing, aborting or returning an error, the message streamed in
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import PurePath
 
 from tree_sitter import Node
 
-from se_lsp.rules.cpp.syntax import LOOPS, squash, word_hits
+from se_lsp.rules.cpp.syntax import LOOPS, WORD_BYTES, squash, word_hits
 from se_lsp.rules.engine import Context
 
 _TEST_FILE = re.compile(r"(?:^test_|_(?:unit|perf)?tests?$|_benchmark$|_bench$|_fuzzer$)", re.I)
@@ -280,33 +281,52 @@ _LOGS = ("LOG", "PLOG", "ABSL_LOG", "GTEST_LOG_")
 _ERROR_LEVELS = frozenset({"FATAL", "DFATAL", "QFATAL", "ERROR", "LEVEL_FATAL", "LEVEL_ERROR"})
 
 
+_MACROS = frozenset((*_CHECKS, *_LOGS))
+
+
+def _macro_hits(src: bytes, lo: int, hi: int) -> Iterator[tuple[str, int]]:
+    """Each whole word in [lo, hi) that is one of `_MACROS`, with its offset: two scans of the
+    text (every name holds CHECK or LOG) instead of one per macro."""
+    size = len(src)
+    for needle in (b"CHECK", b"LOG"):
+        pos = src.find(needle, lo, hi)
+        while pos >= 0:
+            start = pos
+            while start > 0 and src[start - 1] in WORD_BYTES:
+                start -= 1
+            end = pos + len(needle)
+            while end < size and src[end] in WORD_BYTES:
+                end += 1
+            word = src[start:end].decode("ascii", "replace")
+            if word in _MACROS and start >= lo:
+                yield word, start
+            pos = src.find(needle, end, hi)
+
+
 def _failure_messages(ctx: Context, out: list[tuple[int, int]]) -> None:
     """`CHECK(cond) << msg;` and `LOG(ERROR) << msg;` statements: they run when things fail."""
     src = ctx.source
     lo, hi = ctx.scan_range
-    for macro in (*_CHECKS, *_LOGS):
-        if src.find(macro.encode(), lo, hi) < 0:
+    for macro, pos in _macro_hits(src, lo, hi):
+        node = ctx.root.named_descendant_for_byte_range(pos, pos + len(macro))
+        call = node.parent if node is not None else None
+        if call is None or call.type != "call_expression":
             continue
-        for pos in word_hits(src, macro, lo, hi):
-            node = ctx.root.named_descendant_for_byte_range(pos, pos + len(macro))
-            call = node.parent if node is not None else None
-            if call is None or call.type != "call_expression":
+        if macro in _LOGS:
+            items = [c for c in (call.child_by_field_name("arguments") or call).named_children]
+            level = squash(ctx.text(items[0])).rsplit("::", 1)[-1] if items else ""
+            if level not in _ERROR_LEVELS:
                 continue
-            if macro in _LOGS:
-                items = [c for c in (call.child_by_field_name("arguments") or call).named_children]
-                level = squash(ctx.text(items[0])).rsplit("::", 1)[-1] if items else ""
-                if level not in _ERROR_LEVELS:
-                    continue
-            cur = call
-            parent = cur.parent
-            while (
-                parent is not None
-                and parent.type == "binary_expression"
-                and (parent.child_by_field_name("left") == cur)
-            ):
-                cur, parent = parent, parent.parent
-            if cur is not call and parent is not None and parent.type == "expression_statement":
-                out.append(_lines(ctx, parent))
+        cur = call
+        parent = cur.parent
+        while (
+            parent is not None
+            and parent.type == "binary_expression"
+            and (parent.child_by_field_name("left") == cur)
+        ):
+            cur, parent = parent, parent.parent
+        if cur is not call and parent is not None and parent.type == "expression_statement":
+            out.append(_lines(ctx, parent))
 
 
 def cold_lines(ctx: Context) -> list[tuple[int, int]]:

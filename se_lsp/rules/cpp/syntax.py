@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Iterator
 
 from tree_sitter import Node
@@ -170,6 +171,17 @@ def calls(ctx: Context, name: str) -> list[Node]:
         lo, hi = ctx.scan_range
         found = table[name] = calls_at(ctx, name, word_hits(ctx.source, name, lo, hi))
     return found
+
+
+def calls_within(ctx: Context, name: str, lo: int, hi: int) -> list[Node]:
+    """`calls(ctx, name)` that start in [lo, hi)."""
+    table: dict[str, tuple[list[int], list[Node]]] = ctx.shared.setdefault("cpp.calls_by_start", {})
+    entry = table.get(name)
+    if entry is None:
+        ordered = sorted(calls(ctx, name), key=lambda c: c.start_byte)
+        entry = table[name] = ([c.start_byte for c in ordered], ordered)
+    starts, found = entry
+    return found[bisect.bisect_left(starts, lo) : bisect.bisect_left(starts, hi)]
 
 
 def const_qualified(ctx: Context, node: Node) -> bool:

@@ -83,7 +83,8 @@ def args_of(spelling: str) -> list[str]:
     return []
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen (never changed after construction): a frozen __init__ costs four times more.
+@dataclass(slots=True, unsafe_hash=True)
 class TypeSpec:
     """A type as written: the spelling without cv/ref/pointer, and those qualifiers."""
 

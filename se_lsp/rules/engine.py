@@ -461,6 +461,8 @@ def _run_rules(
             if rules.suppressed(ctx, f, r.info):
                 continue
             want = sev
+            if f.severity == Severity.HINT and r.info.severity != Severity.HINT:
+                want = Severity.HINT  # the rule itself judged this case minor
             if tests is not None and tests.covers(line):
                 if test_code == "off":
                     continue

@@ -135,6 +135,12 @@ def test_test_bodies_follow_the_test_code_setting(mode: str, want: int) -> None:
         ("src/test_helpers.cpp", True),
         ("re2/testing/regexp_generator.cc", True),
         ("src/canon_perftest.cc", True),
+        ("absl/container/internal/hash_policy_testing.h", True),
+        ("src/cord_test_util.h", True),
+        ("src/status_test_common.h", True),
+        ("src/file_mock.h", True),
+        ("src/mockingbird.cc", False),
+        ("src/testing_ground.cc", False),
         ("src/db/table.cc", False),
         ("src/contest/entry.cpp", False),
         ("include/attest.h", False),
@@ -194,6 +200,23 @@ def test_failure_messages_are_cold() -> None:
         4: Severity.HINT,
         5: Severity.WARNING,
         6: Severity.WARNING,
+    }
+
+
+_CERR = """\
+#include <iostream>
+void report(int n) {
+    std::cerr << "failed " << n << std::endl;
+    std::cout << "done " << n << std::endl;
+}
+"""
+
+
+def test_endl_on_unit_buffered_cerr_is_a_hint() -> None:
+    found = [f for f in analyze(_CERR, "cpp").findings if f.code == "cpp/avoid-endl"]
+    assert {f.span.start.line: f.severity for f in found} == {
+        2: Severity.HINT,
+        3: Severity.WARNING,
     }
 
 

@@ -886,7 +886,13 @@ def _copy_is_same_type(model: Model, use: Use, ts: TypeSpec) -> bool:
             position = items.index(top) if top in items else -1
             if fn is None or fn.type != "identifier" or position < 0:
                 return False
-            fns = model.free_functions(model.ctx.text(fn))
+            # Overloads that cannot take this many arguments are not the one called.
+            fns = [
+                f
+                for f in model.free_functions(model.ctx.text(fn))
+                if len(f.params) >= len(items)
+                and all(p.has_default for p in f.params[len(items) :])
+            ]
             return bool(fns) and all(
                 len(f.params) > position
                 and f.params[position].type.by_value
@@ -954,13 +960,19 @@ def shared_ptr_by_value(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             continue
         if _skip_function(ctx, model, fn_node, body, _function_for(model, fn_node)):
             continue
-        if uses and _only_dereferenced(ctx, uses):
-            yield ctx.finding(
-                info,
-                param,
-                title=f"`{d.name}` is a shared_ptr copied on every call but only dereferenced: "
-                "take the object by reference",
+        if fn_node.type == "lambda_expression":
+            # A lambda's parameter type is dictated by what calls it (a std::function of a
+            # shared_ptr, say): only a const reference to the same pointer is sure to fit.
+            title = (
+                f"`{d.name}` is a shared_ptr copied on every call but only dereferenced: "
+                "take it by const reference"
             )
+        else:
+            title = (
+                f"`{d.name}` is a shared_ptr copied on every call but only dereferenced: "
+                "take the object by reference"
+            )
+        yield ctx.finding(info, param, title=title)
 
 
 RULES = [

@@ -209,7 +209,7 @@ def move_const_arg(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             and plain is not None
             and model.cost(plain) != Cost.TRIVIAL
         ):
-            title = f"{what} is const: std::move makes a copy"
+            title = f"{what} is const: std::move has no effect (it is copied, or bound as const)"
             const_move = True
         elif (
             resolved is not None

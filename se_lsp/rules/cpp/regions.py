@@ -19,12 +19,17 @@ from tree_sitter import Node
 from se_lsp.rules.cpp.syntax import LOOPS, WORD_BYTES, squash, word_hits
 from se_lsp.rules.engine import Context
 
-_TEST_FILE = re.compile(r"(?:^test_|_(?:unit|perf)?tests?$|_benchmark$|_bench$|_fuzzer$)", re.I)
+_TEST_FILE = re.compile(
+    r"(?:^test_|^mock_|_(?:unit|perf)?tests?$|_testing$|_test_?(?:utils?|helpers?|common)$"
+    r"|_mocks?$|_benchmark$|_bench$|_fuzzer$)",
+    re.I,
+)
 
 
 def is_test_path(path: str) -> bool:
     """Files under test/, tests/, testing/, unittests/, benchmarks/, and `foo_test.cc`,
-    `foo_perftest.cc`, `test_foo.cpp`."""
+    `foo_perftest.cc`, `test_foo.cpp`, and the helpers only tests include: `foo_testing.h`,
+    `foo_test_util.h`, `foo_mock.h`."""
     p = PurePath(path)
     dirs = {part.lower() for part in p.parts[:-1]}
     if dirs & {

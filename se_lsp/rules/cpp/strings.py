@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from tree_sitter import Node
 
@@ -72,9 +73,12 @@ def avoid_endl(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
                 continue
             if _string_stream(ctx, parent):
                 continue  # a string stream's flush does nothing: endl costs nothing there
-            yield ctx.finding(
+            found = ctx.finding(
                 info, target, fix=ctx.fix(target, "'\\n'", "Replace std::endl with '\\n'")
             )
+            if _unbuffered(ctx, parent, using_std):
+                found = replace(found, severity=Severity.HINT, title=_UNBUFFERED_TITLE)
+            yield found
         elif parent.type == "call_expression" and parent.child_by_field_name("function") == target:
             # `std::endl(stream)`: the manipulator called directly.
             items = args(parent)
@@ -100,15 +104,34 @@ _STRING_STREAMS = frozenset(
 )
 
 
-def _string_stream(ctx: Context, chain: Node) -> bool:
-    """Whether the `<<` chain writes into a string stream (its leftmost operand's type)."""
+_UNBUFFERED_TITLE = "std::endl on std::cerr, which flushes after every write anyway: costs little"
+
+
+def _leftmost(chain: Node) -> Node | None:
+    """The stream a `<<` chain writes into."""
     cur = chain
     while cur.type == "binary_expression":
         left = cur.child_by_field_name("left")
         if left is None:
-            return False
+            return None
         cur = left
-    if cur.type != "identifier":
+    return cur
+
+
+def _unbuffered(ctx: Context, chain: Node, using_std: bool) -> bool:
+    """Whether the chain writes into std::cerr or std::wcerr, which are unit-buffered (they
+    flush after every output operation), so std::endl adds no flush of its own."""
+    stream = _leftmost(chain)
+    if stream is None:
+        return False
+    name = squash(ctx.text(stream))
+    return name in ("std::cerr", "std::wcerr") or (using_std and name in ("cerr", "wcerr"))
+
+
+def _string_stream(ctx: Context, chain: Node) -> bool:
+    """Whether the `<<` chain writes into a string stream (its leftmost operand's type)."""
+    cur = _leftmost(chain)
+    if cur is None or cur.type != "identifier":
         return False
     model = Model.of(ctx)
     d = model.lookup(ctx.text(cur), cur)

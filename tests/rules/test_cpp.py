@@ -139,6 +139,7 @@ def test_test_bodies_follow_the_test_code_setting(mode: str, want: int) -> None:
         ("src/cord_test_util.h", True),
         ("src/status_test_common.h", True),
         ("src/file_mock.h", True),
+        ("test_util/testharness.cc", True),
         ("src/mockingbird.cc", False),
         ("src/testing_ground.cc", False),
         ("src/db/table.cc", False),
@@ -217,6 +218,28 @@ def test_endl_on_unit_buffered_cerr_is_a_hint() -> None:
     assert {f.span.start.line: f.severity for f in found} == {
         2: Severity.HINT,
         3: Severity.WARNING,
+    }
+
+
+_MOVES = """\
+#include <string>
+#include <utility>
+struct Rec {
+    Rec(Rec&& o) noexcept : count(std::move(o.count)), name(std::move(o.name)) {}
+    int count;
+    std::string name;
+};
+void keep(std::string s);
+void send(const std::string& s) { keep(std::move(s)); }
+"""
+
+
+def test_moving_a_trivially_copyable_value_is_a_hint() -> None:
+    # Removing that std::move changes no cost; moving a const string still copies it.
+    found = [f for f in analyze(_MOVES, "cpp").findings if f.code == "cpp/move-const-arg"]
+    assert {f.span.start.line: f.severity for f in found} == {
+        3: Severity.HINT,
+        8: Severity.WARNING,
     }
 
 

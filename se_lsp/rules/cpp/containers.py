@@ -658,12 +658,20 @@ def use_emplace(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             if r.pointer or r.base not in ("std::vector", "std::deque", "std::list"):
                 continue
             element = r.args[0] if r.args else ""
+            if model.resolve(TypeSpec(ctor)).base in _SMART_POINTERS:
+                continue  # clang-tidy's SmartPointers: emplacing the raw pointer may leak it
             if ctor in ("std::make_pair", "make_pair"):
                 if not element.startswith("std::pair<"):
                     continue
             elif model.canonical(TypeSpec(ctor)) != model.canonical(TypeSpec(element)):
                 continue
             inner_args = inner.child_by_field_name("arguments")
+            if inner_args is not None and any(
+                a.type == "new_expression" for a in inner_args.named_children
+            ):
+                # `push_back(Owner(new T))`: were emplace_back to throw while growing, the
+                # raw pointer would leak; the temporary owns it before push_back runs.
+                continue
             fn = call.child_by_field_name("function")
             field_node = fn.child_by_field_name("field") if fn is not None else None
             if inner_args is None or field_node is None:
@@ -677,6 +685,12 @@ def use_emplace(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
                 f"Construct in place with {emplace}",
             )
             yield ctx.finding(info, call, fix=fix)
+
+
+# clang-tidy's SmartPointers default: the owners use-emplace leaves alone.
+_SMART_POINTERS = frozenset(
+    {"std::unique_ptr", "std::shared_ptr", "std::weak_ptr", "std::auto_ptr"}
+)
 
 
 RULES = [inefficient_vector_operation, container_size_empty, inefficient_algorithm, use_emplace]

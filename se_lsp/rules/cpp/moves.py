@@ -4,6 +4,7 @@ and move constructors that copy their members."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from tree_sitter import Node
 
@@ -202,6 +203,7 @@ def move_const_arg(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
         resolved = model.resolve(ts) if ts is not None else None
         plain = TypeSpec(resolved.spelling) if resolved is not None else None
         const_move = False
+        trivial = False
         if declared_const or (
             resolved is not None
             and resolved.const
@@ -217,6 +219,7 @@ def move_const_arg(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             and (resolved.pointer or _known_trivial(model, plain))
         ):
             title = f"{what} is trivially copyable: std::move has no effect"
+            trivial = True
         elif _const_ref_only(ctx, model, call):
             title = "std::move into a const reference parameter: nothing is moved"
         elif (
@@ -241,7 +244,12 @@ def move_const_arg(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
         # might need the rvalue, so the fix is offered only where an lvalue is known to fit.
         if const_move or _lvalue_ok(ctx, model, call):
             fix = ctx.fix(call, ctx.text(arg), "Remove std::move")
-        yield ctx.finding(info, call, title=title, fix=fix)
+        found = ctx.finding(info, call, title=title, fix=fix)
+        if trivial:
+            # Nothing is copied that a move would have saved: removing the std::move changes
+            # no cost (and in a move constructor, moving every member is the usual style).
+            found = replace(found, severity=Severity.HINT)
+        yield found
 
 
 def _known_trivial(model: Model, ts: TypeSpec) -> bool:

@@ -27,7 +27,7 @@ _TEST_FILE = re.compile(
 
 
 def is_test_path(path: str) -> bool:
-    """Files under test/, tests/, testing/, unittests/, benchmarks/, and `foo_test.cc`,
+    """Files under test/, tests/, testing/, test_util/, unittests/, benchmarks/, and `foo_test.cc`,
     `foo_perftest.cc`, `test_foo.cpp`, and the helpers only tests include: `foo_testing.h`,
     `foo_test_util.h`, `foo_mock.h`."""
     p = PurePath(path)
@@ -36,6 +36,9 @@ def is_test_path(path: str) -> bool:
         "test",
         "tests",
         "testing",
+        "test_util",
+        "test_utils",
+        "testutil",
         "unittests",
         "unittest",
         "benchmark",

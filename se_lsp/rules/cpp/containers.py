@@ -539,6 +539,9 @@ bool known(const std::set<int>& ids, const std::vector<int>& order, int id) {
     gaps=(
         "A call with a comparator different from the container's is not reported (clang-tidy "
         "reports it as a different problem).",
+        "A container ordered by another comparator than the algorithm's default "
+        "(`std::lower_bound` over a `std::set<int, std::greater<int>>`) is left alone: the "
+        "member function would search by the container's order, so the result could change.",
     ),
 )
 def inefficient_algorithm(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
@@ -612,6 +615,16 @@ destructor per element; more for types that are expensive to move.
     measure="Google Benchmark the filling loop; `perf record` shows the temporary's move "
     "constructor and destructor.",
     mirrors=["clang-tidy:modernize-use-emplace", "clang-tidy:hicpp-use-emplace"],
+    gaps=(
+        "Braced temporaries (`push_back(Point{1, 2})`) are not reported: `emplace_back(1, 2)` "
+        "needs a constructor, and aggregates gained parenthesised initialisation only in C++20.",
+        "A temporary built from a new-expression (`push_back(Owner<T>(new T))`) is left alone "
+        "for any owner type, not only clang-tidy's SmartPointers: emplacing the raw pointer "
+        "leaks it if the vector throws while growing.",
+        "ContainersWithPush, ContainersWithPushBack, ContainersWithPushFront, SmartPointers, "
+        "TupleTypes and TupleMakeFunctions (their defaults) are not configurable; std::vector, "
+        "std::deque and std::list are checked.",
+    ),
     bad="""
 #include <string>
 #include <utility>

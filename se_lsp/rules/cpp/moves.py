@@ -174,7 +174,10 @@ void store(std::vector<std::string>& out, std::string (*make_key)()) {
     gaps=(
         "Calls inside templates whose argument type depends on a template parameter are left "
         "alone, as in clang-tidy.",
-        "CheckTriviallyCopyableMove and CheckMoveToConstRef are on (their defaults).",
+        "CheckTriviallyCopyableMove and CheckMoveToConstRef are on (their defaults); moving "
+        "a trivially copyable value is reported as a hint, since removing it saves nothing.",
+        "`T x(std::move(c));` is not seen: tree-sitter reads that declaration as a function "
+        "prototype (the most vexing parse), so the call is not in the tree.",
     ),
 )
 def move_const_arg(ctx: Context, info: RuleInfo) -> Iterator[Finding]:

@@ -556,6 +556,8 @@ private:
         "body is judged where it is defined.",
         "`= default` move operations over a member whose move may throw are left alone for "
         "the same reason.",
+        "A move operation declared in its class and defined outside it is reported once, at "
+        "the declaration, where the fix goes; clang-tidy reports the definition as well.",
         "AllowFalseEvaluated (off by default) is not configurable.",
     ),
 )

@@ -3,6 +3,7 @@ analysis that stays bounded on hostile text."""
 
 from __future__ import annotations
 
+import random
 import shutil
 import subprocess
 import time
@@ -16,6 +17,7 @@ from se_lsp.core.findings import Severity
 from se_lsp.core.positions import Pos
 from se_lsp.rules import analyze, rules_for
 from se_lsp.rules.cpp import is_test_path
+from se_lsp.rules.engine import reanalyze
 from tests.rules.markers import FIXTURES, expectations, fixed_path, fixture_files
 
 CPP = fixture_files("cpp")
@@ -255,6 +257,104 @@ def test_cold_code_is_a_hint_at_most() -> None:
     # A loop in main is the program's work, not its set-up.
     assert by_line[(22, "cpp/for-range-copy")] == Severity.WARNING
     assert by_line[(22, "cpp/avoid-endl")] == Severity.WARNING
+
+
+# -- re-analysis after edits ------------------------------------------------------------------
+
+_TWO_FUNCTIONS = """\
+#include <string>
+#include <vector>
+struct Row {
+    std::string name;
+};
+struct Key {
+    int id;
+};
+void use(const Row&);
+void use(const Key&);
+void rows(const std::vector<Row>& all) {
+    for (auto r : all) use(r);
+}
+void keys(const std::vector<Key>& all) {
+    for (auto k : all) use(k);
+}
+"""
+
+
+def _copies(findings: list) -> list[int]:
+    return [f.span.start.line for f in findings if f.code == "cpp/for-range-copy"]
+
+
+def test_an_edit_inside_a_body_is_rechecked_there_with_the_files_declarations() -> None:
+    # Only Row, declared outside the edited function, says that copying `r` costs.
+    base = analyze(_TWO_FUNCTIONS, "cpp")
+    assert _copies(base.findings) == [11]
+    edited = _TWO_FUNCTIONS.replace("use(r);", "use(r);  // typed")
+    typing = reanalyze(base, edited, "cpp", exact=False)
+    assert not typing.exact and typing.stale_in_body and typing.stale is not None
+    for result in (
+        reanalyze(typing, edited, "cpp", exact=True),
+        reanalyze(base, edited, "cpp", exact=True),
+    ):
+        assert result.exact
+        assert _copies(result.findings) == _copies(analyze(edited, "cpp").findings) == [11]
+
+
+def test_an_edit_to_a_declaration_rechecks_every_function() -> None:
+    # Key gains a std::string: copying it in `keys` becomes expensive, far from the edit.
+    base = analyze(_TWO_FUNCTIONS, "cpp")
+    edited = _TWO_FUNCTIONS.replace("    int id;", "    std::string id;")
+    typing = reanalyze(base, edited, "cpp", exact=False)
+    assert not typing.stale_in_body
+    for result in (
+        reanalyze(typing, edited, "cpp", exact=True),
+        reanalyze(base, edited, "cpp", exact=True),
+    ):
+        assert result.exact
+        assert _copies(result.findings) == _copies(analyze(edited, "cpp").findings) == [11, 14]
+
+
+def _edits(lines: list[str], rng: random.Random) -> list[str]:
+    i = rng.randrange(len(lines))
+    kind = rng.choice(["insert", "delete", "dup", "char", "word"])
+    new = list(lines)
+    if kind == "insert":
+        new.insert(i, "    int typed_now = 1;")
+    elif kind == "delete" and len(new) > 1:
+        del new[i]
+    elif kind == "dup":
+        new.insert(i, new[i])
+    elif kind == "char" and new[i]:
+        j = rng.randrange(len(new[i]))
+        new[i] = new[i][:j] + rng.choice("x;{}( &*") + new[i][j:]
+    else:
+        j = rng.randrange(len(new[i]) + 1)
+        new[i] = new[i][:j] + rng.choice([" const ", " std::string ", "&", " auto "]) + new[i][j:]
+    return new
+
+
+def test_reanalysis_of_every_fixture_matches_a_full_analysis() -> None:
+    """Edits anywhere (bodies, declarations, broken code), checked both ways the server
+    re-analyses: one exact pass, and typing passes settled by an exact one."""
+    rng = random.Random("cpp-body-scope")
+    keys = lambda fs: [(f.code, f.span, f.title, f.severity) for f in fs]  # noqa: E731
+    mismatches = []
+    for path in fixture_files("cpp"):
+        lines = path.read_text(encoding="utf-8").split("\n")
+        base = typing = analyze("\n".join(lines), "cpp")
+        for step in range(6):
+            lines = _edits(lines, rng)
+            text = "\n".join(lines)
+            full = analyze(text, "cpp")
+            if keys(reanalyze(base, text, "cpp").findings) != keys(full.findings):
+                mismatches.append((path.name, step, "exact"))
+            typing = reanalyze(typing, text, "cpp", exact=False)
+            if step % 2:
+                typing = reanalyze(typing, text, "cpp", exact=True)
+                if keys(typing.findings) != keys(full.findings):
+                    mismatches.append((path.name, step, "settled"))
+            base = full
+    assert not mismatches, mismatches[:5]
 
 
 # -- hostile text stays bounded ----------------------------------------------------------------

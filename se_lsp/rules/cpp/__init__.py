@@ -7,7 +7,7 @@ stdlib.py); each family of rules lives in its own module with its metadata and c
 from __future__ import annotations
 
 from se_lsp.rules.cpp import containers, copies, layout, moves, noexcept, numeric, strings
-from se_lsp.rules.cpp.regions import cold_lines, is_test_path, test_lines
+from se_lsp.rules.cpp.regions import cold_lines, in_function_body, is_test_path, test_lines
 from se_lsp.rules.engine import Rule, RuleSet
 
 RULES: tuple[Rule, ...] = (
@@ -28,6 +28,7 @@ RULESET = RuleSet(
     test_path=is_test_path,
     test_lines=test_lines,
     cold_lines=cold_lines,
+    in_function_body=in_function_body,
 )
 
 __all__ = ["RULES", "RULESET", "is_test_path"]

@@ -120,7 +120,7 @@ std::vector<int> evens(const std::vector<int>& xs) {
     return out;
 }
 """,
-    scope="file",  # the vector's and the range's types may be aliases declared elsewhere
+    scope="body",  # the vector's and the range's types may be aliases declared elsewhere
     node_types=["for_statement", "for_range_loop", *MODEL_NODE_TYPES],
     has_fix=True,
     body_examples=False,
@@ -374,7 +374,7 @@ void flush(std::vector<int>& pending, Queue& q) {
     }
 }
 """,
-    scope="file",
+    scope="body",
     node_types=[*MODEL_NODE_TYPES],
     has_fix=True,
     body_examples=False,
@@ -532,7 +532,7 @@ bool known(const std::set<int>& ids, const std::vector<int>& order, int id) {
            std::find(order.begin(), order.end(), id) != order.end();
 }
 """,
-    scope="file",
+    scope="body",
     node_types=[*MODEL_NODE_TYPES],
     has_fix=True,
     body_examples=False,
@@ -642,7 +642,7 @@ void load(std::vector<std::pair<std::string, int>>& out, const std::pair<std::st
     out.push_back(p);
 }
 """,
-    scope="file",
+    scope="body",
     node_types=[*MODEL_NODE_TYPES],
     has_fix=True,
     body_examples=False,

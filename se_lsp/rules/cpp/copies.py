@@ -92,7 +92,7 @@ void print_all(const std::vector<std::string>& names) {
     }
 }
 """,
-    scope="file",
+    scope="body",
     node_types=["for_range_loop", *MODEL_NODE_TYPES],
     has_fix=True,
     body_examples=False,
@@ -206,7 +206,7 @@ std::size_t total(const std::map<int, std::vector<std::string>>& groups) {
     return n;
 }
 """,
-    scope="file",
+    scope="body",
     node_types=["for_range_loop", *MODEL_NODE_TYPES],
     has_fix=True,
     body_examples=False,
@@ -319,7 +319,7 @@ std::string shout(const User& user) {
     return name;
 }
 """,
-    scope="file",
+    scope="body",
     node_types=["declaration", *MODEL_NODE_TYPES],
     has_fix=True,
     body_examples=False,
@@ -790,7 +790,7 @@ struct Named {
     std::string name;
 };
 """,
-    scope="file",
+    scope="body",
     node_types=["function_definition", "lambda_expression", *MODEL_NODE_TYPES],
     confidence=0.8,
     body_examples=False,
@@ -945,7 +945,7 @@ struct Cache {
     std::vector<std::shared_ptr<Shape>> shapes;
 };
 """,
-    scope="file",
+    scope="body",
     node_types=["function_definition", "lambda_expression", *MODEL_NODE_TYPES],
     confidence=0.8,
     body_examples=False,

@@ -104,6 +104,9 @@ class Model:
         # out point back only weakly, so that all of it is freed by reference counting when
         # the analysis ends, without waiting for (and feeding) the cyclic garbage collector.
         self.ctx: Context = weakref.proxy(ctx)
+        # Where the file's declarations are read from: the whole file when the engine
+        # re-checks only some items but hands over the whole-file context (`ctx.file`).
+        self._tables: Context = weakref.proxy(ctx.file) if ctx.file is not None else self.ctx
         self.using_std = b"using namespace std;" in ctx.source
         self._scope_candidates: dict[int, list[tuple[Node, str, int]]] = {}
         self._scope_decls: dict[tuple[int, str], list[Decl]] = {}
@@ -147,7 +150,7 @@ class Model:
         """The file's nodes of a type. When the analysis is limited to the code an edit
         touched (`reanalyze(..., exact=False)`), only those in that code: the model then
         knows less, and the exact pass that follows sees the whole file again."""
-        return self.ctx.nodes(node_type)
+        return self._tables.nodes(node_type)
 
     def _build(self) -> None:
         if self._tables_built:
@@ -212,7 +215,7 @@ class Model:
         """Namespace-level items: free functions, prototypes, out-of-line members. Only their
         names are read here; a function's signature is read when a rule asks for it."""
         ctx = self.ctx
-        lo, hi = ctx.scan_range
+        lo, hi = self._tables.scan_range
         for child in node.named_children:
             if child.end_byte < lo or child.start_byte > hi:
                 continue  # outside the code being analysed (see `_nodes`)

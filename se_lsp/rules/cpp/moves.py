@@ -167,7 +167,7 @@ void store(std::vector<std::string>& out, std::string (*make_key)()) {
     out.push_back(std::move(key));
 }
 """,
-    scope="file",
+    scope="body",
     node_types=["function_definition", *MODEL_NODE_TYPES],
     has_fix=True,
     body_examples=False,
@@ -357,7 +357,7 @@ std::string plain(const std::string& name) {
     return text;
 }
 """,
-    scope="file",
+    scope="body",
     node_types=["return_statement", *MODEL_NODE_TYPES],
     has_fix=True,
     body_examples=False,

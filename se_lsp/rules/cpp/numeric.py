@@ -132,7 +132,7 @@ float length(float x, float y) {
 }
 double hyp(double a) { return ::sqrt(a); }
 """,
-    scope="file",
+    scope="body",
     node_types=[*MODEL_NODE_TYPES],
     has_fix=True,
     body_examples=False,

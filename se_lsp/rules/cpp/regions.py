@@ -390,3 +390,40 @@ def cold_lines(ctx: Context) -> list[tuple[int, int]]:
             ):
                 out.append(_lines(ctx, child))
     return out
+
+
+# Declarations inside a function body that other code can depend on: a local type is still
+# a class of the file's table (by name), and `using namespace std;` changes how every name
+# in the file is read.
+_BODY_DECLARATIONS = frozenset(
+    {
+        "class_specifier",
+        "struct_specifier",
+        "union_specifier",
+        "enum_specifier",
+        "type_definition",
+        "alias_declaration",
+        "using_declaration",
+        "namespace_alias_definition",
+        "template_declaration",
+    }
+)
+
+
+def in_function_body(root: Node, lo: int, hi: int) -> bool:
+    """Whether bytes [lo, hi) lie strictly inside the braces of a function's body and in no
+    type or `using` declared there: an edit there changes nothing another function's
+    findings depend on (see the "body" rule scope)."""
+    node: Node | None = root.descendant_for_byte_range(lo, max(lo, hi))
+    while node is not None:
+        t = node.type
+        if t in _BODY_DECLARATIONS:
+            return False
+        if t == "compound_statement":
+            parent = node.parent
+            if parent is not None and parent.type == "function_definition":
+                return node.start_byte < lo and hi < node.end_byte
+        if t == "function_definition":
+            return False  # in its signature, not its body
+        node = node.parent
+    return False

@@ -214,7 +214,7 @@ std::size_t split_path(const std::string& path) {
     return path.find('/') + path.find("://");
 }
 """,
-    scope="file",
+    scope="body",
     node_types=[*MODEL_NODE_TYPES],
     has_fix=True,
     body_examples=False,
@@ -308,7 +308,7 @@ std::string join(const std::vector<std::string>& parts) {
     return out + label;
 }
 """,
-    scope="file",
+    scope="body",
     node_types=[
         "assignment_expression",
         "for_statement",

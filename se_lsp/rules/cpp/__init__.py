@@ -7,7 +7,13 @@ stdlib.py); each family of rules lives in its own module with its metadata and c
 from __future__ import annotations
 
 from se_lsp.rules.cpp import containers, copies, layout, moves, noexcept, numeric, strings
-from se_lsp.rules.cpp.regions import cold_lines, in_function_body, is_test_path, test_lines
+from se_lsp.rules.cpp.regions import (
+    cold_lines,
+    in_function_body,
+    is_test_path,
+    suppressed,
+    test_lines,
+)
 from se_lsp.rules.engine import Rule, RuleSet
 
 RULES: tuple[Rule, ...] = (
@@ -29,6 +35,7 @@ RULESET = RuleSet(
     test_lines=test_lines,
     cold_lines=cold_lines,
     in_function_body=in_function_body,
+    suppressed=suppressed,
 )
 
 __all__ = ["RULES", "RULESET", "is_test_path"]

@@ -618,6 +618,14 @@ class Model:
         spelling = ts.spelling
         base = base_of(spelling)
         targets = self.aliases.get(base.rsplit("::", 1)[-1]) if "<" not in spelling else None
+        if targets and base in self.classes and not base.startswith("std::"):
+            # A class and an alias of one name (`struct Outer { struct Value {...}; };` beside
+            # `using Value = T;` in another class): which one a use means depends on the
+            # scope, which is not tracked, so the type is unknown. `typedef struct S {...} S;`
+            # names the same class twice and stays known.
+            last = base.rsplit("::", 1)[-1]
+            if any(base_of(t.spelling).split()[-1].rsplit("::", 1)[-1] != last for t in targets):
+                return TypeSpec("?" + spelling, ts.const, ts.ref, ts.pointer, ts.array)
         if targets and depth < 8 and base not in self.classes and not base.startswith("std::"):
             first = targets[0]
             if all(t == first for t in targets):

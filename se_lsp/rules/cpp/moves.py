@@ -175,7 +175,8 @@ void store(std::vector<std::string>& out, std::string (*make_key)()) {
         "Calls inside templates whose argument type depends on a template parameter are left "
         "alone, as in clang-tidy.",
         "CheckTriviallyCopyableMove and CheckMoveToConstRef are on (their defaults); moving "
-        "a trivially copyable value is reported as a hint, since removing it saves nothing.",
+        "a trivially copyable value or into a const reference is reported as a hint, since "
+        "removing it saves nothing.",
         "`T x(std::move(c));` is not seen: tree-sitter reads that declaration as a function "
         "prototype (the most vexing parse), so the call is not in the tree.",
     ),
@@ -225,6 +226,7 @@ def move_const_arg(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
             trivial = True
         elif _const_ref_only(ctx, model, call):
             title = "std::move into a const reference parameter: nothing is moved"
+            trivial = True  # nor copied: removing it changes no cost
         elif (
             arg.type == "identifier"
             and resolved is not None
@@ -251,6 +253,7 @@ def move_const_arg(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
         if trivial:
             # Nothing is copied that a move would have saved: removing the std::move changes
             # no cost (and in a move constructor, moving every member is the usual style).
+            # A hint, honest about being minor.
             found = replace(found, severity=Severity.HINT)
         yield found
 

@@ -16,8 +16,9 @@ from pathlib import PurePath
 
 from tree_sitter import Node
 
+from se_lsp.core.findings import Finding
 from se_lsp.rules.cpp.syntax import LOOPS, WORD_BYTES, squash, word_hits
-from se_lsp.rules.engine import Context
+from se_lsp.rules.engine import Context, RuleInfo
 
 _TEST_FILE = re.compile(
     r"(?:^test_|^mock_|_(?:unit|perf)?tests?$|_testing$|_test_?(?:utils?|helpers?|common)$"
@@ -427,3 +428,25 @@ def in_function_body(root: Node, lo: int, hi: int) -> bool:
             return False  # in its signature, not its body
         node = node.parent
     return False
+
+
+_GENERATED_SUFFIXES = (".pb.h", ".pb.cc", "_generated.h", ".grpc.pb.h", ".grpc.pb.cc")
+
+
+def is_generated(ctx: Context) -> bool:
+    """Whether the file is generated code (protoc, flatc, or a header comment saying it is
+    generated and not to be edited): a finding there cannot be acted on, and the layout
+    it would change (an enum's size) is often a wire format."""
+    found = ctx.shared.get("cpp.generated")
+    if found is None:
+        head = ctx.source[:2048].lower()
+        found = (ctx.path or "").endswith(_GENERATED_SUFFIXES) or (
+            b"generated" in head and (b"do not edit" in head or b"do not modify" in head)
+        )
+        ctx.shared["cpp.generated"] = found
+    return bool(found)
+
+
+def suppressed(ctx: Context, finding: Finding, info: RuleInfo) -> bool:
+    """Findings the file itself rules out: all of them in generated code."""
+    return is_generated(ctx)

@@ -9,10 +9,53 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 import subprocess
 import sys
 import threading
 from typing import Any
+
+# Publishes larger than this are not decoded by the reader thread: decoding the 300 KB
+# publishDiagnostics of a 10,000-line file holds this client's GIL for milliseconds,
+# during which the request thread cannot take its answer; that is the client's cost,
+# not the server's. Their diagnostics are decoded when someone reads them.
+BIG_MESSAGE = 64 * 1024
+_URI = re.compile(rb'"uri": ("(?:[^"\\]|\\.)*")')
+_VERSION = re.compile(rb'"version": (\d+)')
+
+
+class _LazyDiagnostics(list):  # type: ignore[type-arg]
+    def __init__(self, body: bytes) -> None:
+        super().__init__()
+        self._body: bytes | None = body
+
+    def _load(self) -> None:
+        if self._body is not None:
+            self.extend(json.loads(self._body)["params"]["diagnostics"])
+            self._body = None
+
+    def __iter__(self) -> Any:
+        self._load()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._load()
+        return super().__len__()
+
+
+def _lazy_publish(body: bytes) -> dict[str, Any]:
+    head = body[:2000]
+    uri = _URI.search(head)
+    version = _VERSION.search(head)
+    return {
+        "jsonrpc": "2.0",
+        "method": "textDocument/publishDiagnostics",
+        "params": {
+            "uri": json.loads(uri.group(1)) if uri else None,
+            "version": int(version.group(1)) if version else None,
+            "diagnostics": _LazyDiagnostics(body),
+        },
+    }
 
 
 class Rpc:
@@ -51,7 +94,10 @@ class Rpc:
                 break
             if line.lower().startswith(b"content-length:"):
                 length = int(line.split(b":")[1])
-        return json.loads(self.proc.stdout.read(length))  # type: ignore[no-any-return]
+        body = self.proc.stdout.read(length)
+        if length > BIG_MESSAGE and b'"method": "textDocument/publishDiagnostics"' in body[:100]:
+            return _lazy_publish(body)
+        return json.loads(body)  # type: ignore[no-any-return]
 
     def _read_loop(self) -> None:
         while (msg := self._read_one()) is not None:

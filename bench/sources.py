@@ -5,24 +5,21 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.corpus_score import corpus_files
-
 ROOT = Path(__file__).resolve().parents[1]
 EXT = {"rust": ".rs", "cpp": ".cpp", "go": ".go"}
 
 
-# A trailing mark of the labelled corpus: `// expect: rule` or a fixture's `//~ rule`.
-_MARK = re.compile(r"//\s*(?:expect:|~).*$", re.M)
-
-
 def big_source(language: str, lines: int = 10_000) -> str:
     ext = EXT[language]
-    files = corpus_files(language)
+    files = sorted((ROOT / "tests" / "corpus" / language).glob(f"*{ext}"))
+    # A corpus moved into the rule fixtures (marked `//~ id`) is the same code.
+    moved = (ROOT / "tests" / "rules" / "fixtures" / language / "corpus").glob(f"*{ext}")
+    files += sorted(p for p in moved if ".fixed." not in p.name)
     files += sorted((ROOT / "examples").glob(f"*{ext}"))
     chunks = []
     for path in files:
         text = path.read_text(encoding="utf-8")
-        text = _MARK.sub("", text)
+        text = re.sub(r"//\s*expect:.*$|//~.*$", "", text, flags=re.M)
         if language == "go":
             text = re.sub(r"^package \w+\n", "", text, flags=re.M)
         chunks.append(text)
@@ -45,12 +42,12 @@ def compilable_cpp(lines: int = 10_000) -> str:
     clang-tidy stops after 20 errors, so comparing it on code that does not compile
     would measure an early exit rather than its analysis.
     """
-    files = corpus_files("cpp")
+    files = sorted((ROOT / "tests" / "corpus" / "cpp").glob("*.cpp"))
     files.append(ROOT / "examples" / "report.cpp")
     includes: set[str] = set()
     bodies = []
     for path in files:
-        text = _MARK.sub("", path.read_text(encoding="utf-8"))
+        text = re.sub(r"//\s*expect:.*$", "", path.read_text(encoding="utf-8"), flags=re.M)
         body = []
         for line in text.splitlines():
             if line.startswith("#include"):

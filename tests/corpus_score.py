@@ -3,10 +3,6 @@
 A corpus file marks each line where a finding is expected with a trailing comment
 `// expect: <rule-id>` (several ids separated by commas). Every other finding is a
 false positive. Run `python -m tests.corpus_score` to print the figures per language.
-
-A language whose corpus has moved into the rule fixtures keeps it in
-tests/rules/fixtures/<lang>/programs/, marked with the fixtures' `//~` marks (a `//~ MISS`
-line counts as expected and missed).
 """
 
 from __future__ import annotations
@@ -19,22 +15,9 @@ from se_lsp.core.languages import language_for
 from se_lsp.rules import analyze
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
-PROGRAMS = Path(__file__).resolve().parent / "rules" / "fixtures"
-
-
-def corpus_files(language: str) -> list[Path]:
-    """The labelled example programs of a language (see the module docstring)."""
-    files = [p for p in sorted((CORPUS / language).glob("*")) if language_for(str(p)) == language]
-    if not files:
-        files = [
-            p
-            for p in sorted((PROGRAMS / language / "programs").glob("*"))
-            if language_for(str(p)) == language and ".fixed." not in p.name
-        ]
-    return files
-
-
-_EXPECT = re.compile(r"//\s*expect:\s*([\w/,\s-]+)$")
+# A language whose corpus moved into the rule fixtures keeps it there, marked `//~ id`.
+FIXTURE_CORPUS = Path(__file__).resolve().parent / "rules" / "fixtures"
+_EXPECT = re.compile(r"//\s*expect:\s*([\w/,\s-]+)$|//~\s+([\w/,\s-]+)$")
 
 
 @dataclass
@@ -55,20 +38,33 @@ class Score:
 
 
 def expected(text: str) -> set[tuple[int, str]]:
+    """The expected (line, rule) pairs. Fixture marks are read as the fixtures read them: a
+    `//~ MISS id` line is expected (and missed), a `//~ FP id` line is not expected, and
+    `//~^` / `//~v` point at the line above or below."""
     from tests.rules.markers import expectations
 
     marks = expectations(text)
     out = marks.flagged | marks.missed
     for n, line in enumerate(text.splitlines()):
         m = _EXPECT.search(line)
-        if m:
+        if m and m.group(1):
             out |= {(n, rid.strip()) for rid in m.group(1).split(",") if rid.strip()}
     return out
+
+
+def corpus_files(language: str) -> list[Path]:
+    """The labelled corpus files of `language`, wherever they live."""
+    files = sorted((CORPUS / language).glob("*"))
+    files += sorted((FIXTURE_CORPUS / language / "corpus").glob("*"))
+    # `x.fixed.go` beside a fixture is what its quick fixes make of it, not corpus.
+    return [p for p in files if language_for(str(p)) == language and ".fixed." not in p.name]
 
 
 def score(language: str) -> Score:
     s = Score()
     for path in corpus_files(language):
+        if language_for(str(path)) != language:
+            continue
         text = path.read_text(encoding="utf-8")
         want = expected(text)
         got = {(f.span.start.line, f.code) for f in analyze(text, language).findings}

@@ -42,6 +42,11 @@ class Script:
     content_type: str = "text/html"  # ...sent with this content type
     stall: float = 0.0  # seconds to wait before answering at all (read timeouts)
     cut_after: int | None = None  # events sent before the server drops the connection
+    # Send these chunk objects as the stream, each as one `data:` event (then [DONE] if
+    # `done`): the exact shapes a given server sends, see tests/agent/replays.py.
+    chunks: list[dict[str, Any]] | None = None
+    # The body of the 400 that refuses a response_format (default: OpenAI's shape).
+    reject_body: Any = None
 
 
 @dataclass
@@ -156,7 +161,7 @@ class FakeModel:
             await self._json(writer, 404, {"error": {"message": "not found", "type": "x"}})
             return True
         with self._lock:
-            script = self.scripts[0] if self.scripts else None
+            script = first = self.scripts[0] if self.scripts else None
             if script is not None and req.response_format in script.reject_formats:
                 self.rejected.append(req)
                 script = None
@@ -167,18 +172,16 @@ class FakeModel:
                     self.scripts.pop(0)
                 self.requests.append(req)
         if rejected:
-            await self._json(
-                writer,
-                400,
-                {
-                    "error": {
-                        "message": f"response_format type {req.response_format} is not supported",
-                        "type": "invalid_request_error",
-                        "param": "response_format",
-                        "code": None,
-                    }
-                },
-            )
+            assert first is not None
+            body = first.reject_body or {
+                "error": {
+                    "message": f"response_format type {req.response_format} is not supported",
+                    "type": "invalid_request_error",
+                    "param": "response_format",
+                    "code": None,
+                }
+            }
+            await self._json(writer, 400, body)
             return True
         if script is None:
             await self._json(writer, 500, {"error": {"message": "no script", "type": "x"}})
@@ -248,6 +251,17 @@ class FakeModel:
         )
         if script.raw is not None:
             writer.write(script.raw.encode())
+            await writer.drain()
+            return
+        if script.chunks is not None:
+            for n, chunk in enumerate(script.chunks):
+                writer.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
+                await writer.drain()
+                self.sent_at[n] = time.perf_counter()
+                if script.delay:
+                    await asyncio.sleep(script.delay)
+            if script.done:
+                writer.write(b"data: [DONE]\n\n")
             await writer.drain()
             return
         sent = 0

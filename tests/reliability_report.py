@@ -79,6 +79,14 @@ def render(data: dict[str, Any]) -> str:
             kinds = " → ".join(k.removeprefix("WorkDoneProgress") for k in v.get("progress", []))
             out.append(f"| {name} | {kinds} | {_cell(v.get('message'))} |")
         out.append("")
+    server = data.get("lsp_server", {})
+    if server:
+        out.append("### The language server under hostile traffic (tests/lsp)\n")
+        out.append("| suite | figures |")
+        out.append("|---|---|")
+        for name, v in sorted(server.items()):
+            out.append(f"| {name} | {_cell(', '.join(f'{k}: {x}' for k, x in v.items()))} |")
+        out.append("")
     props = data.get("properties", {})
     if props:
         out.append("### Properties (hypothesis and randomized runs)\n")
@@ -109,15 +117,15 @@ def _summary(data: dict[str, Any]) -> list[str]:
         "|---|---|---|",
         f"| crashes (faults not ending in one clean outcome) | "
         f"{len(matrix) - ended} of {len(matrix)} (+{len(lsp)} through the server) | "
-        "test_fault_matrix.py |",
+        "agent/test_fault_matrix.py |",
         f"| out-of-range or stale diagnostics | {storm.get('invalid_or_stale', '?')} of "
         f"{storm.get('ranges_checked', '?')} ranges "
         f"in {storm.get('cases', '?')} publishes | edit storm, test_properties.py |",
         f"| secrets in requests the loopback model received | "
         f"{corpus.get('secrets_seen', '?')} of {corpus.get('kinds', '?')} kinds planted | "
-        "test_agent_lsp.py |",
+        "agent/test_lsp.py |",
         f"| requests past local-only mode (a 307 to another local port) | "
-        f"{redirect.get('requests_past_it', '?')} | test_agent_client.py |",
+        f"{redirect.get('requests_past_it', '?')} | agent/test_client.py |",
         "",
     ]
 

@@ -30,15 +30,13 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from se_lsp.agent.client import AgentError, Endpoint, ModelClient
 from se_lsp.agent.prompt import build_prompt
 from se_lsp.agent.reply import (
-    LIMITS,
     ReplyFinding,
     StreamParser,
-    clean_code,
-    clean_text,
     parse_reply,
+    read_finding,
     response_schema,
-    to_finding,
 )
+from se_lsp.agent.validate import LIMITS, clean_code, clean_text, to_finding
 from se_lsp.core.policy import PLACEHOLDER_PREFIX, redact
 from se_lsp.core.positions import LineIndex, Pos, Span, col_to_units
 from tests.fakemodel import FakeModel, Script
@@ -185,7 +183,10 @@ def _clean(s: str) -> bool:
     return not (FORBIDDEN & set(s))
 
 
-def _check_finding(raw: ReplyFinding) -> bool:
+def _check_finding(item: Any) -> bool:
+    raw = read_finding(item)
+    if isinstance(raw, str):
+        return False  # dropped with its reason
     checked = to_finding(raw, PROMPT, RUST, source="prop", index=INDEX)
     f = checked.finding
     if f is None:
@@ -226,7 +227,7 @@ def test_any_reply_parses_or_fails_cleanly_and_stays_in_the_selection(
         reply = None
     kept = sum(_check_finding(raw) for raw in streamed)
     if reply is not None:
-        kept += sum(_check_finding(raw) for raw in reply.findings)
+        kept += sum(_check_finding(raw) for raw in reply.items)
         assert reply.summary is None or isinstance(reply.summary, str)
     _count("reply_fuzz", parsed=reply is not None, kept=kept, streamed=len(streamed))
 
@@ -235,6 +236,7 @@ def test_any_reply_parses_or_fails_cleanly_and_stays_in_the_selection(
 @given(text=nasty_text, limit=st.integers(2, 300))
 @example(text="<<img>img src=x onerror=1>", limit=100)  # once rebuilt a tag (fixed)
 @example(text="!![[x](a)](http://e/p.png)", limit=100)
+@example(text="<![img](http://e/x.png)", limit=100)  # the alt text once made "<img" (fixed)
 def test_sanitised_text_has_no_escapes_or_invisible_characters(text: str, limit: int) -> None:
     out = clean_text(text, limit)
     assert _clean(out) and "\x00" not in out

@@ -11,8 +11,9 @@ import json
 from pathlib import Path
 
 from se_lsp.agent.definitions import load_agents
-from se_lsp.agent.prompt import build_prompt
-from se_lsp.agent.reply import parse_reply, to_finding
+from se_lsp.agent.prompt import build_prompt, system_prompt
+from se_lsp.agent.reply import parse_reply, read_finding
+from se_lsp.agent.validate import to_finding
 from se_lsp.core.positions import Pos, Span
 
 PACKAGE = Path(__file__).resolve().parents[1] / "se_lsp"
@@ -61,7 +62,7 @@ def test_the_package_has_no_way_to_execute_anything():
 
 def test_an_injection_comment_only_changes_the_user_text():
     agents, _ = load_agents([])
-    system = agents["systems-engineer"].system_prompt
+    system = system_prompt(agents["systems-engineer"])
     plain = build_prompt(CPP.replace(INJECTION, "// sums the bytes"), "cpp", SELECTION)
     injected = build_prompt(CPP, "cpp", SELECTION)
     assert INJECTION not in system  # the system prompt is a constant, first in the messages
@@ -103,9 +104,10 @@ def test_a_reply_that_obeys_the_injection_is_still_validated():
             }
         )
     )
-    checked = [to_finding(f, prompt, CPP, source="systems-engineer") for f in reply.findings]
+    raws = [read_finding(item) for item in reply.items]
+    checked = [to_finding(f, prompt, CPP, source="systems-engineer") for f in raws]  # type: ignore[arg-type]
     assert checked[0].finding is None
-    assert "outside" in checked[0].reason or "anchor not found" in checked[0].reason
+    assert checked[0].reason in ("line outside the selection", "anchor not in the selection")
     kept = checked[1].finding
     assert kept is not None and kept.span.start.line == 4
     assert kept.fix is None  # the replacement does not parse: no quick fix

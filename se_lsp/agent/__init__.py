@@ -8,3 +8,5 @@ OPTIMIZE = "se-lsp.optimize"
 DISMISS = "se-lsp.dismiss"
 CLEAR_CACHE = "se-lsp.clearCache"
 SHOW_STATS = "se-lsp.showStats"
+# `data.kind` of the Optimize code action (it runs a command: nothing to resolve).
+AGENT_ACTION = "agent.optimize"

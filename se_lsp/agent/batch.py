@@ -1,29 +1,30 @@
 """`se-lsp check --agent`: the agent over every function of some files, for CI.
 
-Same path as the editor (exclusions, redaction, limits, cache, validation), with
-the endpoint from the environment, progress on stderr and at most `maxConcurrent`
-requests in flight. A function too large for the limits is skipped with a note.
+The same pipeline as the editor (review.py: exclusions, redaction, limits, cache,
+validation, the drop reasons), with the endpoint from the environment, progress on
+stderr and at most `maxConcurrent` requests in flight. There is no one to ask, so a
+host that is not this machine must be named by the user (--allow-host or
+SE_LSP_ALLOW_HOSTS) before anything is read or sent. A function too large for the
+limits is skipped with a note.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from se_lsp.agent.cache import Entry, ReplyCache, cache_key
-from se_lsp.agent.client import AgentError, ModelClient, endpoint_from
+from se_lsp.agent.client import counted, endpoint_from
+from se_lsp.agent.consent import ENV_ALLOW, ListGate, hosts_from
 from se_lsp.agent.definitions import load_agents
-from se_lsp.agent.prompt import (
-    FUNCTION_TYPES,
-    PROMPT_VERSION,
-    PromptError,
-    build_prompt,
-    is_excluded,
-)
-from se_lsp.agent.reply import parse_reply, response_schema, shift_lines, to_finding
+from se_lsp.agent.errors import AgentError, PromptRefused, UnknownAgent
+from se_lsp.agent.prompt import FUNCTION_TYPES
+from se_lsp.agent.review import Found, Outcome, Request, Reviewer, prepare
 from se_lsp.core.languages import language_for, parser
+from se_lsp.core.policy import Policy
 from se_lsp.core.positions import LineIndex, Pos, Span
 from se_lsp.core.settings import Settings
 from se_lsp.report import record
@@ -50,25 +51,32 @@ async def review_files(
     root: Path | None,
     say: Callable[[str], None],
     agent_id: str = "systems-engineer",
-) -> tuple[dict[Path, list[dict[str, Any]]], list[str]]:
-    """Agent findings per file as records like the built-in checker's, and problems met."""
+    allow_hosts: Iterable[str] = (),
+) -> tuple[dict[Path, list[dict[str, Any]]], list[str], list[str]]:
+    """Agent findings per file as records like the built-in checker's, problems met, and
+    the functions whose review could not run (model error, unusable reply), with why.
+
+    Raises an AgentError (NotConfigured, UnknownAgent, HostNotAllowed) when nothing can
+    be reviewed at all.
+    """
     cfg = settings.editor.agent
-    endpoint = endpoint_from(cfg)  # NotConfigured propagates: the CLI prints it
-    agents, problems = load_agents(cfg.agents_dirs)
+    endpoint = endpoint_from(cfg)
+    gate = ListGate({*allow_hosts, *hosts_from(os.environ.get(ENV_ALLOW))})
+    await gate.check(endpoint)  # before any file is read into a prompt
+    agents, problems = load_agents(cfg.agents_dirs, root=root)
+    policy = Policy.build(settings, root)
+    problems += policy.problems
     agent = agents.get(agent_id)
     if agent is None:
-        raise AgentError(f"no agent named '{agent_id}'")
-    client = ModelClient()
-    cache = ReplyCache()
-    limits = settings.editor.limits
-    semaphore = asyncio.Semaphore(cfg.max_concurrent)
+        raise UnknownAgent(f"no agent named '{agent_id}'")
     results: dict[Path, list[dict[str, Any]]] = {}
-    jobs: list[tuple[Path, str, LineIndex, Any]] = []
+    failed: list[str] = []
+    jobs: list[tuple[Path, Request]] = []
     for path in files:
         language = language_for(str(path))
         if language is None:
             continue
-        pattern = is_excluded(path, root, settings.exclude)
+        pattern = policy.never_sent(path)
         if pattern is not None:
             problems.append(f"{path}: excluded by '{pattern}', not sent")
             continue
@@ -77,66 +85,44 @@ async def review_files(
         results.setdefault(path, [])
         for span in function_spans(text, language):
             try:
-                prompt = build_prompt(
+                req = prepare(
                     text,
                     language,
                     span,
-                    max_lines=limits.max_selection_lines,
-                    max_bytes=limits.max_selection_bytes,
+                    agent=agent,
+                    settings=settings,
+                    path=path,
+                    never_sent=policy.never_sent,
                     index=index,
                 )
-            except PromptError as err:
+            except PromptRefused as err:
                 problems.append(f"{path}:{span.start.line + 1}: skipped: {err}")
                 continue
-            jobs.append((path, text, index, prompt))
+            jobs.append((path, req))
+    reviewer = Reviewer(gate, max_concurrent=cfg.max_concurrent)
+    found = 0
+    dropped: Counter[str] = Counter()
     done = 0
 
-    async def one(path: Path, text: str, index: LineIndex, prompt: Any) -> None:
-        nonlocal done
-        key = cache_key(
-            system_prompt=agent.system_prompt,
-            model=endpoint.model,
-            endpoint=endpoint.base_url,
-            prompt_version=PROMPT_VERSION,
-            snippet=prompt.cache_text,
-        )
-        entry = await cache.get(key) if cfg.cache else None
-        reply_text = entry.reply if entry is not None else None
-        delta = prompt.first_line - entry.first_line if entry is not None else 0
-        if reply_text is None:
-            async with semaphore:
-                try:
-                    result = await client.complete(
-                        endpoint, agent.system_prompt, prompt.user, response_schema(), _ignore
-                    )
-                except AgentError as err:
-                    problems.append(f"{path}:{prompt.first_line + 1}: {err}")
-                    return
-            reply_text = result.text
-            if cfg.cache:
-                await cache.put(key, Entry(reply_text, prompt.first_line))
+    async def one(path: Path, req: Request) -> None:
+        nonlocal done, found
+        outcome = Outcome()
+        where = f"{path}:{req.prompt.first_line + 1}"
         try:
-            reply = parse_reply(reply_text)
-        except ValueError as err:
-            problems.append(f"{path}:{prompt.first_line + 1}: {err}")
-            return
-        for raw in reply.findings:
-            checked = to_finding(
-                shift_lines(raw, delta), prompt, text, source=agent.name, index=index
-            )
-            if checked.finding is not None:
-                results[path].append(record(path, checked.finding))
+            async for event in reviewer.review(req, outcome):
+                if isinstance(event, Found):
+                    results[path].append(record(path, event.finding))
+        except AgentError as err:
+            failed.append(f"{where}: {err}")
+        found += outcome.findings
+        dropped.update(outcome.dropped)
         done += 1
-        say(f"agent: {done}/{len(jobs)} functions ({path}:{prompt.first_line + 1})")
+        say(f"agent: {done}/{len(jobs)} functions ({where}): {outcome.describe()}")
 
     try:
         await asyncio.gather(*(one(*job) for job in jobs))
     finally:
-        await client.aclose()
-        cache.close()
-    say(client.stats.describe())
-    return results, problems
-
-
-def _ignore(_: str) -> None:
-    return None
+        await reviewer.aclose()
+    say(f"agent: {counted(found, dropped)}")
+    say(reviewer.stats.describe())
+    return results, problems, failed

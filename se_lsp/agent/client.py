@@ -1,25 +1,37 @@
 """The OpenAI-compatible client: one lazily created SDK client, streaming, bounded, classified.
 
 Importing openai costs about a second, so it happens on the first request, never
-when the server starts. Failures of every kind (the SDK's, malformed bodies,
-recursion, timeouts) are caught at this boundary and turned into one message that
-names the endpoint; a stream that ends without `finish_reason == "stop"` is an error.
+when the server starts. `stream` yields the reply as typed pieces: answer text,
+reasoning text (the `reasoning_content` / `reasoning` deltas of DeepSeek, llama.cpp,
+vLLM and Ollama, which are never part of the answer) and a final `Result`. Chunks
+without choices (usage, Azure's filter annotations) or without a delta are read for
+what they carry and otherwise skipped. Failures of every kind (the SDK's, malformed
+bodies, recursion, timeouts) become one typed error that names the endpoint; a stream
+that ends without `finish_reason == "stop"` is an error.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import os
-import socket
 import time
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
-from se_lsp.core.policy import redact
+from se_lsp.agent.errors import (
+    AgentError,
+    EndpointFailed,
+    ModelDeclined,
+    NotConfigured,
+    ReplyIncomplete,
+    from_exception,
+    short,
+)
+from se_lsp.core.policy import PolicyError, host_of, is_loopback_literal
+from se_lsp.core.policy import check_local_only as policy_check_local_only
 from se_lsp.core.settings import AgentSettings
 
 log = logging.getLogger(__name__)
@@ -35,14 +47,6 @@ CONFIGURE_HINT = (
     "in an environment variable (OPENAI_API_KEY, or the one named by seLsp.agent.apiKeyEnv). "
     "See docs/agent.md."
 )
-
-
-class AgentError(Exception):
-    """A failure to show the user as it is: one clear line, no traceback, no secrets."""
-
-
-class NotConfigured(AgentError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -85,43 +89,35 @@ def endpoint_from(settings: AgentSettings, env: Mapping[str, str] | None = None)
 
 
 def _host(url: str) -> str:
-    return (urlsplit(url).hostname or "").strip("[]")
-
-
-def is_loopback_literal(url: str) -> bool:
-    host = _host(url)
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return host_of(url)
 
 
 async def check_local_only(url: str) -> None:
-    """Refuse, before any socket to it opens, an endpoint that resolves off this machine."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise AgentError(f"local-only mode: {url} is not an http(s) URL")
-    host = _host(url)
+    """Local-only mode's check (core/policy.py), as an error for the user."""
     try:
-        addresses = [ipaddress.ip_address(host)]
-    except ValueError:
-        loop = asyncio.get_running_loop()
-        try:
-            infos = await loop.getaddrinfo(host, parts.port or 80, type=socket.SOCK_STREAM)
-        except OSError as err:
-            raise AgentError(f"local-only mode: cannot resolve {host}: {err}") from err
-        addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
-    if not addresses or not all(a.is_loopback for a in addresses):
-        raise AgentError(
-            f"local-only mode (seLsp.agent.localOnly) refuses {url}: "
-            "it does not resolve to this machine (127.0.0.0/8 or ::1)"
-        )
+        await policy_check_local_only(url)
+    except PolicyError as err:
+        raise EndpointFailed(str(err)) from None
+
+
+@dataclass
+class Content:
+    """A piece of the answer text."""
+
+    text: str
+
+
+@dataclass
+class Reasoning:
+    """A piece of the model's reasoning: progress to show, never the answer."""
+
+    text: str
 
 
 @dataclass
 class Result:
+    """How the stream ended: always the last piece of a successful stream."""
+
     text: str
     finish_reason: str | None
     tokens_in: int | None
@@ -130,6 +126,9 @@ class Result:
     format: str
     # Prompt tokens the provider served from its prompt cache (None: not reported).
     tokens_cached: int | None = None
+
+
+Piece = Content | Reasoning | Result
 
 
 @dataclass
@@ -144,6 +143,9 @@ class Stats:
     tokens_cached: int = 0
     usage_missing: int = 0
     latencies: list[float] = field(default_factory=list)
+    findings: int = 0
+    dropped: Counter[str] = field(default_factory=Counter)
+    last: str = ""  # the last review's outcome, in words
 
     def record(self, result: Result) -> None:
         self.latencies.append(result.seconds)
@@ -165,17 +167,27 @@ class Stats:
         if self.tokens_cached:
             share = self.tokens_cached / self.tokens_in if self.tokens_in else 0.0
             saved = f", {self.tokens_cached} of them from the provider's prompt cache ({share:.0%})"
+        last = f"; last review: {self.last}" if self.last else ""
         return (
             f"se-lsp agent: {self.requests} model requests, {self.cache_hits} cache hits, "
-            f"{self.errors} errors; tokens in {self.tokens_in}{saved}, out {self.tokens_out}"
-            f"{missing}; {latency}"
+            f"{self.errors} errors; {counted(self.findings, self.dropped)} in all{last}; "
+            f"tokens in {self.tokens_in}{saved}, out {self.tokens_out}{missing}; {latency}"
         )
 
 
-def _mentions_response_format(err: Any) -> bool:
-    param = getattr(err, "param", None)
-    text = f"{param} {getattr(err, 'message', '')} {getattr(err, 'body', '')}".lower()
-    return "response_format" in text or "json_schema" in text
+def counted(findings: int, dropped: Counter[str]) -> str:
+    """ "3 findings, 2 dropped (1 anchor not in the selection, 1 no title)"."""
+    text = f"{findings} finding{'s' if findings != 1 else ''}"
+    n = sum(dropped.values())
+    if n:
+        why = ", ".join(f"{c} {reason}" for reason, c in dropped.most_common())
+        text += f", {n} dropped ({why})"
+    return text
+
+
+class _Failed:
+    def __init__(self, err: BaseException) -> None:
+        self.err = err
 
 
 class ModelClient:
@@ -205,61 +217,112 @@ class ModelClient:
             self._clients[key] = client
         return client
 
+    async def stream(
+        self,
+        ep: Endpoint,
+        system: str,
+        user: str,
+        schema: dict[str, Any],
+        *,
+        temperature: float | None = None,
+    ) -> AsyncIterator[Piece]:
+        """One streamed chat completion as Content / Reasoning pieces, then its Result.
+
+        The HTTP stream lives in a task of its own under the overall deadline, so the
+        deadline never fires in the caller's code; closing this iterator (or cancelling
+        its consumer) cancels that task, which closes the connection.
+        """
+        self.stats.requests += 1
+        queue: asyncio.Queue[Piece | _Failed] = asyncio.Queue()
+        task = asyncio.get_running_loop().create_task(
+            self._produce(queue, ep, system, user, schema, temperature)
+        )
+        try:
+            while True:
+                item = await queue.get()
+                if isinstance(item, _Failed):
+                    self.stats.errors += 1
+                    raise from_exception(item.err, ep) from None
+                if isinstance(item, Result):
+                    self._check_finish(ep, item)
+                    self.stats.record(item)
+                    yield item
+                    return
+                yield item
+        finally:
+            if not task.done():
+                task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
     async def complete(
         self,
         ep: Endpoint,
         system: str,
         user: str,
         schema: dict[str, Any],
-        on_text: Callable[[str], None],
+        on_text: Callable[[str], None] | None = None,
         *,
         temperature: float | None = None,
     ) -> Result:
-        """Stream one chat completion, calling `on_text` with each piece of content."""
-        self.stats.requests += 1
-        try:
-            if ep.local_only:
-                await check_local_only(ep.base_url)
-            async with asyncio.timeout(ep.timeout):
-                result = await self._stream(ep, system, user, schema, on_text, temperature)
-        except asyncio.CancelledError:
-            raise
-        except AgentError as err:
-            self.stats.errors += 1
-            if ep.base_url in str(err):
-                raise
-            raise AgentError(self.describe_error(ep, err)) from None  # name the endpoint
-        except BaseException as err:
-            if not isinstance(err, Exception):
-                raise
-            self.stats.errors += 1
-            raise AgentError(self.describe_error(ep, err)) from None
-        if result.finish_reason != "stop":
-            self.stats.errors += 1
-            why = result.finish_reason or "none: the stream was cut"
-            hint = (
-                " Raise seLsp.agent.maxOutputTokens or select less code."
-                if result.finish_reason == "length"
-                else ""
-            )
-            raise AgentError(
-                f"The reply from {ep.base_url} ended before it was complete "
-                f"(finish_reason: {why}); only findings that were complete are kept.{hint}"
-            )
-        self.stats.record(result)
+        """The whole stream at once (answer pieces passed to `on_text`): for tests and tools."""
+        result = None
+        async for piece in self.stream(ep, system, user, schema, temperature=temperature):
+            if isinstance(piece, Content) and on_text is not None:
+                on_text(piece.text)
+            elif isinstance(piece, Result):
+                result = piece
+        assert result is not None
         return result
 
-    async def _stream(
+    def _check_finish(self, ep: Endpoint, result: Result) -> None:
+        if result.finish_reason == "stop":
+            return
+        self.stats.errors += 1
+        why = result.finish_reason or "none: the stream was cut"
+        hint = ""
+        if result.finish_reason == "length":
+            hint = " Raise seLsp.agent.maxOutputTokens or select less code."
+        elif result.finish_reason == "content_filter":
+            hint = " The provider's content filter stopped the reply."
+        raise ReplyIncomplete(
+            f"The reply from {ep.base_url} ended before it was complete "
+            f"(finish_reason: {why}); only findings that were complete are kept.{hint}"
+        )
+
+    async def _produce(
+        self,
+        queue: asyncio.Queue[Piece | _Failed],
+        ep: Endpoint,
+        system: str,
+        user: str,
+        schema: dict[str, Any],
+        temperature: float | None,
+    ) -> None:
+        try:
+            async with asyncio.timeout(ep.timeout):
+                if ep.local_only:
+                    await check_local_only(ep.base_url)
+                started = time.perf_counter()
+                stream, fmt = await self._open(ep, system, user, schema, temperature)
+                result = await self._consume(stream, queue, started, fmt)
+            queue.put_nowait(result)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as err:  # every failure, typed by the consumer
+            if not isinstance(err, Exception):
+                raise
+            queue.put_nowait(_Failed(err))
+
+    async def _open(
         self,
         ep: Endpoint,
         system: str,
         user: str,
         schema: dict[str, Any],
-        on_text: Callable[[str], None],
         temperature: float | None,
-    ) -> Result:
+    ) -> tuple[Any, str]:
+        """Start the request, stepping down the response_format the endpoint refuses."""
         client = self._client(ep)
-        started = time.perf_counter()
         known = self.formats.get(ep.base_url)
         order = FORMATS[FORMATS.index(known) :] if known else FORMATS
         # The user's setting wins over the agent file's hint.
@@ -274,7 +337,7 @@ class ModelClient:
                 "stream": True,
                 "stream_options": {"include_usage": True},
             }
-            if "openai.com" in _host(ep.base_url) or "azure" in _host(ep.base_url):
+            if "openai.com" in host_of(ep.base_url) or "azure" in host_of(ep.base_url):
                 kwargs["max_completion_tokens"] = ep.max_output_tokens
             else:
                 kwargs["max_tokens"] = ep.max_output_tokens
@@ -296,15 +359,15 @@ class ModelClient:
                     err, openai.BadRequestError | openai.UnprocessableEntityError
                 ) and _mentions_response_format(err)
                 if rejected and fmt != "none":
-                    log.info("%s rejected response_format %s; trying the next", ep.base_url, fmt)
+                    log.info("%s refused response_format %s; trying the next", ep.base_url, fmt)
                     continue
                 raise
             self.formats[ep.base_url] = fmt
-            return await self._consume(stream, on_text, started, fmt)
-        raise AgentError(f"{ep.base_url} rejected every request format")  # pragma: no cover
+            return stream, fmt
+        raise EndpointFailed(f"{ep.base_url} refused every request format")  # pragma: no cover
 
     async def _consume(
-        self, stream: Any, on_text: Callable[[str], None], started: float, fmt: str
+        self, stream: Any, queue: asyncio.Queue[Piece | _Failed], started: float, fmt: str
     ) -> Result:
         parts: list[str] = []
         size = 0
@@ -314,80 +377,59 @@ class ModelClient:
         try:
             async for chunk in stream:
                 usage = getattr(chunk, "usage", None)
-                if usage is not None:
+                if usage is not None and not isinstance(usage, str | int | float | list):
                     tokens_in = getattr(usage, "prompt_tokens", None)
                     tokens_out = getattr(usage, "completion_tokens", None)
                     details = getattr(usage, "prompt_tokens_details", None)
                     tokens_cached = getattr(details, "cached_tokens", None)
-                for choice in chunk.choices or ():
-                    refusal = getattr(choice.delta, "refusal", None)
-                    if isinstance(refusal, str):
-                        refusals.append(refusal)
-                    delta = choice.delta.content if choice.delta is not None else None
-                    if delta:
-                        size += len(delta)
+                choices = getattr(chunk, "choices", None) or ()
+                if not isinstance(choices, list | tuple):
+                    raise TypeError("a chunk's choices are not a list")
+                for choice in choices:
+                    delta = getattr(choice, "delta", None)  # Azure annotations carry none
+                    if isinstance(choice, str | int | float) or isinstance(
+                        delta, str | int | float | list
+                    ):
+                        raise TypeError("a chunk's choice or delta is not an object")
+                    if delta is not None:
+                        refusal = getattr(delta, "refusal", None)
+                        if isinstance(refusal, str):
+                            refusals.append(refusal)
+                        thought = _reasoning_of(delta)
+                        if thought:
+                            size += len(thought)
+                            queue.put_nowait(Reasoning(thought))
+                        text = getattr(delta, "content", None)
+                        if isinstance(text, str) and text:
+                            size += len(text)
+                            parts.append(text)
+                            queue.put_nowait(Content(text))
                         if size > MAX_REPLY_CHARS:
-                            raise AgentError("the reply exceeded 1,000,000 characters")
-                        parts.append(delta)
-                        on_text(delta)
-                    if choice.finish_reason:
-                        finish = choice.finish_reason
+                            raise EndpointFailed("the reply exceeded 1,000,000 characters")
+                    reason = getattr(choice, "finish_reason", None)
+                    if reason:
+                        finish = reason
         finally:
             close = getattr(stream, "close", None)
             if close is not None:
                 await close()
         if not parts and refusals:
-            from se_lsp.agent.reply import clean_code
+            from se_lsp.agent.validate import clean_code
 
-            said = _short(clean_code("".join(refusals)))
-            raise AgentError(
+            said = short(clean_code("".join(refusals)))
+            raise ModelDeclined(
                 f"the model declined to review this code ({said}). "
                 "Select other code, or choose another model (seLsp.agent.model)."
             )
         return Result(
             "".join(parts),
             finish,
-            tokens_in,
-            tokens_out,
+            tokens_in if isinstance(tokens_in, int) else None,
+            tokens_out if isinstance(tokens_out, int) else None,
             time.perf_counter() - started,
             fmt,
             tokens_cached if isinstance(tokens_cached, int) else None,
         )
-
-    def describe_error(self, ep: Endpoint, err: Exception) -> str:
-        """One line for the user that names the endpoint and never leaks the key or the code."""
-        import openai
-
-        url = ep.base_url
-        if isinstance(err, TimeoutError | openai.APITimeoutError):
-            msg = (
-                f"The model at {url} did not answer within {ep.timeout:g} s "
-                "(seLsp.agent.timeoutSeconds)."
-            )
-        elif isinstance(err, openai.APIConnectionError):
-            cause = err.__cause__ or err.__context__
-            msg = (
-                f"Cannot reach the model endpoint {url}: {type(cause or err).__name__}. "
-                "Is the server running? Check seLsp.agent.baseUrl."
-            )
-        elif isinstance(err, openai.AuthenticationError | openai.PermissionDeniedError):
-            msg = f"{url} refused the API key (from the environment variable {ep.key_source})."
-        elif isinstance(err, openai.NotFoundError):
-            msg = f"{url} has no model '{ep.model}' (or the base URL is wrong): HTTP 404."
-        elif isinstance(err, openai.RateLimitError):
-            msg = f"{url} is rate limiting requests (HTTP 429); try again later."
-        elif isinstance(err, openai.APIStatusError):
-            msg = f"{url} answered HTTP {err.status_code}: {_short(err.message)}{_advice(err)}"
-        elif isinstance(err, openai.APIError):
-            msg = f"{url} reported an error: {_short(err.message)}. Try again later."
-        elif isinstance(err, AgentError):
-            msg = f"{url}: {err}"
-        else:
-            msg = (
-                f"{url} sent a malformed response ({type(err).__name__}). Check that "
-                "seLsp.agent.baseUrl is an OpenAI-compatible /v1 endpoint."
-            )
-        return redact(msg).text
 
     async def aclose(self) -> None:
         for client in self._clients.values():
@@ -398,16 +440,30 @@ class ModelClient:
         self._clients.clear()
 
 
-def _advice(err: Any) -> str:
-    """What the user can do about an HTTP status the SDK has no class of its own for."""
-    code = int(getattr(err, "status_code", 0) or 0)
-    if 300 <= code < 400:
-        return ". Redirects are not followed: set seLsp.agent.baseUrl to the final URL."
-    if code >= 500:
-        return ". The server failed; try again later or look at its log."
-    return ". Check seLsp.agent.model and seLsp.agent.baseUrl."
+def _reasoning_of(delta: Any) -> str:
+    """Reasoning text of a delta: `reasoning_content` (DeepSeek, llama.cpp, older vLLM)
+    or `reasoning` (vLLM since 0.9, Ollama, OpenRouter)."""
+    for name in ("reasoning_content", "reasoning"):
+        value = getattr(delta, name, None)
+        if isinstance(value, str) and value:
+            return value
+    return ""
 
 
-def _short(text: str, limit: int = 200) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _mentions_response_format(err: Any) -> bool:
+    param = getattr(err, "param", None)
+    text = f"{param} {getattr(err, 'message', '')} {getattr(err, 'body', '')}".lower()
+    return "response_format" in text or "json_schema" in text or "json_object" in text
+
+
+__all__ = [
+    "AgentError",
+    "Content",
+    "Endpoint",
+    "ModelClient",
+    "NotConfigured",
+    "Reasoning",
+    "Result",
+    "Stats",
+    "endpoint_from",
+]

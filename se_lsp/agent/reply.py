@@ -1,36 +1,455 @@
-"""The model's reply: tolerant parsing, streaming extraction, validation, mapping to findings.
+"""The model's reply text: finding the reply object in it, streamed or whole, and loose types.
 
-A model is an untrusted source of text. Every finding is checked against the
-snippet it was asked about before it can reach the editor: line numbers must be
-inside the snippet, the anchor must match the line (or be re-found a few lines
-away), a replacement must still parse, and every string is cleaned of terminal
-escapes, invisible characters, images and raw HTML, and bounded in length.
+Real models wrap the answer: reasoning models put `<think>…</think>` first (often quoting
+code with braces), chat models add prose and fenced code, some fence the JSON. The reply
+is the JSON object that fits the contract, the one with a `findings` list: reasoning
+blocks are skipped, a fenced ```json block is preferred, and an object only starts at a
+`{` that is followed by a key, so braces in prose or code never start it. Values are read
+loosely (numbers as strings, confidence words, severities and categories by their nearest
+known name); what cannot be read is reported with a reason, never skipped in silence.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import jiter
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from se_lsp.agent.prompt import Prompt
-from se_lsp.core.findings import CATEGORIES, Finding, Fix, Severity
-from se_lsp.core.languages import parser
-from se_lsp.core.policy import contains_placeholder, redact
-from se_lsp.core.positions import LineIndex, Pos, Span
+from se_lsp.core.findings import CATEGORIES, Severity
 
-ANCHOR_WINDOW = 3
-LIMITS = {"title": 200, "explanation": 4000, "impact": 1000, "measure": 1000, "summary": 4000}
-MAX_REPLACEMENT = 20_000
+# -- reasoning blocks -----------------------------------------------------------------
+
+_OPEN_TAGS = ("<think>", "<thinking>", "<reasoning>")
+_CLOSE_OF = {"<think>": "</think>", "<thinking>": "</thinking>", "<reasoning>": "</reasoning>"}
+_CLOSE_TAGS = tuple(_CLOSE_OF.values())
+_LONGEST_TAG = max(len(t) for t in (*_OPEN_TAGS, *_CLOSE_TAGS))
+
+
+class ReasoningFilter:
+    """Removes reasoning blocks from streamed content, tags split across chunks included.
+
+    `thinking` says whether the text so far ends inside a block. A closing tag with no
+    opening one (chat templates that put `<think>` in the prompt) means everything before
+    it was reasoning: `reset` turns true and the caller drops what it was given so far.
+    """
+
+    def __init__(self) -> None:
+        self._close: str | None = None
+        self._held = ""
+        self.thinking = False
+        self.reset = False
+
+    def feed(self, delta: str) -> str:
+        """The visible part of `delta` (what is not reasoning)."""
+        text = self._held + delta
+        self._held = ""
+        out: list[str] = []
+        i = 0
+        while i < len(text):
+            if self._close is not None:
+                j = text.lower().find(self._close, i)
+                if j < 0:
+                    keep = _partial_suffix(text, i, (self._close,))
+                    self._held = text[len(text) - keep :] if keep else ""
+                    return "".join(out)
+                i = j + len(self._close)
+                self._close = None
+                self.thinking = False
+                continue
+            j = text.find("<", i)
+            if j < 0:
+                out.append(text[i:])
+                break
+            out.append(text[i:j])
+            low = text[j : j + _LONGEST_TAG].lower()
+            tag = next((t for t in (*_OPEN_TAGS, *_CLOSE_TAGS) if low.startswith(t)), None)
+            if tag is None:
+                if any(t.startswith(low) for t in (*_OPEN_TAGS, *_CLOSE_TAGS)) and (
+                    j + len(low) == len(text)
+                ):
+                    self._held = text[j:]  # maybe a tag that the next chunk completes
+                    break
+                out.append("<")
+                i = j + 1
+                continue
+            if tag in _CLOSE_TAGS:
+                out.clear()  # an orphan close: all before it was reasoning
+                self.reset = True
+            else:
+                self._close = _CLOSE_OF[tag]
+                self.thinking = True
+            i = j + len(tag)
+        return "".join(out)
+
+    def flush(self) -> str:
+        """At the end of the reply: a held tail that never became a tag is text after all."""
+        held, self._held = self._held, ""
+        return "" if self._close is not None else held
+
+
+def _partial_suffix(text: str, start: int, tags: tuple[str, ...]) -> int:
+    """Length of the tail of text[start:] that begins one of `tags` (it starts at a '<')."""
+    k = text.rfind("<", max(start, len(text) - _LONGEST_TAG))
+    if k < 0:
+        return 0
+    tail = text[k:].lower()
+    return len(tail) if any(t.startswith(tail) for t in tags) else 0
+
+
+def strip_reasoning(text: str) -> str:
+    """A whole reply without its reasoning blocks (an unclosed block runs to the end)."""
+    f = ReasoningFilter()
+    return f.feed(text) + f.flush()
+
+
+# -- finding the reply object -----------------------------------------------------------
+
+MAX_ATTEMPTS = 5000  # object starts tried in one reply
+SCAN_BUDGET = 4  # characters decoded across all attempts, per character of the reply
+
+
+class ReplyShapeError(ValueError):
+    """The reply holds no usable object; the message says what was there instead."""
+
+
+@dataclass(frozen=True)
+class ParsedReply:
+    summary: str | None
+    items: list[Any]  # the raw entries of `findings`, read loosely later
+
+
+def _key_at(text: str, j: int) -> str:
+    """The quoted key starting at `j` after blanks (with its quotes), or ""."""
+    while j < len(text) and text[j] in " \t\r\n":
+        j += 1
+    if not text.startswith('"', j):
+        return ""
+    end = text.find('"', j + 1, j + 42)  # bounded: hostile text stays linear
+    return text[j : end + 1] if end > 0 else '"'
+
+
+def _object_starts(text: str, begin: int = 0) -> list[int]:
+    """Offsets (from `begin`) of `{` followed, after blanks, by a key."""
+    out: list[int] = []
+    i = text.find("{", begin)
+    while i >= 0 and len(out) < MAX_ATTEMPTS:
+        if _key_at(text, i + 1):
+            out.append(i)
+        i = text.find("{", i + 1)
+    return out
+
+
+def _decode_at(text: str, start: int) -> tuple[Any, int, int]:
+    """(value or None, end, characters scanned) of the JSON value at `start`."""
+    try:
+        value, end = json.JSONDecoder().raw_decode(text, start)
+        return value, end, end - start
+    except json.JSONDecodeError as err:
+        return None, start, max(1, err.pos - start)
+    except (ValueError, RecursionError):
+        return None, start, len(text) - start  # not known: count the worst case
+
+
+def _fenced_json(text: str) -> list[str]:
+    """The bodies of ```json fences, in order."""
+    out: list[str] = []
+    low = text.lower()
+    i = low.find("```json")
+    while i >= 0:
+        body_start = text.find("\n", i)
+        if body_start < 0:
+            break
+        end = text.find("```", body_start)
+        out.append(text[body_start + 1 : end if end >= 0 else len(text)])
+        if end < 0:
+            break
+        i = low.find("```json", end + 3)
+    return out
+
+
+def parse_reply(text: str) -> ParsedReply:
+    """The reply object in a complete answer; ReplyShapeError says why there is none."""
+    visible = strip_reasoning(text)
+    other: Any = None
+    broken = False
+    budget = SCAN_BUDGET * max(len(visible), 1)
+    for source in [*_fenced_json(visible), visible]:
+        pos = 0
+        starts = _object_starts(source)
+        if len(starts) >= MAX_ATTEMPTS:
+            raise ReplyShapeError("it is garbled: thousands of brace fragments, no reply object")
+        for start in starts:
+            if start < pos:
+                continue  # inside an object already read
+            value, end, scanned = _decode_at(source, start)
+            budget -= scanned
+            if budget < 0:
+                raise ReplyShapeError(
+                    "it is too tangled to read: nested fragments, no reply object"
+                )
+            if value is None:
+                if _key_at(source, start + 1) in ('"findings"', '"summary"'):
+                    broken = True  # the reply object itself, but not valid JSON
+                continue
+            if isinstance(value, dict) and "findings" in value:
+                return _parsed(value)
+            if other is None:
+                other = value
+            pos = end
+    if broken:
+        raise ReplyShapeError("its JSON object is not valid JSON: cut short, or nested too deeply")
+    if other is not None:
+        keys = ", ".join(sorted(other)[:6]) if isinstance(other, dict) else ""
+        raise ReplyShapeError(
+            f"its JSON has no 'findings' list, only: {keys}" if keys else "no 'findings' list"
+        )
+    if not visible.strip() and text.strip():
+        raise ReplyShapeError("it held only reasoning, no answer after it")
+    if not text.strip():
+        raise ReplyShapeError("the reply was empty")
+    raise ReplyShapeError("it holds no JSON object")
+
+
+def _parsed(value: dict[str, Any]) -> ParsedReply:
+    raw = value.get("findings")
+    if raw is None:
+        items: list[Any] = []
+    elif isinstance(raw, list):
+        items = raw
+    elif isinstance(raw, dict):
+        items = [raw]  # one finding written without its list
+    else:
+        raise ReplyShapeError(f"'findings' is a {type(raw).__name__}, not a list")
+    summary = value.get("summary")
+    return ParsedReply(summary if isinstance(summary, str) else None, items)
+
+
+class StreamParser:
+    """Pulls finding entries out of a streamed reply as soon as each one is complete.
+
+    Reasoning blocks are filtered as they stream. The reply object is the first object
+    (a `{` followed by a key) that has a `findings` key: one that closes without it is
+    passed over. A small string-aware scanner reads each new piece once, counting the
+    objects that have closed inside the `findings` array; only when one has closed is the
+    object's text joined and read by jiter's partial mode. Work stays linear in the reply.
+    """
+
+    def __init__(self) -> None:
+        self.filter = ReasoningFilter()
+        self.restarted = False  # an orphan </think> dropped what came before
+        self._pending = ""  # visible text before an object start, not yet decided
+        self._done = False  # the reply object is whole; what follows is ignored
+        self._reset_object()
+
+    def _reset_object(self) -> None:
+        self._chunks: list[str] = []  # the object's text so far
+        self._in_object = False
+        self._stack: list[str] = []
+        self._in_string = False
+        self._escape = False
+        self._key: list[str] | None = None  # characters of a string at depth 1
+        self._last_key = ""
+        self._array_key = ""
+        self._has_findings = False
+        self._closed = 0
+        self._emitted = 0
+        self._complete = False
+
+    @property
+    def thinking(self) -> bool:
+        return self.filter.thinking
+
+    def feed(self, delta: str) -> list[Any]:
+        """Add streamed content; return the finding entries it completed."""
+        visible = self.filter.feed(delta)
+        if self.filter.reset:
+            self.filter.reset = False
+            self.restarted = True
+            self._pending = ""
+            self._done = False
+            self._reset_object()
+        out: list[Any] = []
+        while visible and not self._done:
+            if not self._in_object:
+                text = self._pending + visible
+                visible = ""
+                starts = _object_starts(text)
+                if not starts:
+                    # Only a trailing '{' with nothing but blanks after it is undecided.
+                    k = text.rfind("{")
+                    self._pending = text[k:] if k >= 0 and not text[k + 1 :].strip() else ""
+                    break
+                self._pending = ""
+                self._in_object = True
+                visible = text[starts[0] :]
+            used = self._scan(visible)
+            self._chunks.append(visible[:used])
+            visible = visible[used:]
+            out += self._completed()
+            if self._complete:
+                if self._has_findings:
+                    self._done = True
+                else:  # a whole object without findings (an example, code): not the reply
+                    self._reset_object()
+        return out
+
+    def _completed(self) -> list[Any]:
+        if self._closed == self._emitted:
+            return []
+        text = "".join(self._chunks)
+        self._chunks = [text]
+        try:
+            data = jiter.from_json(text.encode("utf-8"), partial_mode="trailing-strings")
+        except ValueError:
+            return []
+        raw = data.get("findings") if isinstance(data, dict) else None
+        if not isinstance(raw, list):
+            return []
+        out = raw[self._emitted : self._closed]
+        self._emitted = max(self._emitted, min(self._closed, len(raw)))
+        return out
+
+    def _scan(self, text: str) -> int:
+        """Advance the scanner over `text`; return how much of it the object took."""
+        stack = self._stack
+        for i, ch in enumerate(text):
+            if self._in_string:
+                if self._escape:
+                    self._escape = False
+                elif ch == "\\":
+                    self._escape = True
+                elif ch == '"':
+                    self._in_string = False
+                    if self._key is not None:
+                        self._last_key = "".join(self._key)
+                        self._key = None
+                        if self._last_key == "findings":
+                            self._has_findings = True
+                elif self._key is not None and len(self._key) < 16:
+                    self._key.append(ch)
+                continue
+            if ch == '"':
+                self._in_string = True
+                self._key = [] if len(stack) == 1 else None
+            elif ch in "{[":
+                if ch == "[" and len(stack) == 1:
+                    self._array_key = self._last_key
+                stack.append(ch)
+            elif ch in "}]":
+                if stack:
+                    stack.pop()
+                if ch == "}" and stack == ["{", "["] and self._array_key == "findings":
+                    self._closed += 1
+                if not stack:
+                    self._complete = True
+                    return i + 1
+        return len(text)
+
+
+# -- loose types ------------------------------------------------------------------------
+
+CONFIDENCE_WORDS = {
+    "certain": 0.95,
+    "very high": 0.9,
+    "high": 0.8,
+    "likely": 0.7,
+    "medium": 0.5,
+    "moderate": 0.5,
+    "possible": 0.4,
+    "low": 0.3,
+    "unlikely": 0.2,
+    "very low": 0.15,
+}
+
+# Nearest known severity for the words models use instead; checked in this order.
+SEVERITY_WORDS = (
+    ("error", ("error", "critical", "blocker", "severe", "fatal", "urgent")),
+    ("warning", ("warn", "high", "major", "medium", "moderate", "important")),
+    ("info", ("info", "low", "minor", "note", "suggestion", "optimi", "consider")),
+    ("hint", ("hint", "nit", "trivial", "style", "cosmetic")),
+)
+
+# Nearest known category for free-form ones; the first keyword contained wins.
+CATEGORY_WORDS = (
+    ("simd", ("simd", "vector", "avx", "sse", "neon")),
+    ("allocation", ("alloc", "heap", "malloc", "reserve", "capacity", "boxing")),
+    ("copy", ("copy", "copies", "clone", "cloning", "move", "string build", "conversion")),
+    ("cache", ("cache", "locality", "layout", "false sharing", "prefetch", "padding")),
+    ("concurrency", ("concurren", "lock", "mutex", "atomic", "thread", "contention", "sync")),
+    ("algorithm", ("algorithm", "complexity", "quadratic", "big-o", "big o", "lookup", "search")),
+    ("io", ("i/o", "io", "syscall", "system call", "disk", "network", "buffer", "blocking")),
+    ("branching", ("branch", "predict", "condition")),
+    ("memory", ("memory", "footprint", "leak", "size")),
+)
+
+
+def _nearest(value: str, table: tuple[tuple[str, tuple[str, ...]], ...]) -> str | None:
+    """The first name whose keyword starts a word of `value` (or, with a space, is in it)."""
+    words = "".join(ch if ch.isalnum() or ch == "/" else " " for ch in value.lower()).split()
+    joined = " ".join(words)
+    for name, keys in table:
+        for key in keys:
+            if (" " in key and key in joined) or any(w.startswith(key) for w in words):
+                return name
+    return None
+
+
+def normal_severity(value: str) -> str:
+    v = value.strip().lower()
+    if v in {s.value for s in Severity}:
+        return v
+    return _nearest(v, SEVERITY_WORDS) or Severity.WARNING.value
+
+
+def normal_category(value: str) -> str:
+    v = value.strip().lower().replace("_", " ")
+    if v in CATEGORIES:
+        return v
+    return _nearest(v, CATEGORY_WORDS) or "other"
+
+
+def _line_number(value: Any) -> Any:
+    """42, 42.0, "42", "L42", "line 42", "42-44" (the first number) as an int."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        digits = ""
+        for ch in value.strip().lower().removeprefix("line").removeprefix("l").lstrip():
+            if ch.isdigit():
+                digits += ch
+            else:
+                break
+        return int(digits) if digits else value
+    return value
+
+
+def _text(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return "\n".join(value)
+    return value
+
+
+ALIASES = {
+    "line_start": ("line_start", "line", "start_line", "lineStart", "line_number", "start"),
+    "line_end": ("line_end", "end_line", "lineEnd", "end"),
+    "title": ("title", "message", "issue", "problem"),
+    "explanation": ("explanation", "description", "details", "rationale", "why"),
+    "replacement": ("replacement", "suggested_code", "fix", "new_code"),
+    "measure": ("measure", "measurement", "how_to_measure", "benchmark"),
+}
 
 
 class ReplyFinding(BaseModel):
-    """One finding as the model wrote it (lenient: unknown keys ignored, odd values coerced)."""
+    """One finding as the model wrote it, read loosely (unknown keys ignored)."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -46,19 +465,86 @@ class ReplyFinding(BaseModel):
     measure: str = ""
     confidence: float = 0.5
 
-    @field_validator(
-        "anchor", "explanation", "impact", "measure", "severity", "category", mode="before"
-    )
+    @model_validator(mode="before")
     @classmethod
-    def _none_to_empty(cls, v: Any) -> Any:
-        return "" if v is None else v
+    def _aliases(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        out = dict(data)
+        for field, names in ALIASES.items():
+            if out.get(field) is None:
+                for name in names[1:]:
+                    if data.get(name) is not None:
+                        out[field] = data[name]
+                        break
+        fix = out.get("replacement")
+        if isinstance(fix, dict):  # {"code": …, "description": …}
+            keys = ("code", "replacement", "new_text")
+            out["replacement"] = next((fix[k] for k in keys if isinstance(fix.get(k), str)), None)
+        return out
+
+    @field_validator("line_start", "line_end", mode="before")
+    @classmethod
+    def _lines(cls, v: Any) -> Any:
+        return _line_number(v)
+
+    @field_validator("anchor", "explanation", "impact", "measure", "title", mode="before")
+    @classmethod
+    def _texts(cls, v: Any) -> Any:
+        return _text(v)
+
+    @field_validator("severity", mode="before")
+    @classmethod
+    def _severity(cls, v: Any) -> Any:
+        return normal_severity(v) if isinstance(v, str) else "warning"
+
+    @field_validator("category", mode="before")
+    @classmethod
+    def _category(cls, v: Any) -> Any:
+        return normal_category(v) if isinstance(v, str) else "other"
+
+    @field_validator("confidence", mode="before")
+    @classmethod
+    def _confidence(cls, v: Any) -> Any:
+        if v is None or isinstance(v, bool):
+            return 0.5
+        if isinstance(v, str):
+            s = v.strip().lower()
+            if s in CONFIDENCE_WORDS:
+                return CONFIDENCE_WORDS[s]
+            try:
+                return float(s[:-1]) / 100 if s.endswith("%") else float(s)
+            except ValueError:
+                return 0.5
+        return v
+
+    @field_validator("replacement", mode="before")
+    @classmethod
+    def _replacement(cls, v: Any) -> Any:
+        return v if isinstance(v, str) else None
 
 
-class Reply(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+def read_finding(item: Any) -> ReplyFinding | str:
+    """One entry of `findings` as a ReplyFinding, or the reason it cannot be one."""
+    if not isinstance(item, dict):
+        return "not an object"
+    try:
+        return ReplyFinding.model_validate(item)
+    except ValidationError as err:
+        fields = {str(e["loc"][0]) for e in err.errors() if e["loc"]}
+        if "line_start" in fields:
+            return "no line number"
+        if "title" in fields:
+            return "no title"
+        return "unreadable values"
 
-    summary: str | None = None
-    findings: list[ReplyFinding] = []
+
+def shift_lines(raw: ReplyFinding, delta: int) -> ReplyFinding:
+    """The same finding for code that moved by `delta` lines (a cache hit elsewhere)."""
+    if not delta:
+        return raw
+    end = raw.line_end + delta if raw.line_end is not None else None
+    return raw.model_copy(update={"line_start": raw.line_start + delta, "line_end": end})
 
 
 def response_schema() -> dict[str, Any]:
@@ -88,298 +574,3 @@ def response_schema() -> dict[str, Any]:
         "required": ["summary", "findings"],
         "additionalProperties": False,
     }
-
-
-# -- tolerant parsing ---------------------------------------------------------------
-
-_OBJECT_START = re.compile(r"\{\s*(?:\"|\})")
-
-
-def _start(text: str) -> int:
-    m = _OBJECT_START.search(text)
-    return m.start() if m else -1
-
-
-def parse_reply(text: str) -> Reply:
-    """The reply object from a complete answer (code fences and prose around it allowed)."""
-    start = _start(text)
-    if start < 0:
-        raise ValueError("the reply holds no JSON object")
-    end = text.rfind("}")
-    data: Any = None
-    for candidate in (text[start : end + 1], text[start:]):
-        try:
-            data = jiter.from_json(candidate.encode("utf-8"))
-            break
-        except ValueError:
-            continue
-    if data is None:
-        try:
-            data, _ = json.JSONDecoder().raw_decode(text, start)
-        except (ValueError, RecursionError) as err:
-            raise ValueError(f"the reply is not valid JSON: {str(err)[:120]}") from err
-    if not isinstance(data, dict):
-        raise ValueError("the reply is not a JSON object")
-    return Reply(
-        summary=data.get("summary") if isinstance(data.get("summary"), str) else None,
-        findings=list(_findings_of(data.get("findings"))),
-    )
-
-
-def _findings_of(raw: Any) -> Iterator[ReplyFinding]:
-    if not isinstance(raw, list):
-        return
-    for item in raw:
-        try:
-            yield ReplyFinding.model_validate(item)
-        except ValidationError:
-            continue  # one malformed finding does not sink the others
-
-
-class StreamParser:
-    """Pulls findings out of a streamed reply as soon as each one is complete.
-
-    A small string-aware scanner counts the objects that have closed inside the
-    top-level array; jiter's partial mode reads the text so far into values.
-    """
-
-    def __init__(self) -> None:
-        self.text = ""
-        self._start = -1
-        self._pos = 0
-        self._stack: list[str] = []
-        self._in_string = False
-        self._escape = False
-        self._closed = 0
-        self._emitted = 0
-        self._complete = False
-        self.invalid = 0
-
-    def feed(self, delta: str) -> list[ReplyFinding]:
-        """Add streamed text; return the findings completed by it."""
-        self.text += delta
-        if self._start < 0:
-            self._start = _start(self.text)
-            if self._start < 0:
-                return []
-            self._pos = self._start
-        before = self._closed
-        self._scan()
-        if self._closed == before:
-            return []
-        try:
-            data = jiter.from_json(
-                self.text[self._start : self._pos].encode("utf-8"), partial_mode="trailing-strings"
-            )
-        except ValueError:
-            return []
-        raw = data.get("findings") if isinstance(data, dict) else None
-        if not isinstance(raw, list):
-            return []
-        out = []
-        for item in raw[self._emitted : self._closed]:
-            try:
-                out.append(ReplyFinding.model_validate(item))
-            except ValidationError:
-                self.invalid += 1
-        self._emitted = max(self._emitted, min(self._closed, len(raw)))
-        return out
-
-    def _scan(self) -> None:
-        if self._complete:
-            return
-        text, stack = self.text, self._stack
-        i = self._pos
-        while i < len(text):
-            ch = text[i]
-            i += 1
-            if self._in_string:
-                if self._escape:
-                    self._escape = False
-                elif ch == "\\":
-                    self._escape = True
-                elif ch == '"':
-                    self._in_string = False
-                continue
-            if ch == '"':
-                self._in_string = True
-            elif ch in "{[":
-                stack.append(ch)
-            elif ch in "}]":
-                if stack:
-                    stack.pop()
-                if ch == "}" and stack == ["{", "["]:
-                    self._closed += 1
-                if not stack:
-                    self._complete = True  # the object is whole; ignore what follows
-                    break
-        self._pos = i
-
-    def finish(self) -> Reply:
-        """The whole reply once the stream has ended (findings already emitted included)."""
-        return parse_reply(self.text)
-
-
-def shift_lines(raw: ReplyFinding, delta: int) -> ReplyFinding:
-    """The same finding for code that moved by `delta` lines (a cache hit elsewhere)."""
-    if not delta:
-        return raw
-    end = raw.line_end + delta if raw.line_end is not None else None
-    return raw.model_copy(update={"line_start": raw.line_start + delta, "line_end": end})
-
-
-# -- sanitising ---------------------------------------------------------------------
-
-_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]")
-_INVISIBLE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069"
-    "\ufeff\ufe00-\ufe0f\U000e0000-\U000e007f]"
-)
-_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]+)\]\((?:[a-z][a-z0-9+.-]*:|//)[^)]*\)", re.I)
-_AUTOLINK = re.compile(r"<((?:https?|ftp|file|data|javascript):[^>]*)>", re.I)
-_HTML = re.compile(
-    r"</?(?:a|img|script|style|iframe|object|embed|svg|math|form|input|button|link|meta|"
-    r"details|summary|div|span|p|br|hr|b|i|u|font|table|tr|td|th|video|audio|source|picture)"
-    r"\b[^<>]*>",
-    re.I,
-)
-
-
-def clean_code(text: str) -> str:
-    """Code from the model: no escapes or invisible characters; tabs and newlines stay."""
-    return _INVISIBLE.sub("", _ANSI.sub("", text.replace("\r\n", "\n")))
-
-
-def clean_text(text: str, limit: int) -> str:
-    """Markdown from the model, safe to render: no images, links, raw HTML, escapes; bounded."""
-    text = clean_code(text)
-    before = None
-    while text != before:  # again until stable: removing `<<img>img ...>` leaves `<img ...>`
-        before = text
-        text = _IMAGE.sub(lambda m: m.group(1), text)
-        text = _LINK.sub(lambda m: m.group(1), text)
-        text = _AUTOLINK.sub(lambda m: f"`{m.group(1)}`", text)
-        text = _HTML.sub("", text)
-    if len(text) > limit:
-        text = text[: limit - 1].rstrip() + "…"
-    return redact(text).text.strip()  # the model may echo a secret it was never shown
-
-
-def clean_title(text: str) -> str:
-    return " ".join(clean_text(text, LIMITS["title"]).split())
-
-
-# -- validation ---------------------------------------------------------------------
-
-
-def _norm(s: str) -> str:
-    return " ".join(s.split())
-
-
-def _matches(anchor: str, line: str) -> bool:
-    a, b = _norm(anchor), _norm(line)
-    if not a:
-        return False
-    return a == b or (len(a) >= 8 and a in b)
-
-
-@dataclass
-class Checked:
-    """A reply finding after validation: kept as a Finding, or dropped with a reason."""
-
-    finding: Finding | None
-    reason: str = ""
-    repaired: bool = False
-
-
-def _parses(language: str, text: str) -> bool:
-    return not parser(language).parse(text.encode("utf-8")).root_node.has_error
-
-
-def to_finding(
-    raw: ReplyFinding,
-    prompt: Prompt,
-    text: str,
-    *,
-    source: str,
-    index: LineIndex | None = None,
-    original_parses: bool | None = None,
-) -> Checked:
-    """Validate one reply finding against the snippet it is about, and place it in `text`."""
-    index = index or LineIndex(text)
-    first, last = prompt.first_line + 1, prompt.last_line + 1  # 1-based, as shown
-    start = raw.line_start
-    end = raw.line_end if raw.line_end is not None and raw.line_end >= start else start
-    shown = {n: prompt.lines[n - first] for n in range(first, last + 1)}
-    repaired = False
-    if raw.anchor.strip():
-        if not (first <= start <= last and _matches(raw.anchor, shown[start])):
-            near = [
-                n
-                for n in range(start - ANCHOR_WINDOW, start + ANCHOR_WINDOW + 1)
-                if n in shown and _matches(raw.anchor, shown[n])
-            ]
-            if not near:
-                return Checked(None, f"anchor not found near line {start}")
-            found = min(near, key=lambda n: abs(n - start))
-            end += found - start
-            start = found
-            repaired = True
-    elif not first <= start <= last:
-        return Checked(None, f"line {start} is outside the snippet ({first}-{last})")
-    if end > last:
-        end = last
-        repaired = True
-    s, e = start - 1, end - 1  # 0-based document lines
-    severity = raw.severity.lower() if raw.severity.lower() in set(Severity) else "warning"
-    category = raw.category.lower() if raw.category.lower() in CATEGORIES else "other"
-    line_s, line_e = index.line(s), index.line(e)
-    indent = len(line_s) - len(line_s.lstrip())
-    span = Span(Pos(s, indent if indent < len(line_s) else 0), Pos(e, len(line_e)))
-    title = clean_title(raw.title)
-    if not title:
-        return Checked(None, "empty title")
-    fix = None
-    if raw.replacement is not None:
-        replacement = clean_code(raw.replacement)
-        if replacement.endswith("\n"):
-            replacement = replacement[:-1]
-        if (
-            len(replacement) <= MAX_REPLACEMENT
-            and not contains_placeholder(replacement)
-            and replacement != "\n".join(index.line(n) for n in range(s, e + 1))
-        ):
-            whole = Span(Pos(s, 0), Pos(e, len(line_e)))
-            new_text = (
-                text[: index.offset(whole.start)] + replacement + text[index.offset(whole.end) :]
-            )
-            ok_before = (
-                original_parses if original_parses is not None else _parses(prompt.language, text)
-            )
-            if _parses(prompt.language, new_text) or not ok_before:
-                fix = Fix(whole, replacement, f"replace lines {start}-{end}")
-    finding = Finding(
-        span=span,
-        code=f"agent/{category}",
-        title=title,
-        severity=Severity(severity),
-        category=category,
-        explanation=clean_text(raw.explanation, LIMITS["explanation"]),
-        fix=fix,
-        impact=clean_text(raw.impact, LIMITS["impact"]),
-        measure=clean_text(raw.measure, LIMITS["measure"]),
-        confidence=min(1.0, max(0.0, float(raw.confidence))),
-        source=source,
-        anchor=line_s,
-    )
-    return Checked(finding, repaired=repaired)
-
-
-def replacement_markdown(finding: Finding, language: str) -> str:
-    """The suggested code as a fenced block for hovers (fence longer than any run inside)."""
-    if finding.fix is None:
-        return ""
-    longest = max((len(m) for m in re.findall(r"`+", finding.fix.new_text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return f"**Suggested replacement:**\n\n{fence}{language}\n{finding.fix.new_text}\n{fence}"

@@ -1,11 +1,12 @@
-"""Running an agent on a selection: the work behind `se-lsp.optimize` and friends.
+"""Editor runs of the agent: the work behind `se-lsp.optimize` and friends.
 
-One run: check the file may be sent, build the prompt, look in the cache, stream
-the model's reply, and publish each finding as soon as it is complete and valid.
-Findings are validated against the text the model saw; if the document has been
-edited meanwhile they are re-anchored by their line text or dropped. Progress
-always ends, also on error or cancel; a new run over overlapping lines of the same
-document cancels the old one; at most `maxConcurrent` requests are in flight.
+One run: prepare the request off the event loop, then follow the shared pipeline
+(review.py) and place each finding as soon as it arrives. Findings are validated
+against the text the model saw; if the document has been edited meanwhile they are
+re-anchored by their line text or dropped (and counted). Progress always ends, also on
+error or cancel, with the outcome in words; a new run over overlapping lines of the
+same document cancels the old one; at most `maxConcurrent` requests are in flight.
+Every failure is one message, from the typed errors of errors.py.
 """
 
 from __future__ import annotations
@@ -16,30 +17,24 @@ import functools
 import itertools
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from lsprotocol import types
 
-from se_lsp.agent import CLEAR_CACHE, DISMISS, OPTIMIZE, SHOW_STATS
-from se_lsp.agent.cache import Entry, ReplyCache, cache_key
-from se_lsp.agent.client import AgentError, Endpoint, ModelClient, NotConfigured, endpoint_from
-from se_lsp.agent.definitions import AgentDef, load_agents
-from se_lsp.agent.prompt import PROMPT_VERSION, Prompt, PromptError, build_prompt, is_excluded
-from se_lsp.agent.reply import (
-    ReplyFinding,
-    StreamParser,
-    parse_reply,
-    response_schema,
-    shift_lines,
-    to_finding,
-)
-from se_lsp.core.findings import Finding
-from se_lsp.core.languages import parser
+from se_lsp.agent import AGENT_ACTION, CLEAR_CACHE, DISMISS, OPTIMIZE, SHOW_STATS
+from se_lsp.agent.consent import AskingGate
+from se_lsp.agent.definitions import AgentDef, load_agents, origin
+from se_lsp.agent.errors import AgentError, UnknownAgent, short
+from se_lsp.agent.review import Done, Dropped, Found, Outcome, Request, Reviewer, Status, prepare
+from se_lsp.agent.validate import CODE_CHANGED
+from se_lsp.core.findings import BUILTIN_SOURCE, LINTER_SOURCES, Finding
+from se_lsp.core.policy import Policy
 from se_lsp.core.positions import LineIndex, Pos, Span
 from se_lsp.core.settings import Settings
 from se_lsp.lsp.convert import span_of
+from se_lsp.lsp.diagnostics import DiagnosticStore
 from se_lsp.lsp.documents import Document, DocumentStore
 
 log = logging.getLogger(__name__)
@@ -49,15 +44,19 @@ class Host(Protocol):
     """What the runner needs from the language server."""
 
     documents: DocumentStore
+    diagnostics: DiagnosticStore
     settings: Settings
+    policy: Policy
     root: Path | None
 
     @property
     def encoding(self) -> str: ...
 
-    def publish(self, doc: Document) -> None: ...
-
     def notify_user(self, message: str, level: types.MessageType) -> None: ...
+
+    def log_message(self, message: str) -> None: ...
+
+    async def ask_user(self, message: str, actions: list[str]) -> str | None: ...
 
     def progress_api(self) -> Any: ...
 
@@ -80,31 +79,22 @@ class _Snapshot:
     version: int
 
 
-@dataclass
-class Outcome:
-    """What one run produced (returned by the command, printed by the CLI)."""
-
-    findings: list[Finding] = field(default_factory=list)
-    dropped: list[str] = field(default_factory=list)
-    summary: str = ""
-    cached: bool = False
-    seen: int = 0  # reply findings looked at, kept or not
-
-
 _tokens = itertools.count(1)
 
 
 class AgentRunner:
     def __init__(self, host: Host) -> None:
         self.host = host
-        self.client = ModelClient()
-        self.stats = self.client.stats
-        self.cache = ReplyCache()
+        self.gate = AskingGate(
+            ask=host.ask_user, can_ask=lambda: host.client_supports("window.show_message")
+        )
+        self.reviewer = Reviewer(self.gate)
+        self.client = self.reviewer.client
+        self.stats = self.reviewer.stats
+        self.cache = self.reviewer.cache
         self._runs: list[Run] = []
         self._agents_key: tuple[tuple[str, ...], tuple[str, ...]] | None = None
         self._agents: dict[str, AgentDef] = {}
-        self._semaphore: asyncio.Semaphore | None = None
-        self._semaphore_size = 0
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="se-lsp-agent")
 
     # -- agents and actions ---------------------------------------------------------------
@@ -113,20 +103,21 @@ class AgentRunner:
         cfg = self.host.settings.editor.agent
         key = (tuple(cfg.agents_dirs), tuple(cfg.agents))
         if key != self._agents_key:
-            self._agents, problems = load_agents(cfg.agents_dirs, cfg.agents)
+            self._agents, problems = load_agents(cfg.agents_dirs, cfg.agents, self.host.root)
             self._agents_key = key
             for p in problems:
                 self.host.notify_user(f"se-lsp: {p}", types.MessageType.Warning)
+            for agent in self._agents.values():
+                if agent.replaces:
+                    self.host.log_message(
+                        f"se-lsp: agent '{agent.name}' from {agent.path} replaces the "
+                        "built-in one of that name"
+                    )
         return self._agents
 
     def excluded_by(self, doc: Document) -> str | None:
         """The exclusion pattern that keeps this file from ever reaching a model, if any."""
-        from pygls.uris import to_fs_path
-
-        fs_path = to_fs_path(doc.uri)
-        return is_excluded(
-            Path(fs_path) if fs_path else None, self.host.root, self.host.settings.exclude
-        )
+        return self.host.policy.never_sent(_path_of(doc))
 
     def actions(
         self, doc: Document, rng: types.Range, span: Span, *, disabled_support: bool = True
@@ -135,7 +126,8 @@ class AgentRunner:
 
         In an excluded file the action is shown disabled, with the reason, rather than
         silently missing (clients without `disabled` support get it enabled: running it
-        says the same).
+        says the same). The action carries its document in `data`, so a client that
+        resolves every action gets it back intact.
         """
         if doc.language is None or not self.host.settings.editor.agent.enable:
             return []
@@ -150,16 +142,20 @@ class AgentRunner:
         out = []
         for agent in self.agents().values():
             arg = {"uri": doc.uri, "range": _range_json(rng), "agent": agent.id}
+            title = f"Optimize selection with {agent.name}"
+            about = f"{agent.description}\n" if agent.description else ""
             out.append(
                 types.CodeAction(
-                    title=f"Optimize selection with {agent.name}",
+                    title=title,
                     kind=types.CodeActionKind.RefactorRewrite,
                     disabled=disabled,
                     command=types.Command(
-                        title=f"Optimize selection with {agent.name}",
+                        title=title,
                         command=OPTIMIZE,
                         arguments=[arg],
+                        tooltip=f"{about}Agent file: {origin(agent)}",
                     ),
+                    data={"uri": doc.uri, "kind": AGENT_ACTION, "agent": agent.id},
                 )
             )
         return out
@@ -167,8 +163,8 @@ class AgentRunner:
     def finding_actions(self, doc: Document, span: Span) -> list[types.CodeAction]:
         """Re-run and Dismiss for agent findings under the cursor."""
         out = []
-        for f in doc.agent:
-            if not f.span.overlaps(span):
+        for f in self.host.diagnostics.touching(doc.uri, span):
+            if f.source == BUILTIN_SOURCE:
                 continue
             run = f.extra.get("run_range")
             if run and f.extra.get("agent"):
@@ -204,15 +200,16 @@ class AgentRunner:
     def dismiss(self, arg: Any) -> bool:
         if not isinstance(arg, dict):
             return False
-        doc = self.host.documents.get(str(arg.get("uri", "")))
-        if doc is None:
+        uri = str(arg.get("uri", ""))
+        if self.host.documents.get(uri) is None:
             return False
-        before = len(doc.agent)
-        doc.agent = [f for f in doc.agent if f.key != arg.get("key")]
-        if len(doc.agent) != before:
-            self.host.publish(doc)
-            return True
-        return False
+        store = self.host.diagnostics
+        finding = store.find(uri, str(arg.get("key", "")))
+        if finding is None or finding.source == BUILTIN_SOURCE:
+            return False
+        store.remove(uri, finding.key)
+        store.publish(uri)
+        return True
 
     async def clear_cache(self) -> None:
         await self.cache.clear()
@@ -261,6 +258,13 @@ class AgentRunner:
             if run in self._runs:
                 self._runs.remove(run)
 
+    def _failed(self, err: AgentError, outcome: Outcome | None = None) -> dict[str, Any]:
+        """The one place a failed run becomes a message and a result."""
+        level = types.MessageType.Warning if err.level == "warning" else types.MessageType.Error
+        self.host.notify_user(f"se-lsp: {err.message}", level)
+        result = outcome.as_result() if outcome is not None else {}
+        return {**result, "error": err.message}
+
     async def _run(
         self, doc: Document, span: Span, agent_id: str, force: bool, token: Any
     ) -> dict[str, Any]:
@@ -271,48 +275,40 @@ class AgentRunner:
             return {"error": msg}
         agent = self.agents().get(agent_id)
         if agent is None:
-            msg = f"no agent named '{agent_id}'"
-            host.notify_user(f"se-lsp: {msg}", types.MessageType.Error)
-            return {"error": msg}
-        settings = host.settings
-        pattern = self.excluded_by(doc)
-        if pattern is not None:
-            msg = f"this file is excluded by '{pattern}' and is never sent to a model"
-            host.notify_user(f"se-lsp: {msg}", types.MessageType.Warning)
-            return {"error": msg}
-        try:
-            endpoint = endpoint_from(settings.editor.agent)
-        except NotConfigured as err:
-            host.notify_user(str(err), types.MessageType.Warning)
-            return {"error": "not configured"}
-        limits = settings.editor.limits
+            return self._failed(UnknownAgent(f"no agent named '{agent_id}'"))
         assert doc.language is not None
         snapshot = _Snapshot(doc.text, doc.index, doc.version)
         build = functools.partial(
-            build_prompt,
+            prepare,
             snapshot.text,
             doc.language,
             span,
-            hints=list(doc.builtin),
-            max_lines=limits.max_selection_lines,
-            max_bytes=limits.max_selection_bytes,
+            agent=agent,
+            settings=host.settings,
+            path=_path_of(doc),
+            never_sent=host.policy.never_sent,
+            hints=[  # the built-in rules' findings and the linters' (on the last save)
+                f
+                for f in host.diagnostics.touching(doc.uri, span)
+                if f.source == BUILTIN_SOURCE or f.source in LINTER_SOURCES
+            ],
             index=snapshot.index,
+            force=force,
         )
         try:
-            # Parsing and redaction are CPU work: off the event loop.
-            prompt = await asyncio.get_running_loop().run_in_executor(self._pool, build)
-        except PromptError as err:
-            host.notify_user(f"se-lsp: {err}", types.MessageType.Warning)
-            return {"error": str(err)}
+            # Exclusion, parsing and redaction are CPU work: off the event loop.
+            req = await asyncio.get_running_loop().run_in_executor(self._pool, build)
+        except AgentError as err:
+            return self._failed(err)
+        self.reviewer.limit(host.settings.editor.agent.max_concurrent)
         progress = _Progress(host, token)
+        prompt = req.prompt
         await progress.begin(f"{agent.name}: lines {prompt.first_line + 1}-{prompt.last_line + 1}")
         outcome = Outcome()
         ended = "done"
         try:
             waiter = progress.cancelled_future()
-            work = asyncio.ensure_future(
-                self._analyse(doc, snapshot, prompt, agent, endpoint, force, progress, outcome)
-            )
+            work = asyncio.ensure_future(self._follow(doc, snapshot, req, progress, outcome))
             if waiter is not None:
                 waiter.add_done_callback(lambda _f: work.cancel())
             try:
@@ -320,170 +316,67 @@ class AgentRunner:
             except asyncio.CancelledError:
                 if waiter is not None and waiter.cancelled() and not _cancelling():
                     ended = "cancelled"
-                    return {"cancelled": True, "findings": len(outcome.findings)}
+                    return {"cancelled": True, **outcome.as_result()}
                 raise
-            n = len(outcome.findings)
-            ended = f"{n} finding{'s' if n != 1 else ''}" + (" (cached)" if outcome.cached else "")
-            return {"findings": n, "cached": outcome.cached, "dropped": outcome.dropped}
+            ended = outcome.describe()
+            host.log_message(f"se-lsp: {agent.name} on lines {_lines(req)}: {ended}")
+            return outcome.as_result()
         except AgentError as err:
-            ended = "failed"
-            host.notify_user(f"se-lsp: {err}", types.MessageType.Error)
-            return {"error": str(err), "findings": len(outcome.findings)}
+            ended = f"{outcome.describe()}; failed: {short(err.message, 120)}"
+            return self._failed(err, outcome)
         except asyncio.CancelledError:
             ended = "cancelled"
             raise
         finally:
             progress.end(ended)
 
-    async def _analyse(
+    async def _follow(
         self,
         doc: Document,
         snapshot: _Snapshot,
-        prompt: Prompt,
-        agent: AgentDef,
-        endpoint: Endpoint,
-        force: bool,
+        req: Request,
         progress: _Progress,
         outcome: Outcome,
     ) -> None:
-        snapshot_text, snapshot_version = snapshot.text, snapshot.version
-        snapshot_index = snapshot.index
-        language = prompt.language
-        original_parses = await asyncio.get_running_loop().run_in_executor(
-            self._pool, _parses, language, snapshot_text
-        )
+        """Place what the pipeline yields, as it yields it."""
+        prompt = req.prompt
         run_lines = Span(Pos(prompt.first_line, 0), Pos(prompt.last_line, 0))
-        cleared = False
-
-        def accept(raw: ReplyFinding) -> None:
-            nonlocal cleared
-            outcome.seen += 1
-            checked = to_finding(
-                raw,
-                prompt,
-                snapshot_text,
-                source=agent.name,
-                index=snapshot_index,
-                original_parses=original_parses,
-            )
-            if checked.finding is None:
-                outcome.dropped.append(checked.reason)
-                return
-            f = checked.finding
-            original = "\n".join(
-                snapshot_index.line(n) for n in range(f.span.start.line, f.span.end.line + 1)
-            )
-            extra = {
-                "agent": agent.id,
-                "run_range": f"{prompt.first_line}:{prompt.last_line}",
-                "lines": original,
-                "language": language,
-            }
-            f = replace(f, extra=extra)
-            placed = _place(doc, f, snapshot_index, snapshot_version)
-            if placed is None:
-                outcome.dropped.append("the code changed while the agent was working")
-                return
-            if not cleared:
-                _clear_range(doc, agent.name, run_lines)
-                cleared = True
-            doc.agent = [g for g in doc.agent if g.key != placed.key] + [placed]
-            outcome.findings.append(placed)
-            self.host.publish(doc)
-            progress.report(f"{len(outcome.findings)} found")
-
-        key = cache_key(
-            system_prompt=agent.system_prompt,
-            model=endpoint.model,
-            endpoint=endpoint.base_url,
-            prompt_version=PROMPT_VERSION,
-            snippet=prompt.cache_text,
-        )
-        use_cache = self.host.settings.editor.agent.cache
-        entry = await self.cache.get(key) if use_cache and not force else None
-        if entry is not None:
-            self.stats.cache_hits += 1
-            outcome.cached = True
-            delta = prompt.first_line - entry.first_line
-            try:
-                reply = parse_reply(entry.reply)
-            except ValueError:
-                reply = None
-            if reply is not None:
-                for raw in reply.findings:
-                    accept(shift_lines(raw, delta))
-                self._finish(doc, agent, run_lines, reply.summary, cleared, outcome)
-                return
-        parser_ = StreamParser()
-
-        def on_text(delta: str) -> None:
-            for raw in parser_.feed(delta):
-                accept(raw)
-
-        semaphore = self._get_semaphore()
-        async with semaphore:
-            progress.report("waiting for the model")
-            result = await self.client.complete(
-                endpoint,
-                agent.system_prompt,
-                prompt.user,
-                response_schema(),
-                on_text,
-                temperature=agent.temperature,
-            )
-        try:
-            reply = parse_reply(result.text)
-        except ValueError as err:
-            raise AgentError(
-                f"{endpoint.base_url}: {err}; the model did not follow the reply format. "
-                "Try again, or a model that supports JSON output (seLsp.agent.model)."
-            ) from None
-        for raw in reply.findings[outcome.seen :]:
-            accept(raw)  # anything the streaming scanner could not see complete
-        self._finish(doc, agent, run_lines, reply.summary, cleared, outcome)
-        if use_cache:
-            await self.cache.put(key, Entry(result.text, prompt.first_line))
-
-    def _finish(
-        self,
-        doc: Document,
-        agent: AgentDef,
-        run_lines: Span,
-        summary: str | None,
-        cleared: bool,
-        outcome: Outcome,
-    ) -> None:
-        from se_lsp.agent.reply import LIMITS, clean_text
-
-        if not cleared:
-            _clear_range(doc, agent.name, run_lines)
-        text = clean_text(summary or "", LIMITS["summary"])
-        doc.summaries = [
-            s for s in doc.summaries if not (s[2] == agent.name and s[0].overlaps(run_lines))
-        ]
-        if text:
-            end = Pos(run_lines.end.line, len(doc.index.line(run_lines.end.line)))
-            doc.summaries.append((Span(run_lines.start, end), text, agent.name))
-            outcome.summary = text
-        self.host.publish(doc)
-
-    def _get_semaphore(self) -> asyncio.Semaphore:
-        size = self.host.settings.editor.agent.max_concurrent
-        if self._semaphore is None or size != self._semaphore_size:
-            self._semaphore = asyncio.Semaphore(size)
-            self._semaphore_size = size
-        return self._semaphore
+        store = self.host.diagnostics
+        placer = _Placer(store, doc, req.agent, snapshot, run_lines, prompt.language)
+        async for event in self.reviewer.review(req, outcome):
+            if isinstance(event, Status):
+                progress.report(event.message)
+            elif isinstance(event, Found):
+                if placer.add(event.finding):
+                    store.publish(doc.uri)
+                    progress.report(f"{outcome.findings} found")
+                else:
+                    outcome.findings -= 1
+                    outcome.dropped[CODE_CHANGED] += 1
+                    self.stats.findings -= 1
+                    self.stats.dropped[CODE_CHANGED] += 1
+            elif isinstance(event, Dropped):
+                log.info("%s: finding dropped: %s", req.agent.name, event.reason)
+            elif isinstance(event, Done):
+                placer.finish(event.outcome.summary)
+                store.publish(doc.uri)
 
     async def shutdown(self) -> None:
         for run in self._runs:
             run.task.cancel()
-        await self.client.aclose()
-        self.cache.close()
+        await self.reviewer.aclose()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _parses(language: str, text: str) -> bool:
-    return not parser(language).parse(text.encode("utf-8")).root_node.has_error
+def _lines(req: Request) -> str:
+    return f"{req.prompt.first_line + 1}-{req.prompt.last_line + 1}"
+
+
+def _path_of(doc: Document) -> Path | None:
+    from pygls.uris import to_fs_path
+
+    fs_path = to_fs_path(doc.uri)
+    return Path(fs_path) if fs_path else None
 
 
 def _cancelling() -> bool:
@@ -491,25 +384,69 @@ def _cancelling() -> bool:
     return bool(task is not None and task.cancelling())
 
 
-def _clear_range(doc: Document, source: str, lines: Span) -> None:
-    """Drop this agent's earlier findings on the lines just analysed again."""
-    doc.agent = [
-        f
-        for f in doc.agent
-        if not (
-            f.source == source
-            and lines.start.line <= f.span.start.line
-            and f.span.end.line <= lines.end.line
+# -- placing findings: the only code that writes agent findings into a document --------------
+
+
+class _Placer:
+    """Puts one run's findings into the store, on their document's lines as they are now."""
+
+    def __init__(
+        self,
+        store: DiagnosticStore,
+        doc: Document,
+        agent: AgentDef,
+        snapshot: _Snapshot,
+        lines: Span,
+        language: str,
+    ) -> None:
+        self.store = store
+        self.doc = doc
+        self.agent = agent
+        self.snapshot = snapshot
+        self.lines = lines
+        self.language = language
+        self.cleared = False
+
+    def add(self, f: Finding) -> bool:
+        """Place one finding; False when its code is no longer in the document."""
+        index = self.snapshot.index
+        original = "\n".join(index.line(n) for n in range(f.span.start.line, f.span.end.line + 1))
+        extra = {
+            "agent": self.agent.id,
+            "run_range": f"{self.lines.start.line}:{self.lines.end.line}",
+            "lines": original,
+            "language": self.language,
+        }
+        placed = _where_now(self.doc, replace(f, extra=extra), self.snapshot)
+        if placed is None:
+            return False
+        self._clear_once()
+        self.store.add(self.doc.uri, self.agent.name, placed)
+        return True
+
+    def finish(self, summary: str) -> None:
+        """The run is over: its summary replaces the old one on these lines."""
+        self._clear_once()
+        last = self.lines.end.line
+        end = Pos(last, len(self.doc.index.line(last)))
+        self.store.set_summary(self.doc.uri, self.agent.name, Span(self.lines.start, end), summary)
+
+    def _clear_once(self) -> None:
+        """Drop this agent's earlier findings on the lines analysed again (once per run)."""
+        if self.cleared:
+            return
+        self.cleared = True
+        self.store.clear_lines(
+            self.doc.uri, self.agent.name, self.lines.start.line, self.lines.end.line
         )
-    ]
 
 
-def _place(doc: Document, f: Finding, snapshot: LineIndex, snapshot_version: int) -> Finding | None:
+def _where_now(doc: Document, f: Finding, snapshot: _Snapshot) -> Finding | None:
     """The finding in the document as it is now: where its lines still are, or nowhere."""
-    if doc.version == snapshot_version and doc.text is snapshot.text:
+    if doc.version == snapshot.version and doc.text is snapshot.text:
         return f
     index = doc.index
-    want = [snapshot.line(n) for n in range(f.span.start.line, f.span.end.line + 1)]
+    want = [snapshot.index.line(n) for n in range(f.span.start.line, f.span.end.line + 1)]
     candidates = [
         n
         for n in range(index.line_count - len(want) + 1)
@@ -519,6 +456,9 @@ def _place(doc: Document, f: Finding, snapshot: LineIndex, snapshot_version: int
         return None
     best = min(candidates, key=lambda n: abs(n - f.span.start.line))
     return f.shifted(best - f.span.start.line)
+
+
+# -- command arguments and progress -----------------------------------------------------
 
 
 def _range_json(rng: types.Range) -> dict[str, Any]:
@@ -596,4 +536,4 @@ class _Progress:
                 self.host.progress_api().tokens.pop(self.token, None)
 
 
-__all__ = ["CLEAR_CACHE", "DISMISS", "OPTIMIZE", "SHOW_STATS", "AgentRunner"]
+__all__ = ["AGENT_ACTION", "CLEAR_CACHE", "DISMISS", "OPTIMIZE", "SHOW_STATS", "AgentRunner"]

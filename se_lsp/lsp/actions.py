@@ -8,6 +8,7 @@ text the finding was made for has changed.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from lsprotocol import types
@@ -16,6 +17,15 @@ from se_lsp.core.findings import Finding
 from se_lsp.core.positions import Pos, Span
 from se_lsp.lsp.convert import lsp_range
 from se_lsp.lsp.documents import Document
+from se_lsp.verify import Status, Verdict
+
+# The finished compile check of a finding's fix, if there is one (lsp/fixcheck.py).
+VerdictOf = Callable[[Finding], Verdict | None]
+
+
+def no_verdict(finding: Finding) -> Verdict | None:
+    return None
+
 
 FIX = "fix"
 SUPPRESS = "suppress"
@@ -39,25 +49,31 @@ def _still_valid(doc: Document, finding: Finding) -> bool:
     return True
 
 
+def context_keys(context_diagnostics: list[types.Diagnostic], uri: str) -> set[str]:
+    """The finding keys of the diagnostics the client sent with a codeAction request."""
+    return {
+        str(d.data.get("key"))
+        for d in context_diagnostics
+        if isinstance(d.data, dict) and d.data.get("uri") == uri
+    }
+
+
 def actions_for(
     doc: Document,
-    span: Span,
+    findings: list[Finding],
     context_diagnostics: list[types.Diagnostic],
     encoding: str,
     *,
     resolve_support: bool,
     document_changes: bool,
+    verdict_of: VerdictOf = no_verdict,
 ) -> list[types.CodeAction]:
-    """Quick fixes and suppressions for findings that touch `span`."""
-    keys = {
-        d.data.get("key")
-        for d in context_diagnostics
-        if isinstance(d.data, dict) and d.data.get("uri") == doc.uri
-    }
+    """Quick fixes and suppressions for `findings` (those at the request's range).
+
+    A fix the compiler rejected is not offered; one it accepted says so in its title.
+    """
     out: list[types.CodeAction] = []
-    for finding in doc.findings:
-        if finding.key not in keys and not finding.span.overlaps(span):
-            continue
+    for finding in findings:
         if not _still_valid(doc, finding):
             continue
         diag = [
@@ -65,9 +81,10 @@ def actions_for(
             for d in context_diagnostics
             if isinstance(d.data, dict) and d.data.get("key") == finding.key
         ]
-        if finding.fix is not None:
+        verdict = verdict_of(finding) if finding.fix is not None else None
+        if finding.fix is not None and (verdict is None or verdict.status is not Status.FAILED):
             action = types.CodeAction(
-                title=_fix_title(finding),
+                title=_fix_title(finding) + (verdict.title_suffix() if verdict else ""),
                 kind=types.CodeActionKind.QuickFix,
                 diagnostics=diag or None,
                 is_preferred=True,
@@ -91,20 +108,25 @@ def actions_for(
 
 def _fix_title(finding: Finding) -> str:
     assert finding.fix is not None
-    if finding.source == "se-lsp":
+    if finding.source == "se-lsp" or "mirror" in finding.extra:  # built-in or a linter's
         return f"Fix: {finding.fix.description}"
     return f"Apply: {finding.title}"
 
 
 def resolve(
-    action: types.CodeAction, doc: Document | None, encoding: str, document_changes: bool
+    action: types.CodeAction,
+    doc: Document | None,
+    finding: Finding | None,
+    encoding: str,
+    document_changes: bool,
+    verdict_of: VerdictOf = no_verdict,
 ) -> types.CodeAction:
-    """Fill in the edit of an action offered earlier, if it still applies."""
+    """Fill in the edit of an action offered earlier (for `finding`), if it still applies
+    (and, when its compile check has finished, compiles)."""
     data = action.data if isinstance(action.data, dict) else {}
     if doc is None:
         action.disabled = types.CodeActionDisabled(reason="The document is no longer open.")
         return action
-    finding = doc.find(str(data.get("key", "")))
     if finding is None or not _still_valid(doc, finding):
         action.disabled = types.CodeActionDisabled(
             reason="The code changed since this finding was made; wait for the new analysis."
@@ -113,6 +135,13 @@ def resolve(
     if data.get("kind") == SUPPRESS:
         action.edit = suppress_edit(doc, finding, encoding, document_changes)
     elif finding.fix is not None:
+        verdict = verdict_of(finding)
+        if verdict is not None and verdict.status is Status.FAILED:
+            # Offered while its compile check ran; the check has since failed.
+            action.disabled = types.CodeActionDisabled(
+                reason=f"This fix does not compile: {verdict.detail}"
+            )
+            return action
         action.edit = fix_edit(doc, finding, encoding, document_changes)
     return action
 

@@ -1,8 +1,10 @@
-"""Scheduling the built-in analyzer for open documents: debounce, off-loop, never stale.
+"""When the built-in analyzer runs for an open document, and what becomes of its answer.
 
-Parsing and rule checks run in a small thread pool of their own (not pygls's,
-which also reads stdin), so a 10,000-line file never delays a hover. A result is
-kept only if the document is still at the version it was computed for.
+Analyses are debounced while the user types, run in the analysis process
+(supervisor.py, worker.py) so they never hold the server's interpreter lock, and
+kept only if the document is still at the version they describe. A file that is
+excluded, turned off or too large is not sent at all; one whose analysis overran
+its budget is not tried again until it is saved. Each such case says so once.
 """
 
 from __future__ import annotations
@@ -10,107 +12,64 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from se_lsp.core.policy import Excluder
-from se_lsp.core.positions import LineIndex
+from se_lsp.core.findings import BUILTIN_SOURCE
+from se_lsp.core.policy import Policy
 from se_lsp.core.settings import Settings
-from se_lsp.lsp.convert import diagnostics_json_text
-from se_lsp.lsp.documents import Document
-from se_lsp.rules import Analysis
-from se_lsp.rules.batch import run_rules
+from se_lsp.lsp.diagnostics import DiagnosticStore, PackedFindings, Rendered
+from se_lsp.lsp.documents import Document, Edit
+from se_lsp.lsp.supervisor import Crashed, Overrun, Supervisor
 
 log = logging.getLogger(__name__)
-
-# How many documents keep their syntax tree between analyses.
-KEEP_TREES = 8
 
 # Seconds of no typing after which a fast re-analysis is completed by an exact one.
 SETTLE = 0.6
 
 
-class _State:
-    """The last analysis of one document, reused by the next one; one worker at a time."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.analysis: Analysis | None = None
-        self.settings: Settings | None = None
-
-    def run(
-        self,
-        text: str,
-        language: str,
-        settings: Settings,
-        index: LineIndex,
-        exact: bool,
-        path: str | None = None,
-    ) -> Analysis:
-        with self.lock:
-            previous = self.analysis if self.settings is settings else None
-            result = run_rules(text, language, settings, index, previous, exact, path)
-            self.analysis, self.settings = result, settings
-            return result
-
-
-def _analyse_and_render(
-    state: _State,
-    text: str,
-    language: str,
-    settings: Settings,
-    index: LineIndex | None,
-    exact: bool,
-    uri: str,
-    encoding: str,
-) -> tuple[Analysis, str, LineIndex]:
-    """Analyse, then render the diagnostics JSON here too: the event loop only writes it.
-
-    A newly opened document's line index is built here as well (~8 ms for 10,000 lines).
-    """
-    from pygls.uris import to_fs_path
-
-    index = index or LineIndex(text)
-    result = state.run(text, language, settings, index, exact, to_fs_path(uri))
-    return result, diagnostics_json_text(result.findings, index, encoding, uri), index
-
-
 class Analyzer:
-    """Runs the built-in rules for documents and hands fresh results to `publish`."""
+    """Runs the built-in rules for documents and puts fresh results in the store."""
 
     def __init__(
         self,
-        publish: Callable[[Document], None],
-        workers: int = 2,
+        store: DiagnosticStore,
+        inform: Callable[[str], None],
         encoding: Callable[[], str] = lambda: "utf-16",
+        supervisor: Supervisor | None = None,
+        warn: Callable[[str], None] | None = None,
     ) -> None:
-        self._publish = publish
+        self._store = store
+        self._inform = inform
+        self._warn = warn or inform
         self._encoding = encoding
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="se-lsp-rules")
+        self.supervisor = supervisor or Supervisor()
         self._pending: dict[str, asyncio.Task[None]] = {}
         self.settings = Settings()
-        self.root: Path | None = None
-        self._excluder: Excluder | None = None
-        # Syntax trees of the documents edited most recently, for incremental re-parsing.
-        # Trees are the bulk of the server's memory (~0.65 MB per 1,000 lines, measured), so the
-        # others are parsed afresh when they change again.
-        self._states: OrderedDict[str, _State] = OrderedDict()
+        self.policy = Policy()
+        # Documents whose analysis overran its budget: not tried again until saved.
+        self._overran: set[str] = set()
+        # (uri, reason) already told to the user, so each is said once.
+        self._told: set[tuple[str, str]] = set()
 
-    def configure(self, settings: Settings, root: Path | None) -> None:
+    def configure(self, settings: Settings, policy: Policy) -> None:
         self.settings = settings
-        self.root = root
-        self._excluder = Excluder(root, settings.exclude)
+        self.policy = policy
+        self.supervisor.configure(settings, settings.editor.builtin.time_budget_ms / 1000)
+        self._overran.clear()  # new settings (rules, budget) deserve a new try
 
     def excluded(self, doc: Document) -> str | None:
-        from pygls.uris import to_fs_path
+        return self.policy.excluded(path_of(doc.uri))
 
-        if self._excluder is None or not self._excluder.patterns:
-            return None
-        path = to_fs_path(doc.uri)
-        return self._excluder.excluded(Path(path)) if path else None
+    def opened(self, uri: str) -> None:
+        self.supervisor.opened(uri)
+
+    def edited(self, uri: str, edits: list[Edit] | None) -> None:
+        self.supervisor.edited(uri, edits)
+
+    def saved(self, doc: Document) -> None:
+        self._overran.discard(doc.uri)
+        self.schedule(doc)
 
     def schedule(self, doc: Document, delay: float = 0.0, *, typing: bool = False) -> None:
         """Analyse `doc` after `delay` seconds, replacing any analysis already waiting.
@@ -130,15 +89,15 @@ class Analyzer:
     def _done(self, uri: str, task: asyncio.Task[None]) -> None:
         if self._pending.get(uri) is task:
             del self._pending[uri]
-        if not task.cancelled() and task.exception() is not None:
-            log.error("analysis of %s failed", uri, exc_info=task.exception())
 
     def cancel(self, uri: str) -> None:
-        """Stop analysing `uri` and forget its state (the document was closed)."""
-        self._states.pop(uri, None)
+        """Stop analysing `uri` and forget it (the document was closed)."""
         task = self._pending.pop(uri, None)
         if task is not None:
             task.cancel()
+        self.supervisor.closed(uri)
+        self._overran.discard(uri)
+        self._told = {t for t in self._told if t[0] != uri}
 
     async def _run(self, doc: Document, delay: float, typing: bool) -> None:
         if delay > 0:
@@ -147,49 +106,103 @@ class Analyzer:
         if language is None:
             return
         if self.excluded(doc) is not None or not self.settings.language_enabled(language):
-            doc.builtin = []
-            self._publish(doc)
+            self._nothing(doc)
             return
-        exact = await self._analyse(doc, language, exact=not typing)
+        limit = self.settings.editor.builtin.max_file_kb * 1024
+        if len(doc.text) > limit:
+            self._nothing(doc)
+            size = _size(len(doc.text))
+            self._tell(
+                doc,
+                "size",
+                f"{size}: the built-in analysis skips files over "
+                f"{_size(limit)} (seLsp.builtin.maxFileKb)",
+            )
+            return
+        if doc.uri in self._overran:
+            self._nothing(doc)
+            return
+        exact = await self._analyse(doc, exact=not typing)
         if exact is None or exact:
             return
         # A new edit cancels this task, so the exact pass runs only once typing pauses.
         await asyncio.sleep(SETTLE)
-        await self._analyse(doc, language, exact=True)
+        await self._analyse(doc, exact=True)
 
-    async def _analyse(self, doc: Document, language: str, *, exact: bool) -> bool | None:
-        """Run the rules, publish if the document is unchanged; None when it was stale."""
-        version, text, index = doc.version, doc.text, doc.built_index()
-        state = self._states.get(doc.uri)
-        if state is None:
-            state = self._states[doc.uri] = _State()
-            while len(self._states) > KEEP_TREES:
-                self._states.popitem(last=False)
-        else:
-            self._states.move_to_end(doc.uri)
-        loop = asyncio.get_running_loop()
-        encoding = self._encoding()
-        result, rendered, built = await loop.run_in_executor(
-            self._pool,
-            _analyse_and_render,
-            state,
-            text,
-            language,
-            self.settings,
-            index,
-            exact,
-            doc.uri,
-            encoding,
-        )
-        if doc.version != version or doc.text is not text:
+    async def _analyse(self, doc: Document, *, exact: bool) -> bool | None:
+        """Analyse and publish if the document is unchanged; None when it was stale."""
+        version, encoding = doc.version, self._encoding()
+        try:
+            answer = await self.supervisor.analyze(doc, exact=exact, encoding=encoding)
+        except Overrun as err:
+            self._overran.add(doc.uri)
+            self._nothing(doc)
+            self._tell(
+                doc,
+                "overrun",
+                f"the built-in analysis took longer than {err} (seLsp.builtin.timeBudgetMs) and "
+                "was stopped; it runs again when you save the file",
+            )
+            return None
+        except Crashed as err:
+            log.warning("the analysis process stopped while analysing %s: %s", doc.uri, err)
+            self._overran.add(doc.uri)
+            self._nothing(doc)
+            self._tell(
+                doc, "crash", "the built-in analysis stopped; it runs again when you save the file"
+            )
+            return None
+        for problem in answer.problems:
+            self._warn(f"se-lsp: {problem}")
+        if doc.version != answer.version:
             return None  # a newer analysis is already scheduled for the new text
-        doc.adopt_index(built)
-        doc.builtin = result.findings
-        doc.rendered = (result.findings, encoding, rendered)
-        self._publish(doc)
-        return result.exact
+        if answer.kind == "skipped":
+            self._nothing(doc)
+            self._tell(doc, "skipped", f"not analysed: {answer.reason} (generated code?)")
+            return None
+        if answer.kind == "failed":
+            log.warning("the built-in analysis of %s failed: %s", doc.uri, answer.reason)
+            self._nothing(doc)
+            self._tell(doc, "failed", f"the built-in analysis failed: {answer.reason}")
+            return None
+        self._store.replace(
+            doc.uri,
+            BUILTIN_SOURCE,
+            PackedFindings(answer.rows, answer.count),
+            version=version,
+            follows_edits=False,
+            rendered=Rendered(answer.rendered, encoding, version),
+        )
+        self._store.publish(doc.uri)
+        return answer.exact
 
-    def shutdown(self) -> None:
+    def _nothing(self, doc: Document) -> None:
+        """No built-in findings for this version of `doc` (excluded, disabled, skipped)."""
+        self._store.replace(doc.uri, BUILTIN_SOURCE, [], version=doc.version, follows_edits=False)
+        self._store.publish(doc.uri)
+
+    def _tell(self, doc: Document, reason: str, message: str) -> None:
+        if (doc.uri, reason) in self._told:
+            return
+        self._told.add((doc.uri, reason))
+        path = path_of(doc.uri)
+        self._inform(f"se-lsp: {path.name if path else doc.uri}: {message}.")
+
+    async def shutdown(self) -> None:
         for task in self._pending.values():
             task.cancel()
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        await self.supervisor.stop()
+
+
+def _size(chars: int) -> str:
+    if chars >= 1024 * 1024:
+        return f"{chars / (1024 * 1024):.1f} MB"
+    return f"{chars / 1024:.0f} KB"
+
+
+def path_of(uri: str) -> Path | None:
+    """The file system path of a file: URI (None for other schemes)."""
+    from pygls.uris import to_fs_path
+
+    path = to_fs_path(uri)
+    return Path(path) if path else None

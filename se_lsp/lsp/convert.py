@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from functools import cache
-from typing import Any
-
 from lsprotocol import types
 
 from se_lsp.core.findings import Finding, Severity
 from se_lsp.core.positions import LineIndex, Pos, Span
-from se_lsp.rules import rule_info
 
 _SEVERITY = {
     Severity.ERROR: types.DiagnosticSeverity.Error,
@@ -37,6 +32,8 @@ def pos_of(index: LineIndex, pos: types.Position, encoding: str) -> Pos:
 
 
 def diagnostic(finding: Finding, index: LineIndex, encoding: str, uri: str) -> types.Diagnostic:
+    from se_lsp.rules import rule_info  # the rules load only where they run
+
     info = rule_info(finding.code)
     return types.Diagnostic(
         range=lsp_range(index, finding.span, encoding),
@@ -47,46 +44,3 @@ def diagnostic(finding: Finding, index: LineIndex, encoding: str, uri: str) -> t
         source=finding.source,
         data={"key": finding.key, "uri": uri},
     )
-
-
-_SEVERITY_NUMBER = {s: int(v) for s, v in _SEVERITY.items()}
-
-
-@cache
-def _href(code: str) -> str | None:
-    info = rule_info(code)
-    return info.href if info is not None else None
-
-
-def diagnostic_json(finding: Finding, index: LineIndex, encoding: str, uri: str) -> dict[str, Any]:
-    """The same Diagnostic as `diagnostic`, built directly as JSON-ready data.
-
-    Publishing hundreds of diagnostics through attrs objects and cattrs costs tens of
-    milliseconds on the event loop for a large file; plain dicts cost a fraction.
-    """
-    sl, sc = index.to_client(finding.span.start, encoding)
-    el, ec = index.to_client(finding.span.end, encoding)
-    d: dict[str, Any] = {
-        "range": {"start": {"line": sl, "character": sc}, "end": {"line": el, "character": ec}},
-        "message": finding.title,
-        "severity": _SEVERITY_NUMBER[finding.severity],
-        "code": finding.code,
-        "source": finding.source,
-        "data": {"key": finding.key, "uri": uri},
-    }
-    href = _href(finding.code)
-    if href is not None:
-        d["codeDescription"] = {"href": href}
-    return d
-
-
-def diagnostics_json_text(
-    findings: list[Finding], index: LineIndex, encoding: str, uri: str
-) -> str:
-    """The JSON array of `findings` as diagnostics, ready to splice into a message.
-
-    One small json.dumps per diagnostic rather than one for the list: a single call
-    holds the GIL for milliseconds on a big file, stalling the event loop meanwhile.
-    """
-    dumps = json.dumps
-    return "[" + ", ".join(dumps(diagnostic_json(f, index, encoding, uri)) for f in findings) + "]"

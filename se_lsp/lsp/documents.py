@@ -1,8 +1,9 @@
-"""Open documents: text, version, line index and the findings published for them.
+"""Open documents: text, version and line index; nothing else.
 
 The server keeps its own copy of each document instead of pygls's workspace so
 that every edit goes through the one position converter in positions.py, and
-so the line index is built once per version, not once per request.
+so the line index is built once per version, not once per request. What was
+found in a document lives in diagnostics.py, keyed by (document, source).
 """
 
 from __future__ import annotations
@@ -11,9 +12,28 @@ from dataclasses import dataclass, field
 
 from lsprotocol import types
 
-from se_lsp.core.findings import Finding
 from se_lsp.core.languages import language_for
-from se_lsp.core.positions import LineIndex, Pos, Span
+from se_lsp.core.positions import LineIndex, Pos
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """One change as applied: [start, end) of the old text became `text`.
+
+    Offsets are code points into the text before the change, so the analysis
+    process can replay the edit on its own copy without converting positions.
+    """
+
+    start: Pos
+    end: Pos
+    start_offset: int
+    end_offset: int
+    text: str
+    added_lines: int  # line breaks in `text` minus those in [start, end)
+
+    @property
+    def removed_lines(self) -> int:
+        return self.end.line - self.start.line
 
 
 @dataclass
@@ -22,17 +42,12 @@ class Document:
     language_id: str
     version: int
     text: str
-    language: str | None
-    builtin: list[Finding] = field(default_factory=list)
-    agent: list[Finding] = field(default_factory=list)
-    summaries: list[tuple[Span, str, str]] = field(default_factory=list)
-    # The built-in findings already rendered as a JSON array on the analysis thread:
-    # (the findings list it renders, position encoding, JSON text).
-    rendered: tuple[list[Finding], str, str] | None = field(default=None, repr=False)
+    language: str | None  # the se-lsp language id, or None when not Rust, C++ or Go
     _index: LineIndex | None = field(default=None, repr=False)
 
     @property
     def index(self) -> LineIndex:
+        """The line index of the current text (built on first use after a full change)."""
         if self._index is None or self._index.text is not self.text:
             self._index = LineIndex(self.text)
         return self._index
@@ -46,63 +61,27 @@ class Document:
         if index.text is self.text:
             self._index = index
 
-    @property
-    def findings(self) -> list[Finding]:
-        return [*self.builtin, *self.agent]
-
-    def apply(self, change: types.TextDocumentContentChangeEvent, encoding: str) -> None:
-        """Apply one content change (full or incremental) from the client."""
-        if isinstance(change, types.TextDocumentContentChangePartial):
-            index = self.index
-            start = index.from_client(
-                change.range.start.line, change.range.start.character, encoding
-            )
-            end = index.from_client(change.range.end.line, change.range.end.character, encoding)
-            if end < start:
-                start, end = end, start
-            old_lines = end.line - start.line
-            new_lines = _count_newlines(change.text)
-            self._index = index.edited(start, end, change.text)
-            self.text = self._index.text
-            self._track_agent_findings(start, end, old_lines, new_lines)
-        else:
+    def apply(self, change: types.TextDocumentContentChangeEvent, encoding: str) -> Edit | None:
+        """Apply one content change from the client; None when it replaced the whole text."""
+        if not isinstance(change, types.TextDocumentContentChangePartial):
             self.text = change.text
-            self.agent = []
-            self.summaries = []
-
-    def _track_agent_findings(self, start: Pos, end: Pos, old_lines: int, new_lines: int) -> None:
-        """Keep agent findings on their code: shift below the edit, drop where it touched them."""
-        delta = new_lines - old_lines
-        kept: list[Finding] = []
-        for f in self.agent:
-            if f.span.end.line < start.line:
-                kept.append(f)
-            elif f.span.start.line > end.line:
-                kept.append(f.shifted(delta) if delta else f)
-            # else: the edit touched the finding's own lines; it no longer describes them.
-        self.agent = kept
-        summaries = []
-        for span, text, source in self.summaries:
-            if span.end.line < start.line:
-                summaries.append((span, text, source))
-            elif span.start.line > end.line:
-                moved = Span(
-                    Pos(span.start.line + delta, 0), Pos(span.end.line + delta, span.end.col)
-                )
-                summaries.append((moved, text, source))
-        self.summaries = summaries
-
-    def findings_at(self, pos: Pos) -> list[Finding]:
-        return [f for f in self.findings if f.span.contains(pos)]
-
-    def find(self, key: str) -> Finding | None:
-        for f in self.findings:
-            if f.key == key:
-                return f
-        return None
+            self._index = None
+            return None
+        index = self.index
+        start = index.from_client(change.range.start.line, change.range.start.character, encoding)
+        end = index.from_client(change.range.end.line, change.range.end.character, encoding)
+        if end < start:  # an inverted range: the client means the same span
+            start, end = end, start
+        a, b = index.offset(start), index.offset(end)
+        self._index = index.edited(start, end, change.text)
+        self.text = self._index.text
+        added = _count_line_breaks(change.text) - (end.line - start.line)
+        return Edit(start, end, a, b, change.text, added)
 
 
-def _count_newlines(text: str) -> int:
+def _count_line_breaks(text: str) -> int:
+    if "\r" not in text:
+        return text.count("\n")
     return len(LineIndex(text).lines) - 1
 
 
@@ -121,14 +100,22 @@ class DocumentStore:
         self._docs[item.uri] = doc
         return doc
 
-    def change(self, params: types.DidChangeTextDocumentParams, encoding: str) -> Document | None:
+    def change(
+        self, params: types.DidChangeTextDocumentParams, encoding: str
+    ) -> tuple[Document, list[Edit] | None] | None:
+        """Apply the changes; the edits made, or None for them when the text was replaced."""
         doc = self._docs.get(params.text_document.uri)
         if doc is None:
             return None
+        edits: list[Edit] | None = []
         for change in params.content_changes:
-            doc.apply(change, encoding)
+            edit = doc.apply(change, encoding)
+            if edit is None:
+                edits = None
+            elif edits is not None:
+                edits.append(edit)
         doc.version = params.text_document.version
-        return doc
+        return doc, edits
 
     def close(self, uri: str) -> Document | None:
         return self._docs.pop(uri, None)
@@ -140,4 +127,4 @@ class DocumentStore:
         return list(self._docs.values())
 
 
-__all__ = ["Document", "DocumentStore"]
+__all__ = ["Document", "DocumentStore", "Edit"]

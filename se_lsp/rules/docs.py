@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from se_lsp.core.languages import ALL as ALL_LANGUAGES
 from se_lsp.rules.engine import RuleInfo
 from se_lsp.rules.registry import all_rules
 
-_FENCE = {"rust": "rust", "cpp": "cpp", "go": "go"}
-_NAMES = {"rust": "Rust", "cpp": "C++", "go": "Go"}
+_FENCE = {lang.id: lang.fence for lang in ALL_LANGUAGES}
+_NAMES = {lang.id: lang.name for lang in ALL_LANGUAGES}
 
 
 def rules_markdown() -> str:
@@ -33,7 +34,7 @@ def rules_markdown() -> str:
         "(`seLsp.builtin.testCode`: `off`, `hint` or `on`).",
         "",
     ]
-    for lang in ("rust", "cpp", "go"):
+    for lang in _NAMES:
         mine = [r for r in rules if r.info.language == lang]
         out += [f"## {_NAMES[lang]} ({len(mine)} rules)", ""]
         out += ["| rule | severity | quick fix | mirrors |", "| --- | --- | --- | --- |"]

@@ -416,23 +416,23 @@ class _Lines:
     def __init__(self, ctx: Context, compute: Callable[[Context], list[tuple[int, int]]]) -> None:
         self._ctx = ctx
         self._compute = compute
-        self._starts: list[int] | None = None
-        self._ends: list[int] = []
+        self._lines: list[tuple[int, int]] | None = None
+        self._starts: list[int] = []
 
     def covers(self, line: int) -> bool:
-        if self._starts is None:
-            # Merged and sorted once, so each question is a binary search: a file can have
-            # thousands of ranges (every error branch) and hundreds of findings.
-            merged: list[list[int]] = []
+        if self._lines is None:
+            # Sorted and merged, so a question is a binary search (a file has hundreds of
+            # error paths and a rule may find hundreds of things).
+            merged: list[tuple[int, int]] = []
             for a, b in sorted(self._compute(self._ctx)):
                 if merged and a <= merged[-1][1] + 1:
-                    merged[-1][1] = max(merged[-1][1], b)
+                    merged[-1] = (merged[-1][0], max(merged[-1][1], b))
                 else:
-                    merged.append([a, b])
+                    merged.append((a, b))
+            self._lines = merged
             self._starts = [a for a, _ in merged]
-            self._ends = [b for _, b in merged]
         i = bisect_right(self._starts, line) - 1
-        return i >= 0 and line <= self._ends[i]
+        return i >= 0 and line <= self._lines[i][1]
 
 
 class _TestCode(_Lines):

@@ -44,6 +44,16 @@
       eglot-connect-timeout 20
       eglot-autoreconnect nil)
 
+(defvar driver-asked nil "The server's questions (window/showMessageRequest), in order.")
+(when (alist-get 'consent driver-plan)
+  ;; eglot answers window/showMessageRequest with completing-read: answer as the plan says.
+  (advice-add 'completing-read :around
+              (lambda (orig prompt collection &rest rest)
+                (if (string-match-p "Server reports" prompt)
+                    (progn (push prompt driver-asked)
+                           (alist-get 'consent driver-plan))
+                  (apply orig prompt collection rest)))))
+
 (defun driver-diag (d)
   "A flymake diagnostic as (line col end_line end_col text type), 0-based, columns in characters."
   (let ((beg (flymake-diagnostic-beg d))
@@ -123,19 +133,38 @@
           (push (cons 'diagnostics_after_fix (driver-diags)) rec))))
     (let ((opt (alist-get 'optimize spec)))
       (when opt
-        ;; Region from the start of line A to the start of line B (0-based), then the command.
+        ;; Region from the start of line A to the start of line B (0-based), then the command
+        ;; (or the "Optimize selection" code action, picked through eglot's own menu).
         (let ((beg (save-excursion (goto-char (point-min))
                                    (forward-line (alist-get 'from_line opt)) (point)))
               (end (save-excursion (goto-char (point-min))
                                    (forward-line (alist-get 'to_line opt)) (point)))
               (source (alist-get 'wait_source opt)))
-          (push (cons 'optimize_sent (se-lsp-optimize beg end)) rec)
-          (let ((seen (driver-wait
-                       (lambda ()
-                         (cl-find-if (lambda (d) (string-prefix-p source (flymake-diagnostic-text d)))
-                                     (flymake-diagnostics)))
-                       (/ (alist-get 'wait_ms opt) 1000.0))))
-            (driver-event "%s: %s" name (if seen "agent diagnostic" "no agent diagnostic")))
+          (setq se-lsp-last-outcome nil)
+          (if (equal (alist-get 'via opt) "code_action")
+              (let ((offered nil)
+                    (last-nonmenu-event ?\r))
+                (cl-letf (((symbol-function 'completing-read)
+                           (lambda (_prompt collection &rest _)
+                             (setq offered (mapcar #'car collection))
+                             (cl-find-if (lambda (title)
+                                           (string-prefix-p "Optimize selection" title))
+                                         offered))))
+                  (eglot-code-actions beg end nil t))
+                (push (cons 'actions_offered offered) rec))
+            (push (cons 'optimize_sent (se-lsp-optimize beg end)) rec))
+          (let ((ended (driver-wait (lambda () se-lsp-last-outcome)
+                                    (/ (alist-get 'wait_ms opt) 1000.0))))
+            (driver-event "%s: %s" name (or ended "no outcome shown")))
+          (when source
+            (let ((seen (driver-wait
+                         (lambda ()
+                           (cl-find-if (lambda (d) (string-prefix-p source
+                                                                    (flymake-diagnostic-text d)))
+                                       (flymake-diagnostics)))
+                         5)))
+              (driver-event "%s: %s" name (if seen "agent diagnostic" "no agent diagnostic"))))
+          (push (cons 'outcome se-lsp-last-outcome) rec)
           (push (cons 'diagnostics_after_optimize (driver-diags)) rec))))
     (push (cons name rec) driver-result)))
 
@@ -144,6 +173,7 @@
       (driver-file spec))
   (error (push (cons 'error (format "%S" err)) driver-result)))
 
+(push (cons 'asked (reverse driver-asked)) driver-result)
 (push (cons 'events (reverse driver-events)) driver-result)
 (push (cons 'log (driver-events-log)) driver-result)
 (push (cons 'emacs emacs-version) driver-result)

@@ -10,7 +10,12 @@ local fh = assert(io.open(plan_path))
 local plan = vim.json.decode(fh:read("*a"))
 fh:close()
 
-local result = { files = {}, events = {} }
+local result = { files = {}, events = {}, notified = {} }
+
+-- What the plugin tells the user.
+vim.notify = function(msg, level)
+  table.insert(result.notified, { message = msg, level = level })
+end
 
 local function event(msg)
   table.insert(result.events, string.format("%.3f %s", vim.uv.hrtime() / 1e9, msg))
@@ -60,10 +65,38 @@ vim.lsp.handlers["textDocument/publishDiagnostics"] = function(err, params, ctx,
   return orig_publish(err, params, ctx, config)
 end
 
+-- Messages the server asked the editor to show.
+local shown = {}
+local orig_show = vim.lsp.handlers["window/showMessage"]
+vim.lsp.handlers["window/showMessage"] = function(err, params, ctx, config)
+  table.insert(shown, params.message)
+  return orig_show(err, params, ctx, config)
+end
+result.shown = shown
+
 local function run()
+  if plan.consent then
+    -- Answer the server's window/showMessageRequest (Neovim asks through vim.ui.select).
+    result.asked = {}
+    local orig_select = vim.ui.select
+    vim.ui.select = function(items, opts, on_choice)
+      if opts and opts.kind == "lsp_message" then
+        table.insert(result.asked, opts.prompt)
+        for i, item in ipairs(items) do
+          if item.title == plan.consent then
+            return on_choice(item, i)
+          end
+        end
+        return on_choice(nil, nil)
+      end
+      return orig_select(items, opts, on_choice)
+    end
+  end
   vim.opt.runtimepath:prepend(plan.plugin)
   vim.cmd("filetype on")
-  vim.lsp.set_log_level("debug")
+  if not plan.default_log_level then
+    vim.lsp.set_log_level("debug")
+  end
   if plan.hide_lsp_config then
     -- Pretend to be Neovim 0.10, which has no vim.lsp.config / vim.lsp.enable.
     rawset(vim.lsp, "config", nil)
@@ -74,7 +107,11 @@ local function run()
     vim.cmd.edit(vim.fn.fnameescape(plan.preopen))
   end
   local se_lsp = require("se_lsp")
-  se_lsp.setup(plan.setup)
+  if plan.setup == nil or plan.setup == vim.NIL then
+    se_lsp.setup() -- the README's plain setup, nothing passed at all
+  else
+    se_lsp.setup(plan.setup)
+  end
   result.nvim = tostring(vim.version())
   local timeout = plan.timeout_ms
 
@@ -161,9 +198,36 @@ local function run()
         end
         return orig_request(self, method, params, handler, bufnr)
       end
-      vim.cmd("'<,'>SeLspOptimize")
+      se_lsp.last_outcome = nil
+      if o.via == "code_action" then
+        -- The "Optimize selection" code action for the selection, picked in the menu.
+        local offered = {}
+        vim.ui.select = function(items, opts, on_choice)
+          local format = opts.format_item or tostring
+          for i, item in ipairs(items) do
+            local title = format(item)
+            table.insert(offered, title)
+            if title:find("^Optimize selection") then
+              return on_choice(item, i)
+            end
+          end
+          return on_choice(nil, nil)
+        end
+        vim.lsp.buf.code_action({
+          range = { start = { o.start[1] + 1, o.start[2] }, ["end"] = { o["end"][1] + 1, o["end"][2] } },
+        })
+        rec.actions_offered = offered
+      else
+        vim.cmd("'<,'>SeLspOptimize")
+      end
+      if o.wait_outcome then
+        vim.wait(o.wait_ms or timeout, function()
+          return se_lsp.last_outcome ~= nil
+        end, 50)
+      end
       client.request = orig_request
       rec.optimize_sent = sent
+      rec.outcome = se_lsp.last_outcome
       -- The same selection in the other encodings, through the plugin's converter.
       local s = vim.api.nvim_buf_get_mark(buf, "<")
       local e = vim.api.nvim_buf_get_mark(buf, ">")
@@ -182,10 +246,23 @@ local function run()
           return false
         end, 50)
         event(spec.name .. (seen and ": agent diagnostic" or ": no agent diagnostic"))
+      end
+      if o.wait_source or o.wait_outcome then
+        vim.wait(o.wait_ms or timeout, function()
+          return se_lsp.last_outcome ~= nil
+        end, 50)
+        rec.outcome = se_lsp.last_outcome
         rec.diagnostics_after_optimize = diags(buf)
       end
     end
   end
+
+  if plan.settle_ms then
+    vim.wait(plan.settle_ms, function()
+      return false
+    end, 50)
+  end
+  result.messages = vim.fn.execute("messages")
 
   if plan.health then
     vim.cmd("checkhealth se_lsp")

@@ -7,6 +7,7 @@ into buffer positions, and the driver reports columns in characters: a wrong uni
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -27,6 +28,8 @@ from tests.editors.conftest import (
 )
 
 DRIVER = Path(__file__).with_name("emacs_driver.el")
+REPO = Path(__file__).resolve().parents[2]
+HOSTMAP = REPO / "tests" / "agent" / "hostmap"  # maps one reserved test name to 127.0.0.1
 EMACS = shutil.which("emacs")
 pytestmark = pytest.mark.skipif(
     EMACS is None, reason="emacs not installed (tests/editors/install.sh installs it)"
@@ -42,6 +45,7 @@ def run_emacs(
     timeout_s: float = 10,
     settings_el: str = SETTINGS_EL,
     env: dict[str, str] | None = None,
+    **plan_extra: Any,
 ) -> dict[str, Any]:
     """Run the batch driver; return its JSON record plus its stderr for failure messages."""
     assert EMACS is not None
@@ -54,6 +58,7 @@ def run_emacs(
         "files": files,
         "timeout_ms": int(timeout_s * 1000),
         "out": str(tmp / "result.json"),
+        **plan_extra,
     }
     (tmp / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
     env["SE_LSP_EMACS_PLAN"] = str(tmp / "plan.json")
@@ -204,4 +209,144 @@ def test_optimize_region_reaches_the_agent(tmp_path: Path) -> None:
     assert agent[0]["line"] == line_no
     assert finding["title"] in agent[0]["text"]
     assert len(requests) == 1
+    assert rec["outcome"] == "se-lsp: review done: 1 finding"
+    assert "se-lsp: review done: 1 finding" in result["_logs"]  # what `message` printed
     print(f"emacs se-lsp-optimize: 1 model request, agent diagnostic on line {line_no}")
+
+
+def test_a_failed_review_from_the_code_action_says_why(tmp_path: Path) -> None:
+    """The Optimize code action, picked in eglot's menu, against a model that answers prose:
+    the echo area says the review failed and names the model, nothing is placed."""
+    from tests.fakemodel import FakeModel, Script
+
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / ".git").mkdir()
+    paths = write_workspace(root)
+    line_no, _line, _finding, _reply = scripted_agent_reply()
+    with FakeModel() as fake:
+        fake.push(Script(content="I think this code is fine as it is."))
+        settings_el = (
+            f'(:builtin (:debounceMs 20) :agent (:baseUrl "{fake.base_url}" :model "fake" '
+            ':apiKeyEnv "FAKE_KEY" :cache :json-false))'
+        )
+        spec = {
+            "name": "rust",
+            "path": str(paths["rust"]),
+            "optimize": {
+                "via": "code_action",
+                "from_line": line_no - 1,
+                "to_line": line_no + 3,
+                "wait_ms": 15_000,
+            },
+        }
+        env = {"FAKE_KEY": "test-key", "SE_LSP_CACHE_DIR": str(tmp_path / "cache")}
+        result = run_emacs(tmp_path, [spec], SERVER_CMD, settings_el=settings_el, env=env)
+        requests = list(fake.requests)
+    _check(result, "error" not in result, "the driver failed")
+    rec = result["rust"]
+    assert any(t.startswith("Optimize selection") for t in rec["actions_offered"])
+    outcome = rec.get("outcome") or ""
+    _check(result, outcome.startswith("se-lsp: review failed: "), f"outcome {outcome!r}")
+    assert "'fake'" in outcome and "no JSON object" in outcome, outcome
+    assert "review requested" not in result["_logs"]
+    diags = rec.get("diagnostics_after_optimize") or []
+    assert not [d for d in diags if d["text"].startswith("systems-engineer")]
+    assert len(requests) == 1
+    print(f"emacs code action, prose reply: {outcome[:90]}…")
+
+
+def test_dir_locals_cannot_redirect_the_endpoint(tmp_path: Path) -> None:
+    """A repository's .dir-locals.el sets `eglot-workspace-configuration` (which eglot marks
+    safe, so it applies without asking) to another endpoint, key variable and agent folder:
+    the review still goes to the user's endpoint with the user's key, and the user is told."""
+    from tests.fakemodel import FakeModel, Script
+
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / ".git").mkdir()
+    paths = write_workspace(root)
+    (root / ".dir-locals.el").write_text(
+        "((nil . ((eglot-workspace-configuration . (:seLsp (:agent (:baseUrl "
+        '"http://127.0.0.1:9/v1" :model "fake" :apiKeyEnv "DECOY_KEY" '
+        ':agentsDirs ["/tmp"])))))))\n',
+        encoding="utf-8",
+    )
+    line_no, _line, _finding, reply = scripted_agent_reply()
+    with FakeModel() as fake:
+        fake.push(Script(content=reply))
+        settings_el = (
+            f'(:builtin (:debounceMs 20) :agent (:baseUrl "{fake.base_url}" :model "fake" '
+            ':apiKeyEnv "FAKE_KEY"))'
+        )
+        spec = {
+            "name": "rust",
+            "path": str(paths["rust"]),
+            "optimize": {
+                "from_line": line_no - 1,
+                "to_line": line_no + 3,
+                "wait_source": "systems-engineer",
+                "wait_ms": 15_000,
+            },
+        }
+        env = {
+            "FAKE_KEY": "test-key",
+            "DECOY_KEY": "decoy-from-the-repository",
+            "SE_LSP_CACHE_DIR": str(tmp_path / "cache"),
+        }
+        result = run_emacs(tmp_path, [spec], SERVER_CMD, settings_el=settings_el, env=env)
+        requests = list(fake.requests)
+    _check(result, "error" not in result, "the driver failed")
+    rec = result["rust"]
+    assert rec["outcome"] == "se-lsp: review done: 1 finding", rec.get("outcome")
+    assert len(requests) == 1 and requests[0].headers["authorization"] == "Bearer test-key"
+    logs = result["_logs"]
+    for key in ("baseUrl", "apiKeyEnv", "agentsDirs"):
+        assert f"ignored a new value of seLsp.agent.{key}" in logs, key
+    print("emacs: .dir-locals.el endpoint ignored, user told; the review used the user's endpoint")
+
+
+def test_a_new_host_is_asked_about_in_the_minibuffer(tmp_path: Path) -> None:
+    """An endpoint on a host that is not this machine (a reserved name the server's process
+    maps to 127.0.0.1): eglot asks the server's question, "Allow" lets the review through."""
+    from tests.fakemodel import FakeModel, Script
+
+    host = "models.se-lsp.test"
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / ".git").mkdir()
+    paths = write_workspace(root)
+    line_no, _line, _finding, reply = scripted_agent_reply()
+    with FakeModel() as fake:
+        fake.push(Script(content=reply))
+        settings_el = (
+            f'(:builtin (:debounceMs 20) :agent (:baseUrl "http://{host}:{fake.port}/v1" '
+            ':model "fake" :apiKeyEnv "FAKE_KEY"))'
+        )
+        spec = {
+            "name": "rust",
+            "path": str(paths["rust"]),
+            "optimize": {
+                "from_line": line_no - 1,
+                "to_line": line_no + 3,
+                "wait_source": "systems-engineer",
+                "wait_ms": 15_000,
+            },
+        }
+        env = {
+            "FAKE_KEY": "test-key",
+            "SE_LSP_CACHE_DIR": str(tmp_path / "cache"),
+            "SE_LSP_TEST_HOST": host,
+            "NO_PROXY": "*",
+            "PYTHONPATH": os.pathsep.join([str(HOSTMAP), str(REPO)]),
+        }
+        result = run_emacs(
+            tmp_path, [spec], SERVER_CMD, settings_el=settings_el, env=env, consent="Allow"
+        )
+        requests = list(fake.requests)
+    _check(result, "error" not in result, "the driver failed")
+    asked = result.get("asked") or []
+    assert len(asked) == 1 and host in asked[0], asked
+    assert result["rust"]["outcome"] == "se-lsp: review done: 1 finding"
+    assert len(requests) == 1
+    print(f"emacs: asked once about {host}, allowed, 1 finding")

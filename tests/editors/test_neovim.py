@@ -254,14 +254,14 @@ def _closed_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _health(tmp: Path, base_url: str | None) -> str:
+def _health(tmp: Path, base_url: str | None, cmd: list[str] = SERVER_CMD) -> str:
     settings: dict[str, Any] = {"agent": {"enable": False}}
     if base_url:
         settings["agent"]["baseUrl"] = base_url
     result = run_nvim(
         tmp,
         {
-            "setup": {"cmd": SERVER_CMD, "settings": settings},
+            "setup": {"cmd": cmd, "settings": settings},
             "files": [],
             "health": True,
             "timeout_ms": TIMEOUT_MS,
@@ -300,6 +300,16 @@ def test_checkhealth_skips_without_endpoint(tmp_path: Path) -> None:
     assert "no agent endpoint configured" in text and "skipped" in text, text
     assert "version: se-lsp" in text
     print("nvim :checkhealth se_lsp: no endpoint configured, probe skipped")
+
+
+def test_checkhealth_says_how_to_install_a_missing_server(tmp_path: Path) -> None:
+    text = _health(tmp_path, None, cmd=["se-lsp-not-installed"])
+    assert "server command 'se-lsp-not-installed' not found on PATH" in text, text
+    assert "ERROR" in text, text
+    # An install path that works: from the checkout, since se-lsp is not on PyPI.
+    assert "pipx install ." in text and "uv tool install ." in text, text
+    assert "pip install se-lsp" not in text and "pipx install se-lsp" not in text, text
+    print("nvim :checkhealth se_lsp: a missing server is an error with an install path that works")
 
 
 # -- a broken server must fail these checks ------------------------------------------------
@@ -377,7 +387,64 @@ def test_optimize_reaches_the_agent_and_its_finding_shows(tmp_path: Path) -> Non
     assert line.strip() in prompt  # the selected code, non-ASCII intact, reached the model
     builtin = [d for d in rec["diagnostics_after_optimize"] if d["source"] == "se-lsp"]
     assert [d["code"] for d in builtin] == ["rust/regex-in-loop"]  # built-in findings stay
+    assert rec["outcome"] == "se-lsp: review done: 1 finding"
+    assert {"message": rec["outcome"], "level": 2} in result["notified"]  # INFO
     print(f"nvim :SeLspOptimize: 1 model request, agent diagnostic on line {line_no}")
+
+
+def test_a_failed_review_from_the_code_action_is_shown(tmp_path: Path) -> None:
+    """The Optimize code action (vim.lsp.buf.code_action, picked in vim.ui.select) against
+    a model that answers without the findings object: vim.notify says why, as an error."""
+    from tests.fakemodel import FakeModel, Script
+
+    root = tmp_path / "project"
+    root.mkdir()
+    paths = write_workspace(root)
+    line_no, _line, _finding, _reply = scripted_agent_reply()
+    with FakeModel() as fake:
+        fake.push(Script(content='{"summary": "fine", "issues": []}'))
+        setup = {
+            "cmd": SERVER_CMD,
+            "settings": {
+                "builtin": {"debounceMs": 20},
+                "agent": {
+                    "baseUrl": fake.base_url,
+                    "model": "fake",
+                    "apiKeyEnv": "FAKE_KEY",
+                    "cache": False,
+                },
+            },
+        }
+        plan = {
+            "setup": setup,
+            "files": [
+                {
+                    "name": "rust",
+                    "path": str(paths["rust"]),
+                    "optimize": {
+                        "via": "code_action",
+                        "start": [line_no - 1, 0],
+                        "end": [line_no + 2, 4],
+                        "wait_outcome": True,
+                        "wait_ms": 15_000,
+                    },
+                }
+            ],
+            "timeout_ms": TIMEOUT_MS,
+        }
+        extra_env = {"FAKE_KEY": "test-key", "SE_LSP_CACHE_DIR": str(tmp_path / "cache")}
+        result = run_nvim(tmp_path, plan, env=extra_env)
+        requests = list(fake.requests)
+    _check(result, "error" not in result, "the driver failed")
+    rec = result["files"]["rust"]
+    assert any(t.startswith("Optimize selection") for t in rec["actions_offered"])
+    outcome = rec.get("outcome") or ""
+    _check(result, outcome.startswith("se-lsp: review failed: "), f"outcome {outcome!r}")
+    assert "'fake'" in outcome and "no 'findings' list" in outcome, outcome
+    assert {"message": outcome, "level": 4} in result["notified"]  # ERROR
+    assert not [d for d in rec["diagnostics_after_optimize"] if d["source"] == "systems-engineer"]
+    assert len(requests) == 1
+    print(f"nvim code action, no findings object: {outcome[:90]}…")
 
 
 @pytest.mark.parametrize("api", ["vim.lsp.config", "vim.lsp.start fallback"])
@@ -410,3 +477,89 @@ def test_setup_attaches_open_and_new_buffers(tmp_path: Path, api: str) -> None:
         ids.add(rec["client_id"])
     assert len(ids) == 1
     print(f"nvim setup via {api}: pre-opened cpp and later go buffer attached to one client")
+
+
+def test_plain_setup_starts_quietly(tmp_path: Path) -> None:
+    """The README's `require("se_lsp").setup()`: no message, and lsp.log stays a few lines.
+
+    Nothing is passed, so the server is the `se-lsp` on PATH (this environment's), Neovim
+    logs at its default level, and every settings table is the plugin's own empty one.
+    """
+    root = tmp_path / "project"
+    root.mkdir()
+    paths = write_workspace(root)
+    env = {"PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])}
+    plan = {
+        "setup": None,
+        "default_log_level": True,
+        "files": [{"name": "cpp", "path": str(paths["cpp"])}],
+        "settle_ms": 1500,
+        "timeout_ms": TIMEOUT_MS,
+    }
+    result = run_nvim(tmp_path, plan, env=env)
+    _check(result, "error" not in result, "the driver failed")
+    _check(result, bool(result["files"]["cpp"]["diagnostics"]), "no diagnostics with plain setup")
+    assert result["shown"] == [], result["shown"]
+    assert result["messages"].strip() == "", result["messages"]
+    log = tmp_path / "home" / "xdg_state_home" / "nvim" / "lsp.log"
+    lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+    assert len(lines) <= 3, "\n".join(lines[:20])
+    print(f"nvim plain setup(): diagnostics, no message, lsp.log {len(lines)} lines")
+
+
+def test_a_new_host_is_asked_about_with_vim_ui_select(tmp_path: Path) -> None:
+    """An endpoint on a host that is not this machine (a reserved name the server's process
+    maps to 127.0.0.1): Neovim shows the server's question, "Allow" lets the review through."""
+    from tests.fakemodel import FakeModel, Script
+
+    host = "models.se-lsp.test"
+    hostmap = Path(__file__).resolve().parents[1] / "agent" / "hostmap"
+    root = tmp_path / "project"
+    root.mkdir()
+    paths = write_workspace(root)
+    line_no, _line, _finding, reply = scripted_agent_reply()
+    with FakeModel() as fake:
+        fake.push(Script(content=reply))
+        setup = {
+            "cmd": SERVER_CMD,
+            "settings": {
+                "builtin": {"debounceMs": 20},
+                "agent": {
+                    "baseUrl": f"http://{host}:{fake.port}/v1",
+                    "model": "fake",
+                    "apiKeyEnv": "FAKE_KEY",
+                },
+            },
+        }
+        plan = {
+            "setup": setup,
+            "consent": "Allow",
+            "files": [
+                {
+                    "name": "rust",
+                    "path": str(paths["rust"]),
+                    "optimize": {
+                        "start": [line_no - 1, 0],
+                        "end": [line_no + 2, 4],
+                        "wait_source": "systems-engineer",
+                        "wait_ms": 15_000,
+                    },
+                }
+            ],
+            "timeout_ms": TIMEOUT_MS,
+        }
+        extra_env = {
+            "FAKE_KEY": "test-key",
+            "SE_LSP_CACHE_DIR": str(tmp_path / "cache"),
+            "SE_LSP_TEST_HOST": host,
+            "NO_PROXY": "*",
+            "PYTHONPATH": os.pathsep.join([str(hostmap), str(Path(__file__).resolve().parents[2])]),
+        }
+        result = run_nvim(tmp_path, plan, env=extra_env)
+        requests = list(fake.requests)
+    _check(result, "error" not in result, "the driver failed")
+    asked = result.get("asked") or []
+    assert len(asked) == 1 and host in asked[0], asked
+    assert result["files"]["rust"]["outcome"] == "se-lsp: review done: 1 finding"
+    assert len(requests) == 1
+    print(f"nvim: asked once about {host} through vim.ui.select, allowed, 1 finding")

@@ -78,7 +78,11 @@ def _run_e2e(tmp: Path, *flags: str) -> dict[str, Any]:
         if fakemodel is not None:  # the loopback model is optional
             fake = stack.enter_context(fakemodel.FakeModel())
             reply = {"findings": [AGENT_FINDING], "summary": "Scripted."}
-            fake.push(fakemodel.Script(content=json.dumps(reply, ensure_ascii=False)))
+            fake.push(
+                fakemodel.Script(content=json.dumps(reply, ensure_ascii=False)),
+                # The second review (other code) gets prose: the status bar must show an error.
+                fakemodel.Script(content="This code looks fine to me."),
+            )
             env["SE_LSP_E2E_MODEL_URL"] = fake.base_url
             requests = fake.requests
         proc = subprocess.run(
@@ -104,7 +108,8 @@ def _run_e2e(tmp: Path, *flags: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def vscode_result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    return _run_e2e(tmp_path_factory.mktemp("vscode"))
+    """A fresh profile with only the .vsix: no server setting, no se-lsp on PATH."""
+    return _run_e2e(tmp_path_factory.mktemp("vscode"), "--bundled")
 
 
 @pytest.fixture(scope="module")
@@ -133,6 +138,68 @@ def test_extension_checks_all_passed(vscode_result: dict[str, Any]) -> None:
     assert vscode_result["checks"]["trust"]["detail"]["isTrusted"] is True
     titles = vscode_result["checks"]["agentActionOffered"]["detail"]
     assert any(t.startswith("Optimize selection") for t in titles), titles
+
+
+def test_only_the_vsix_installed_gives_diagnostics_in_a_rust_file(
+    vscode_result: dict[str, Any], tmp_path: Path
+) -> None:
+    """The extension started the server it carries with the system's python3 from PATH."""
+    path_dirs = [Path(d) for d in vscode_result["path"].split(os.pathsep) if d]
+    # Checked here, independently of e2e.sh: nothing on the editor's PATH is se-lsp.
+    assert not [d for d in path_dirs if (d / "se-lsp").exists()], path_dirs
+    python3 = shutil.which("python3", path=os.pathsep.join(map(str, path_dirs)))
+    assert python3 is not None
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    probe = subprocess.run(
+        [python3, "-c", "import se_lsp"], capture_output=True, env=env, cwd=tmp_path
+    )
+    assert probe.returncode != 0, f"{python3} has se-lsp installed: the test proves nothing"
+
+    server = vscode_result["server"]
+    command = server["command"]
+    assert command["source"].startswith("bundled server, python3 on PATH"), server
+    assert command["command"] == python3
+    assert command["args"][0] == "-I"
+    bundled = Path(command["args"][1])
+    assert bundled.name == "server.py" and bundled.parent.parent.name == "bundled"
+    assert REPO not in bundled.parents, "the server must come from the installed extension"
+    assert "se-lsp on PATH: not found" not in server["tried"]  # found before falling back
+
+    rust = vscode_result["checks"]["rustDiagnostic"]
+    assert rust["ok"], rust
+    assert rust["detail"]["languageId"] == "rust"
+    codes = {d["code"] for d in rust["detail"]["diagnostics"]}
+    assert "rust/regex-in-loop" in codes, codes
+    (regex,) = [d for d in rust["detail"]["diagnostics"] if d["code"] == "rust/regex-in-loop"]
+    line = regex["lineText"]
+    token = 'regex::Regex::new("^[0-9]+")'
+    start = len(line[: line.index(token)].encode("utf-16-le")) // 2
+    assert regex["range"]["start"]["character"] == start
+
+
+def test_the_vsix_holds_the_bundle_and_the_server_and_nothing_else(
+    vscode_result: dict[str, Any],
+) -> None:
+    """What .vscodeignore lets through: the esbuild bundle, the server and its libraries."""
+    import zipfile
+
+    vsix = REPO / "editors" / "vscode" / "se-lsp-e2e.vsix"
+    assert vsix.is_file(), "e2e.sh leaves the .vsix it installed"
+    with zipfile.ZipFile(vsix) as z:
+        names = [n.removeprefix("extension/") for n in z.namelist() if n.startswith("extension/")]
+        manifest = json.loads(z.read("extension/bundled/manifest.json"))
+    top = {n.split("/", 1)[0] for n in names}
+    assert top == {"package.json", "readme.md", "LICENSE.txt", "dist", "bundled"}, top
+    assert "dist/extension.js" in names
+    assert {"bundled/tool/server.py", "bundled/libs/se_lsp/cli.py"} <= set(names)
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+    # One compiled pydantic-core per CPython version the manifest promises.
+    for version in manifest["pythons"]:
+        tag = f"cpython-{version.replace('.', '')}-"
+        assert [n for n in names if n.startswith("bundled/libs/pydantic_core/") and tag in n], tag
+    size_mb = vsix.stat().st_size / 1e6
+    print(f"vsix: {size_mb:.1f} MB, {len(names)} files, CPython {manifest['pythons']}")
+    assert size_mb < 30
 
 
 def test_diagnostic_range_in_utf16_after_non_ascii(vscode_result: dict[str, Any]) -> None:
@@ -188,7 +255,7 @@ def test_optimize_selection_shows_the_agent_finding(vscode_result: dict[str, Any
     assert diag["range"]["start"]["line"] == AGENT_LINE
     assert diag["lineText"].strip() == "return 0;"
     assert "analyzing" in detail["states"] and detail["states"][-1] == "idle"
-    assert len(requests) == 1 and requests[0].path.endswith("/chat/completions")
+    assert len(requests) == 2 and requests[0].path.endswith("/chat/completions")
     prompt = "\n".join(str(m.get("content")) for m in requests[0].body["messages"])
     assert "ünïcödé 🦀" in prompt  # the selected code reached the model intact
     assert requests[0].body.get("model") == "e2e-model"  # seLsp.agent.model from the settings
@@ -213,3 +280,60 @@ def test_restricted_mode_keeps_built_in_rules_and_turns_the_agent_off(
     if vscode_untrusted["_model_requests"] is not None:
         assert vscode_untrusted["_model_requests"] == []  # Optimize Selection sent nothing
     assert vscode_untrusted["_returncode"] == 0, vscode_untrusted["_stderr"]
+
+
+def test_a_failed_review_leaves_the_status_bar_in_the_error_state(
+    vscode_result: dict[str, Any],
+) -> None:
+    """A review the model answers with prose: the status bar ends in the error state and its
+    tooltip says why, naming the model."""
+    if vscode_result["_model_requests"] is None:
+        pytest.skip("tests/fakemodel.py (the loopback model server) is not available")
+    check = vscode_result["checks"]["optimizeFails"]
+    assert check["ok"], check["detail"]
+    detail = check["detail"]
+    assert detail["states"][-1] == "error"
+    assert "$(error)" in detail["status"]["text"]
+    tooltip = detail["status"]["tooltip"]
+    assert "Last review failed" in tooltip and "'e2e-model'" in tooltip, tooltip
+    assert "no JSON object" in tooltip
+
+
+def test_a_workspace_cannot_redirect_code_or_run_a_program(vscode_result: dict[str, Any]) -> None:
+    """.vscode/settings.json sets the endpoint, key variable, local-only, agent folders and
+    the server command: none takes effect, and the user is told once per key and file."""
+    check = vscode_result["checks"]["workspaceSettings"]
+    detail = check["detail"]
+    assert check["ok"], detail
+    keys = [
+        "server.path",
+        "server.args",
+        "agent.baseUrl",
+        "agent.apiKeyEnv",
+        "agent.localOnly",
+        "agent.agentsDirs",
+    ]
+    for key in keys:
+        notices = [n for n in detail["notices"] if f"seLsp.{key} in " in n]
+        assert len(notices) == 1, (key, detail["notices"])
+        assert notices[0].split(" in ", 1)[1].split(":", 1)[0].endswith(".vscode/settings.json")
+    # VS Code itself does not apply the workspace's values ("scope": "machine") ...
+    applied = detail["applied"]
+    assert applied["agent.baseUrl"] != "http://127.0.0.1:9/v1"
+    assert applied["agent.apiKeyEnv"] != "SE_LSP_E2E_WORKSPACE_KEY"
+    assert applied["server.args"] == [] and not applied["agent.agentsDirs"]
+    assert not applied["server.path"].endswith("ws-server.sh")
+    # ... and neither does what the extension sends the server.
+    agent = detail["sent"]["agent"]
+    assert agent.get("baseUrl") == applied["agent.baseUrl"]
+    assert agent.get("apiKeyEnv") != "SE_LSP_E2E_WORKSPACE_KEY"
+    assert agent.get("localOnly") == applied["agent.localOnly"]
+    if vscode_result["_model_requests"] is not None:
+        assert agent.get("localOnly") is True  # e2e.sh's user settings say so
+    assert not agent.get("agentsDirs")
+    assert detail["serverRanFromWorkspace"] is False
+    assert not any("workspace-agent" in t for t in detail["titles"])
+    requests = vscode_result["_model_requests"]
+    if requests is not None:
+        for request in requests:  # the user's endpoint, without the workspace's key
+            assert request.headers.get("authorization") != "Bearer decoy-key-from-the-workspace"

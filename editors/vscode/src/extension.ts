@@ -6,6 +6,7 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { parse as parseJsonc } from "jsonc-parser";
 import * as vscode from "vscode";
 import {
   ExecuteCommandRequest,
@@ -19,14 +20,26 @@ import {
 
 import {
   AgentState,
+  Bundle,
+  Inspected,
   ProgressTracker,
+  PythonInfo,
   ServerCommand,
+  USER_ONLY_SETTINGS,
+  UserOnlySetting,
   cannotStartMessage,
+  ignoredSettingNotice,
+  noServerMessage,
   optimizeArgument,
   resolveServerCommand,
+  reviewOutcome,
   serverEnvironment,
   statusText,
   toServerSettings,
+  userOnlyKeysIn,
+  userValue,
+  withUserOnly,
+  workspaceAttempt,
 } from "./logic";
 import { runSelfTest } from "./selftest";
 
@@ -45,10 +58,15 @@ let hasSecret = false;
 const serverMessages: { type: number; message: string }[] = [];
 /** Status bar states as shown, in order, kept in test mode. */
 const stateLog: AgentState[] = [];
+/** Notices about workspace settings that were ignored, as shown (one per key and file). */
+const notices: string[] = [];
+/** The settings last sent to the server, kept in test mode. */
+let sentSettings: unknown;
 const TEST_MODE = Boolean(process.env.SE_LSP_VSCODE_TEST_OUTPUT);
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   ctx = context;
+  notices.length = 0; // once per session: a new activation tells again
   output = vscode.window.createOutputChannel("se-lsp");
   status = vscode.window.createStatusBarItem("seLsp.status", vscode.StatusBarAlignment.Right, 50);
   status.name = "se-lsp";
@@ -67,7 +85,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration(async (e) => {
-      if (e.affectsConfiguration("seLsp.server")) {
+      await noticeWorkspaceAttempts();
+      // The server takes where code goes only from its start-up settings: restart for those.
+      if (USER_ONLY_SETTINGS.some((key) => e.affectsConfiguration(`seLsp.${key}`))) {
         await restart();
       } else if (e.affectsConfiguration("seLsp")) {
         refreshStatus();
@@ -84,6 +104,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
   );
 
+  await noticeWorkspaceAttempts();
   await start();
 
   const testOut = process.env.SE_LSP_VSCODE_TEST_OUTPUT;
@@ -93,7 +114,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       log: output,
       serverMessages,
       states: stateLog,
+      notices,
+      sentSettings: () => sentSettings,
+      status: () => ({ text: status.text, tooltip: String(status.tooltip ?? "") }),
       optimize: Boolean(process.env.SE_LSP_VSCODE_TEST_OPTIMIZE),
+      server: () => lastChoice,
+      rustFile: process.env.SE_LSP_VSCODE_TEST_RUST_FILE || undefined,
       expectUntrusted: Boolean(process.env.SE_LSP_VSCODE_TEST_UNTRUSTED),
     });
   }
@@ -105,6 +131,72 @@ export async function deactivate(): Promise<void> {
 
 function config(): vscode.WorkspaceConfiguration {
   return vscode.workspace.getConfiguration("seLsp");
+}
+
+function inspected(key: UserOnlySetting): Inspected<unknown> | undefined {
+  return config().inspect<unknown>(key);
+}
+
+/** Where code goes and what runs: the user's values only, read through inspect(). */
+function userOnlyValues(): Partial<Record<UserOnlySetting, unknown>> {
+  const out: Partial<Record<UserOnlySetting, unknown>> = {};
+  for (const key of USER_ONLY_SETTINGS) {
+    out[key] = userValue(inspected(key));
+  }
+  return out;
+}
+
+/**
+ * The settings files of the workspace and what they set. VS Code leaves a "machine"
+ * setting out of inspect() when a workspace sets it, so the files are read directly.
+ */
+async function workspaceSettingFiles(): Promise<{ file: string; settings: unknown }[]> {
+  const out: { file: string; settings: unknown }[] = [];
+  const read = async (uri: vscode.Uri): Promise<unknown> => {
+    try {
+      const bytes = await vscode.workspace.fs.readFile(uri);
+      return parseJsonc(Buffer.from(bytes).toString("utf8"), [], { allowTrailingComma: true });
+    } catch {
+      return undefined; // no such file, or unreadable: nothing set there
+    }
+  };
+  for (const folder of vscode.workspace.workspaceFolders ?? []) {
+    const uri = vscode.Uri.joinPath(folder.uri, ".vscode", "settings.json");
+    out.push({ file: uri.fsPath, settings: await read(uri) });
+  }
+  const wsFile = vscode.workspace.workspaceFile;
+  if (wsFile?.scheme === "file") {
+    const data = (await read(wsFile)) as { settings?: unknown } | undefined;
+    out.push({ file: wsFile.fsPath, settings: data?.settings });
+  }
+  return out;
+}
+
+/** Tell the user, once per key and file, that a workspace's value was ignored. */
+async function noticeWorkspaceAttempts(): Promise<void> {
+  const attempts: [UserOnlySetting, string][] = [];
+  for (const { file, settings } of await workspaceSettingFiles()) {
+    for (const key of userOnlyKeysIn(settings)) {
+      attempts.push([key, file]);
+    }
+  }
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  const fallback = folder ? path.join(folder.uri.fsPath, ".vscode", "settings.json") : undefined;
+  for (const key of USER_ONLY_SETTINGS) {
+    // Without "scope" (an older package.json, a remote) inspect() still shows the attempt.
+    const file = workspaceAttempt(inspected(key), { folder: fallback });
+    if (file !== undefined) {
+      attempts.push([key, file]);
+    }
+  }
+  for (const [key, file] of attempts) {
+    const notice = ignoredSettingNotice(key, file);
+    if (!notices.includes(notice)) {
+      notices.push(notice);
+      output.appendLine(notice);
+      void vscode.window.showWarningMessage(notice);
+    }
+  }
 }
 
 function setState(next: AgentState, detail?: string): void {
@@ -127,11 +219,11 @@ function refreshStatus(): void {
   status.show();
 }
 
-/** The interpreter chosen in the Python extension, when it is installed. */
-async function selectedPython(): Promise<string | undefined> {
+/** The interpreter chosen in the Python extension, or why there is none. */
+async function selectedPython(): Promise<string | { missing: string }> {
   const ext = vscode.extensions.getExtension("ms-python.python");
   if (!ext) {
-    return undefined;
+    return { missing: "the Python extension is not installed" };
   }
   try {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -146,10 +238,9 @@ async function selectedPython(): Promise<string | undefined> {
       }
     }
     const details = api?.settings?.getExecutionDetails?.(resource);
-    return details?.execCommand?.[0];
+    return details?.execCommand?.[0] ?? { missing: "no interpreter selected" };
   } catch (err) {
-    output.appendLine(`Python extension did not give an interpreter: ${String(err)}`);
-    return undefined;
+    return { missing: `it gave no interpreter (${String(err)})` };
   }
 }
 
@@ -171,24 +262,77 @@ function which(program: string): string | undefined {
   return undefined;
 }
 
-function hasSeLsp(python: string): boolean {
-  const r = spawnSync(python, ["-c", "import se_lsp"], { timeout: 15000, stdio: "ignore" });
-  return r.status === 0;
+const PROBE =
+  "import sys, importlib.util as u; " +
+  "print('%d.%d' % sys.version_info[:2], sys.implementation.name, " +
+  "int(u.find_spec('se_lsp') is not None))";
+
+/** Version, implementation and whether se_lsp imports, from the interpreter itself. */
+function probePython(python: string): PythonInfo {
+  const r = spawnSync(python, ["-c", PROBE], { timeout: 15000, encoding: "utf8" });
+  if (r.error) {
+    return { error: r.error.message };
+  }
+  const [version, implementation, has] = (r.stdout ?? "").trim().split(/\s+/);
+  if (r.status !== 0 || !version || !implementation) {
+    return { error: `does not run (exit ${r.status ?? r.signal})` };
+  }
+  return { version, implementation, hasSeLsp: has === "1" };
 }
 
+/** The server in the extension's `bundled/` folder, when this .vsix has one. */
+function bundledServer(): Bundle | undefined {
+  const root = ctx?.extensionPath ? path.join(ctx.extensionPath, "bundled") : undefined;
+  if (!root) {
+    return undefined;
+  }
+  try {
+    const manifest = JSON.parse(fs.readFileSync(path.join(root, "manifest.json"), "utf8"));
+    const server = path.join(root, "tool", "server.py");
+    if (!Array.isArray(manifest.pythons) || !fs.existsSync(server)) {
+      return undefined;
+    }
+    return { server, pythons: manifest.pythons.map(String), target: String(manifest.target) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The command that starts the server, or none, with what was tried. */
+let lastChoice: { command?: ServerCommand; tried: string[] } = { tried: [] };
+
 async function findServer(): Promise<ServerCommand | undefined> {
-  const cfg = config();
-  return resolveServerCommand({
-    configuredPath: cfg.get<string>("server.path") ?? "",
-    configuredArgs: cfg.get<string[]>("server.args") ?? [],
-    pythonInterpreter: await selectedPython(),
-    hasSeLsp,
+  const user = userOnlyValues();
+  const args = user["server.args"];
+  const selected = await selectedPython();
+  lastChoice = resolveServerCommand({
+    configuredPath: typeof user["server.path"] === "string" ? user["server.path"] : "",
+    configuredArgs: Array.isArray(args) ? args.map(String) : [],
+    pythonInterpreter: typeof selected === "string" ? selected : undefined,
+    pythonInterpreterMissing: typeof selected === "string" ? undefined : selected.missing,
+    bundle: bundledServer(),
+    probe: probePython,
     which,
   });
+  for (const line of lastChoice.tried) {
+    output.appendLine(`Server lookup: ${line}`);
+  }
+  return lastChoice.command;
 }
 
 function settingsForServer(raw: unknown): unknown {
-  return toServerSettings(raw, { trusted: vscode.workspace.isTrusted, hasSecretKey: hasSecret });
+  const sent = toServerSettings(withUserOnly(raw, userOnlyValues()), {
+    trusted: vscode.workspace.isTrusted,
+    hasSecretKey: hasSecret,
+  });
+  sentSettings = sent;
+  return sent;
+}
+
+/** The status bar after a review: the error state when it failed, its outcome in the tooltip. */
+function showOutcome(result: unknown): void {
+  const { state: next, detail } = reviewOutcome(result);
+  setState(next, detail);
 }
 
 async function start(): Promise<void> {
@@ -196,7 +340,7 @@ async function start(): Promise<void> {
   hasSecret = Boolean(secret);
   const cmd = await findServer();
   if (!cmd) {
-    const msg = cannotStartMessage("no se-lsp found");
+    const msg = noServerMessage(lastChoice.tried, bundledServer());
     output.appendLine(msg);
     setState("error", msg);
     void notifyCannotStart(msg);
@@ -219,6 +363,14 @@ async function start(): Promise<void> {
     initializationOptions: settingsForServer(vscode.workspace.getConfiguration().get("seLsp")),
     synchronize: { configurationSection: "seLsp" },
     middleware: {
+      // The "Optimize selection" code action runs the server command through here.
+      executeCommand: async (command, args, next) => {
+        const result = await next(command, args);
+        if (command === "se-lsp.optimize") {
+          showOutcome(result);
+        }
+        return result;
+      },
       workspace: {
         configuration: async (params, token, next) => {
           const result = await next(params, token);
@@ -269,7 +421,7 @@ async function start(): Promise<void> {
     await c.start();
     setState("idle");
   } catch (err) {
-    const msg = cannotStartMessage(String(err instanceof Error ? err.message : err));
+    const msg = cannotStartMessage(cmd, String(err instanceof Error ? err.message : err));
     output.appendLine(msg);
     setState("error", msg);
     void notifyCannotStart(msg);
@@ -363,7 +515,10 @@ async function optimizeSelection(): Promise<void> {
   if (state === "error") {
     setState("idle");
   }
-  await serverCommand("se-lsp.optimize", [arg]);
+  const result = await serverCommand("se-lsp.optimize", [arg]);
+  if (result !== undefined) {
+    showOutcome(result);
+  }
 }
 
 async function showStats(): Promise<void> {

@@ -69,10 +69,20 @@ export interface Probe {
   serverMessages: { type: number; message: string }[];
   /** Status bar states, in order. */
   states: string[];
+  /** Notices shown about workspace settings that were ignored. */
+  notices: string[];
+  /** The seLsp settings last sent to the server. */
+  sentSettings: () => unknown;
+  /** The status bar item as shown now. */
+  status: () => { text: string; tooltip: string };
   /** Also run Optimize Selection (needs a model endpoint in the settings). */
   optimize: boolean;
   /** The workspace is opened in restricted mode: the agent must stay off. */
   expectUntrusted: boolean;
+  /** How the server command was chosen, and what was tried first. */
+  server: () => { command?: { command: string; args: string[]; source: string }; tried: string[] };
+  /** Also open this Rust file and wait for a built-in `rust/...` diagnostic. */
+  rustFile?: string;
 }
 
 export async function runSelfTest(
@@ -90,6 +100,11 @@ export async function runSelfTest(
       WAIT_MS,
     );
     checks.serverRunning = { ok: running === true, detail: getClient()?.state ?? "no client" };
+    result.server = probe.server();
+    result.path = process.env.PATH ?? "";
+    if (probe.rustFile) {
+      checks.rustDiagnostic = await rustCheck(probe.rustFile);
+    }
 
     const target = filePath
       ? vscode.Uri.file(filePath)
@@ -183,10 +198,14 @@ export async function runSelfTest(
     const bodyTitles = (bodyActions ?? []).map((a) => a.title);
     const offered = bodyTitles.some((t) => t.startsWith("Optimize selection"));
     checks.agentActionOffered = { ok: offered === !probe.expectUntrusted, detail: bodyTitles };
+    if (process.env.SE_LSP_VSCODE_TEST_WORKSPACE_ATTEMPTS) {
+      checks.workspaceSettings = workspaceSettingsCheck(probe, bodyTitles);
+    }
     if (probe.expectUntrusted) {
       checks.restricted = await restrictedCheck(doc, probe.states);
     } else if (probe.optimize) {
       checks.optimize = await optimizeCheck(doc, probe.states);
+      checks.optimizeFails = await optimizeFailsCheck(doc, probe);
     }
 
     // The server accepted every setting it was sent (client-only keys were stripped).
@@ -244,6 +263,92 @@ async function optimizeCheck(doc: vscode.TextDocument, states: string[]): Promis
             lineText: doc.lineAt(agent.range.start.line).text,
           }
         : vscode.languages.getDiagnostics(doc.uri).map((d) => [d.source, d.message]),
+    },
+  };
+}
+
+/**
+ * A second review of other code, which the loopback model answers with prose only: the
+ * status bar must end in the error state, with the reason in its tooltip.
+ */
+async function optimizeFailsCheck(doc: vscode.TextDocument, probe: Probe): Promise<Check> {
+  const editor = await vscode.window.showTextDocument(doc);
+  editor.selection = new vscode.Selection(0, 0, doc.lineCount - 1, 0);
+  const from = probe.states.length;
+  let commandError: string | undefined;
+  try {
+    await vscode.commands.executeCommand("seLsp.optimizeSelection");
+  } catch (err) {
+    commandError = String(err);
+  }
+  const failed = await until(() => (probe.states.at(-1) === "error" ? true : undefined), WAIT_MS);
+  const status = probe.status();
+  return {
+    ok: failed === true && /Last review failed/.test(status.tooltip) && !commandError,
+    detail: { commandError, states: probe.states.slice(from), status },
+  };
+}
+
+/**
+ * The workspace's .vscode/settings.json tries every setting that decides where code goes or
+ * what runs: none may reach the server or start a program, and each is noticed once.
+ */
+function workspaceSettingsCheck(probe: Probe, titles: string[]): Check {
+  const cfg = vscode.workspace.getConfiguration("seLsp");
+  const keys = [
+    "server.path",
+    "server.args",
+    "agent.baseUrl",
+    "agent.apiKeyEnv",
+    "agent.localOnly",
+    "agent.agentsDirs",
+  ];
+  const inspected: Record<string, unknown> = {};
+  const applied: Record<string, unknown> = {};
+  for (const key of keys) {
+    const i = cfg.inspect(key);
+    inspected[key] = { workspace: i?.workspaceValue, user: i?.globalValue };
+    applied[key] = cfg.get(key);
+  }
+  const noticed = keys.filter((k) =>
+    probe.notices.some((n) => n.includes(`seLsp.${k} in `) && n.includes("settings.json")),
+  );
+  const marker = process.env.SE_LSP_VSCODE_TEST_MARKER;
+  const serverRanFromWorkspace = marker !== undefined && fs.existsSync(marker);
+  return {
+    ok:
+      noticed.length === keys.length &&
+      !titles.some((t) => t.includes("workspace-agent")) &&
+      !serverRanFromWorkspace,
+    detail: {
+      notices: probe.notices,
+      sent: probe.sentSettings(),
+      inspected,
+      applied,
+      titles,
+      serverRanFromWorkspace,
+    },
+  };
+}
+
+/** A Rust file gets at least one built-in `rust/...` diagnostic. */
+async function rustCheck(file: string): Promise<Check> {
+  const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+  await vscode.window.showTextDocument(doc);
+  const found = await until(() => {
+    const rust = vscode.languages.getDiagnostics(doc.uri).filter((d) => codeOf(d)?.startsWith("rust/"));
+    return rust.length ? rust : undefined;
+  }, WAIT_MS);
+  return {
+    ok: found !== undefined && doc.languageId === "rust",
+    detail: {
+      languageId: doc.languageId,
+      diagnostics: (found ?? []).map((d) => ({
+        code: codeOf(d),
+        source: d.source,
+        range: rangeJson(d.range),
+        lineText: doc.lineAt(d.range.start.line).text,
+      })),
     },
   };
 }

@@ -56,7 +56,7 @@ def _exits_early(body: Node) -> bool:
             # A break in there belongs to the inner statement, and so does a continue in an
             # inner loop; a return does not, nor a continue in a switch (it skips the rest of
             # this loop's iteration). Over nested loops in a switch it errs towards silence.
-            leaves = ("return_statement", "goto_statement", "throw_statement")
+            leaves: tuple[str, ...] = ("return_statement", "goto_statement", "throw_statement")
             if t == "switch_statement":
                 leaves = (*leaves, "continue_statement")
             stack.extend(c for c in _descendants(node) if c.type in leaves)

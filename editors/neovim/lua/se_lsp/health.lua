@@ -109,7 +109,11 @@ function M.check()
   if exe == "" then
     health.error(
       ("server command '%s' not found on PATH"):format(cfg.cmd[1]),
-      { "pip install se-lsp (or pipx install se-lsp)", "or pass cmd = { '/path/to/se-lsp' } to setup()" }
+      {
+        "se-lsp is not on PyPI: in a checkout of se-lsp run `pipx install .` (or `uv tool install .`),"
+          .. " which puts se-lsp in ~/.local/bin",
+        "or pass cmd = { '/path/to/se-lsp' } to setup()",
+      }
     )
   else
     health.ok(("server command: %s"):format(exe))

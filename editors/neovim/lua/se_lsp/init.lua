@@ -25,11 +25,15 @@ local function has(version)
   return vim.fn.has("nvim-" .. version) == 1
 end
 
---- Settings as the server reads them: always wrapped in a `seLsp` section.
+--- Settings as the server reads them: always wrapped in a `seLsp` section. An empty Lua
+-- table would travel as a JSON array (`[]`); vim.empty_dict() travels as an object.
 local function wrapped(settings)
   settings = settings or {}
   if settings.seLsp ~= nil then
     return settings
+  end
+  if next(settings) == nil then
+    settings = vim.empty_dict()
   end
   return { seLsp = settings }
 end
@@ -111,8 +115,42 @@ function M.client(bufnr)
   return clients[1]
 end
 
+--- Words for how a review ended: the command's result, or the request's error.
+function M.outcome(err, result)
+  if err then
+    return "se-lsp: review failed: " .. (err.message or vim.inspect(err)), vim.log.levels.ERROR
+  end
+  result = result or {}
+  if result.error then
+    return "se-lsp: review failed: " .. tostring(result.error), vim.log.levels.ERROR
+  end
+  if result.cancelled then
+    return "se-lsp: review cancelled", vim.log.levels.INFO
+  end
+  return "se-lsp: review done: " .. tostring(result.message or "no result"), vim.log.levels.INFO
+end
+
+--- The last review's outcome as shown (for statuslines and tests).
+M.last_outcome = nil
+
+local function report(err, result)
+  local text, level = M.outcome(err, result)
+  M.last_outcome = text
+  vim.notify(text, level)
+end
+
+--- Send `se-lsp.optimize` and report its outcome when it ends.
+local function review(client, arguments, bufnr)
+  local params = { command = "se-lsp.optimize", arguments = arguments }
+  request(client, "workspace/executeCommand", params, function(err, result)
+    report(err, result)
+  end, bufnr)
+  return params
+end
+
 --- Ask the server's agent to review a range: the `se-lsp.optimize` command.
--- Findings come back as diagnostics whose source is the agent's name.
+-- Findings come back as diagnostics whose source is the agent's name; when the review
+-- ends, its outcome (findings count, or the error) is shown with vim.notify.
 function M.optimize(opts)
   opts = opts or {}
   local bufnr = opts.bufnr or vim.api.nvim_get_current_buf()
@@ -137,22 +175,23 @@ function M.optimize(opts)
   if agent == nil or agent == "" then
     agent = (M.config and M.config.agent) or M.defaults.agent
   end
-  local params = {
-    command = "se-lsp.optimize",
-    arguments = {
-      {
-        uri = vim.uri_from_bufnr(bufnr),
-        range = M.selection_range(bufnr, line1, line2, client.offset_encoding, charwise),
-        agent = agent,
-      },
+  return review(client, {
+    {
+      uri = vim.uri_from_bufnr(bufnr),
+      range = M.selection_range(bufnr, line1, line2, client.offset_encoding, charwise),
+      agent = agent,
     },
-  }
-  request(client, "workspace/executeCommand", params, function(err, _)
-    if err then
-      vim.notify("se-lsp: optimize failed: " .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
-    end
-  end, bufnr)
-  return params
+  }, bufnr)
+end
+
+--- The "Optimize selection" code action runs here instead of a bare executeCommand, so its
+-- outcome is shown too (Neovim ignores the result of commands it forwards).
+local function optimize_command(command, ctx)
+  local client = vim.lsp.get_client_by_id(ctx.client_id)
+  if client == nil then
+    return
+  end
+  review(client, command.arguments, ctx.bufnr)
 end
 
 local function lsp_config(cfg)
@@ -164,6 +203,8 @@ local function lsp_config(cfg)
     init_options = wrapped(cfg.settings),
     capabilities = cfg.capabilities,
     on_attach = cfg.on_attach,
+    -- Client-side: the code action's command goes through here, so its outcome shows.
+    commands = { ["se-lsp.optimize"] = optimize_command },
   }
 end
 
@@ -181,6 +222,7 @@ local function start_010(cfg, bufnr)
     init_options = base.init_options,
     capabilities = base.capabilities,
     on_attach = base.on_attach,
+    commands = base.commands,
   }, { bufnr = bufnr })
 end
 

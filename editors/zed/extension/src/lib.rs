@@ -27,8 +27,9 @@ impl zed::Extension for SeLsp {
         let binary = Self::settings(id, worktree).and_then(|s| s.binary);
         let configured = binary.as_ref().and_then(|b| b.path.clone());
         let command = configured.or_else(|| worktree.which("se-lsp")).ok_or_else(|| {
-            "se-lsp was not found on PATH: `pipx install se-lsp`, or set \
-             lsp.se-lsp.binary.path in settings.json"
+            "se-lsp was not found on PATH. se-lsp is not on PyPI: in a checkout of se-lsp run \
+             `pipx install .` (or `uv tool install .`), or set lsp.se-lsp.binary.path in \
+             settings.json to an se-lsp executable"
                 .to_string()
         })?;
         let args = binary.and_then(|b| b.arguments).unwrap_or_default();

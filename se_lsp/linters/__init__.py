@@ -1,0 +1,1 @@
+"""The linters users already trust (clippy, clang-tidy, staticcheck, go vet), merged in."""

@@ -1,0 +1,1 @@
+"""Finding and running the project's own toolchains, without writing into its tree."""

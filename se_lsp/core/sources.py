@@ -13,8 +13,8 @@ as git decides) or not UTF-8 is refused with the reason, and the caller skips it
 
 from __future__ import annotations
 
+import asyncio
 import os
-import subprocess
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -81,17 +81,17 @@ def _walk(root: Path) -> Iterator[Path]:
 
 def _git_listed(root: Path) -> set[Path] | None:
     """Files under `root` git tracks or would add; None without git or outside a repository."""
-    command = ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others"]
+    from se_lsp.toolchain.process import run  # every program se-lsp starts goes through it
+
+    argv = ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard"]
     try:
-        done = subprocess.run(
-            [*command, "--exclude-standard"], capture_output=True, timeout=60, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired):
+        done = asyncio.run(run(argv, timeout=60))
+    except OSError:
         return None
-    if done.returncode != 0:
+    if not done.ok:
         return None
-    # Paths are relative to `root` (git's -C folder), in the file system's own bytes.
-    return {root / os.fsdecode(name) for name in done.stdout.split(b"\0") if name}
+    # Paths are relative to `root` (git's -C folder).
+    return {root / name for name in done.stdout.split("\0") if name}
 
 
 def read_source(path: Path) -> str:

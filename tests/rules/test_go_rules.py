@@ -375,3 +375,17 @@ def test_long_lines_of_slashes_and_quotes() -> None:
     # proportion to the depth in tree-sitter, so this is quadratic, but it ends.
     for piece in ("fmt.Sprintf(", "append(x, "):
         _analyze_or_hang("package p\n\nfunc f() {\n\t" + piece * 2000 + "\n}\n")
+
+
+def test_prealloc_names_types_the_way_the_file_imports_them() -> None:
+    """A package imported under another name is spelled with that name, so the suggested
+    `make` compiles as written (read on badger: `fbs "github.com/google/flatbuffers/go"`)."""
+    src = (
+        'package table\n\nimport fbs "github.com/google/flatbuffers/go"\n\n'
+        "func offsets(b *fbs.Builder, n []int) []fbs.UOffsetT {\n"
+        "\tvar out []fbs.UOffsetT\n"
+        "\tfor _, x := range n {\n\t\tout = append(out, fbs.UOffsetT(x))\n\t}\n"
+        "\treturn out\n}\n"
+    )
+    (title,) = [f.title for f in analyze(src, "go").findings if f.code == "go/prealloc"]
+    assert "make([]fbs.UOffsetT, 0, len(n))" in title

@@ -19,6 +19,7 @@ RULES: tuple[Rule, ...] = (
     loops.time_after_in_loop,
     loops.string_concat_loop,
     loops.busy_wait,
+    loops.lock_in_loop,
     # slices
     slices.append_loop,
     slices.copy_loop,

@@ -58,6 +58,7 @@ from se_lsp.rules.go.types import (
     map_of,
     named,
     pointer,
+    render,
     slice_of,
     struct_layout,
     tuple_of,
@@ -384,6 +385,10 @@ class GoModel:
         if default in self._imports or self._dot_imports:
             return None
         return default
+
+    def spell(self, t: GoType) -> str:
+        """`t` as this file writes it: named types with the file's name for their package."""
+        return render(t, lambda path: self.imported(path) or path.rsplit("/", 1)[-1])
 
     def imported(self, path: str) -> str | None:
         """The name `path` is imported under in this file, or None when it is not imported."""

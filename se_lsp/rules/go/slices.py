@@ -707,7 +707,8 @@ def prealloc(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
         cap = _following_capacity(ctx, m, stmt, a.target, appends)
         if cap is None:
             continue
-        title = f"`{a.target}` grows by append in a loop; `make({typ}, 0, {cap})` allocates once"
+        made = f"make({m.spell(typ)}, 0, {cap})"
+        title = f"`{a.target}` grows by append in a loop; `{made}` allocates once"
         yield ctx.finding(info, stmt, title=title)
 
 

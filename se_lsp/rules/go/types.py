@@ -9,6 +9,7 @@ underlying type. Sizes and alignments are those of the gc compiler on 64-bit tar
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 BASIC = "basic"
@@ -154,31 +155,38 @@ def is_basic(t: GoType | None, *names: str) -> bool:
     return t is not None and t.kind == BASIC and t.name in {ALIASES.get(n, n) for n in names}
 
 
-def render(t: GoType) -> str:
-    """Go syntax for `t` (byte and rune spelled as such: that is how Go code writes them)."""
+def render(t: GoType, package: Callable[[str], str] | None = None) -> str:
+    """Go syntax for `t` (byte and rune spelled as such: that is how Go code writes them).
+
+    `package` gives the name a file uses for an import path (its alias); without it the
+    path's last element is used, which is not always the package's name.
+    """
     k = t.kind
     if k == BASIC:
         return {"uint8": "byte", "int32": "rune"}.get(t.name, t.name)
     if k == NAMED:
-        base = t.qualified.rsplit("/", 1)[-1]
+        if t.pkg and package is not None:
+            base = f"{package(t.pkg)}.{t.name}"
+        else:
+            base = t.qualified.rsplit("/", 1)[-1]
         if t.args:
-            base += "[" + ", ".join(render(a) for a in t.args) + "]"
+            base += "[" + ", ".join(render(a, package) for a in t.args) + "]"
         return base
     if k == POINTER:
-        return "*" + render(_e(t))
+        return "*" + render(_e(t), package)
     if k == SLICE:
-        return "[]" + render(_e(t))
+        return "[]" + render(_e(t), package)
     if k == ARRAY:
-        return f"[{t.length if t.length is not None else '?'}]" + render(_e(t))
+        return f"[{t.length if t.length is not None else '?'}]" + render(_e(t), package)
     if k == MAP:
         assert t.key is not None
-        return f"map[{render(t.key)}]" + render(_e(t))
+        return f"map[{render(t.key, package)}]" + render(_e(t), package)
     if k == CHAN:
         prefix = {"send": "chan<- ", "recv": "<-chan "}.get(t.dir, "chan ")
-        return prefix + render(_e(t))
+        return prefix + render(_e(t), package)
     if k == FUNC:
-        params = ", ".join(render(p) for p in t.params)
-        res = ", ".join(render(r) for r in t.results)
+        params = ", ".join(render(p, package) for p in t.params)
+        res = ", ".join(render(r, package) for r in t.results)
         if len(t.results) > 1:
             res = f"({res})"
         return f"func({params})" + (f" {res}" if res else "")
@@ -187,7 +195,7 @@ def render(t: GoType) -> str:
     if k == INTERFACE:
         return "any" if not t.methods else "interface{...}"
     if k == TUPLE:
-        return "(" + ", ".join(render(r) for r in t.results) + ")"
+        return "(" + ", ".join(render(r, package) for r in t.results) + ")"
     return t.name or k
 
 

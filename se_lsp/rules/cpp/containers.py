@@ -4,6 +4,7 @@ and temporaries pushed instead of constructed in place."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from tree_sitter import Node
 
@@ -186,12 +187,20 @@ def inefficient_vector_operation(ctx: Context, info: RuleInfo) -> Iterator[Findi
                     f"{name}.reserve({bound});\n{indent}",
                     "Reserve the capacity before the loop",
                 )
-            yield ctx.finding(
+            found = ctx.finding(
                 info,
                 call,
                 title=f"`{name}` grows by {method} in a loop of {bound} iterations: reserve first",
                 fix=fix,
             )
+            if bound.isdigit() and int(bound) <= _FEW:
+                # A handful of elements: one or two reallocations saved, honestly a hint.
+                found = replace(found, severity=Severity.HINT)
+            yield found
+
+
+# A loop bound up to this literal is a handful of elements (read on taskflow: 3 pipes).
+_FEW = 16
 
 
 # -- readability-container-size-empty -------------------------------------------------------

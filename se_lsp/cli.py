@@ -85,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
         nargs="+",
         metavar="PATH",
         help="files or directories (in a directory, hidden folders, vendor/, node_modules/, "
-        "build output with a CACHEDIR.TAG and git-ignored files are left out)",
+        "third_party/, build output with a CACHEDIR.TAG and git-ignored files are left out)",
     )
     check.add_argument("--format", choices=("text", "json", "sarif"), default="text")
     check.add_argument(

@@ -38,12 +38,17 @@ class Score:
 
 
 def expected(text: str) -> set[tuple[int, str]]:
-    out = set()
+    """The expected (line, rule) pairs. Fixture marks are read as the fixtures read them: a
+    `//~ MISS id` line is expected (and missed), a `//~ FP id` line is not expected, and
+    `//~^` / `//~v` point at the line above or below."""
+    from tests.rules.markers import expectations
+
+    marks = expectations(text)
+    out = marks.flagged | marks.missed
     for n, line in enumerate(text.splitlines()):
         m = _EXPECT.search(line)
-        if m:
-            ids = m.group(1) or m.group(2)
-            out |= {(n, rid.strip()) for rid in ids.split(",") if rid.strip()}
+        if m and m.group(1):
+            out |= {(n, rid.strip()) for rid in m.group(1).split(",") if rid.strip()}
     return out
 
 

@@ -1,10 +1,10 @@
 """Source files as `se-lsp check` finds and reads them: which files, and their text or why not.
 
 A folder is walked the way the project's own tools would: hidden folders, third-party
-code (`vendor/`, `node_modules/`), build output (any folder with a `CACHEDIR.TAG`, which
-cargo writes into `target/`) and whatever git ignores are left out, so `se-lsp check .`
-reviews the project's code and not its dependencies or generated files. A file or folder
-named on the command line is always checked.
+code (`vendor/`, `node_modules/`, `third_party/` and its spellings), build output (any
+folder with a `CACHEDIR.TAG`, which cargo writes into `target/`) and whatever git ignores
+are left out, so `se-lsp check .` reviews the project's code and not its dependencies or
+generated files. A file or folder named on the command line is always checked.
 
 A file named `.rs` may hold anything. Reading it as text with replacement characters would
 check garbage and report findings at made-up places, so a file that is binary (a NUL byte,
@@ -20,8 +20,20 @@ from pathlib import Path
 
 from se_lsp.core.languages import EXTENSIONS
 
-# Folders of code the project does not own: Go's vendored modules, npm's packages.
-_THIRD_PARTY = frozenset({"vendor", "node_modules"})
+# Folders of code the project does not own: Go's vendored modules, npm's packages, and
+# the names C++ projects keep their copies of other projects under.
+_THIRD_PARTY = frozenset(
+    {
+        "vendor",
+        "node_modules",
+        "third_party",
+        "third-party",
+        "thirdparty",
+        "3rdparty",
+        "3rd-party",
+        "3rd_party",
+    }
+)
 
 # git calls a file binary when its first 8,000 bytes hold a NUL; so do we.
 _BINARY_PROBE = 8000

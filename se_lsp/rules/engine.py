@@ -50,9 +50,10 @@ class RuleInfo:
     # "item": a finding depends only on the function (or method, class) it is in, so an
     # edit elsewhere cannot change it. "file": it also depends on declarations elsewhere
     # in the file (a struct's size, a container's type), so re-analysis runs it over the
-    # whole file. "body": it depends on its function and on declarations (signatures,
-    # types, imports) but on no other function's body, so an edit strictly inside one
-    # function's body re-checks only that function, and any other edit the whole file.
+    # whole file. "body": it depends on the function body it is in and on declarations
+    # anywhere in the file, but on no other function body; while edits stay inside function
+    # bodies (the language's RuleSet says), re-analysis re-checks only the items they
+    # touched, with the whole file's declarations at hand (`Context.file`).
     scope: str = "item"
     # Behaviours of the mirrored checks this rule does not cover, each with the reason
     # (shown in docs/rules.md).
@@ -221,9 +222,13 @@ class Context:
         index: LineIndex,
         limit: tuple[int, int] | None = None,
         path: str | None = None,
+        file: Context | None = None,
     ) -> None:
         self.language = language
         self.path = path
+        # With `limit`: the whole-file context of the same tree, whose nodes a language's
+        # model may read for declarations (body-scoped rules in an exact re-analysis).
+        self.file = file
         self._suppressions: Suppressions | None = None
         # When set, `nodes()` returns only nodes inside this byte range (re-analysis of
         # the code an edit touched); `root` and `source` still cover the whole file.
@@ -330,9 +335,11 @@ class Analysis:
     line_count: int = 0
     # False when file-scoped rules were limited to the edited code (see reanalyze).
     exact: bool = True
-    # False when body-scoped rules were limited to the edited code after an edit outside
-    # any function body (a declaration), so their findings elsewhere may be stale.
-    body_exact: bool = True
+    # When not exact: the bytes of `source` that the passes since the last exact one
+    # re-checked without the whole file, and whether each of their edits stayed inside a
+    # function body (then the exact pass re-checks body-scoped rules only there).
+    stale: tuple[int, int] | None = None
+    stale_in_body: bool = False
 
 
 IsEnabled = Callable[[RuleInfo], bool]
@@ -367,9 +374,10 @@ class RuleSet:
     # 0-based line ranges (inclusive) of code that runs once or rarely (`main` set-up,
     # `init()`, static initialisers, error paths): findings there are hints at most.
     cold_lines: Callable[[Context], list[tuple[int, int]]] = _no_ranges
-    # Bytes that make an edit inside a function body count as a declaration edit for
-    # body-scoped rules (Rust's `use` inside a function is seen file-wide by its model).
-    body_sensitive: tuple[bytes, ...] = ()
+    # Whether bytes [lo, hi) of the tree under `root` lie inside one function's body and
+    # inside no type declared there: an edit there changes no declaration that another
+    # function's findings depend on (see the "body" rule scope). Never, by default.
+    in_function_body: Callable[[Node, int, int], bool] = _never
 
 
 def analyze(
@@ -469,11 +477,13 @@ def _run_rules(
             if rules.suppressed(ctx, f, r.info):
                 continue
             want = sev
+            if f.severity == Severity.HINT and r.info.severity != Severity.HINT:
+                want = Severity.HINT  # the rule itself judged this case minor
             if tests is not None and tests.covers(line):
                 if test_code == "off":
                     continue
                 want = Severity.HINT
-            elif want != Severity.HINT and (cold.covers(line) or _lowered(f, r.info)):
+            elif want != Severity.HINT and cold.covers(line):
                 want = Severity.HINT
             if want != f.severity:
                 f = _with_severity(f, want)
@@ -505,6 +515,14 @@ def _dirty_range(root: Node, start: int, end: int) -> tuple[int, int]:
                 node = body
                 continue
         return min(start, hits[0].start_byte), max(end, hits[-1].end_byte)
+
+
+def _whole_lines(source: bytes, lo: int, hi: int) -> tuple[int, int]:
+    """[lo, hi) widened to whole lines: findings are kept or replaced line by line, so a
+    range that starts mid-line (a comment at the top level of broken code) must not leave
+    the code before it on that line unchecked."""
+    end = source.find(b"\n", hi)
+    return source.rfind(b"\n", 0, lo) + 1, len(source) if end < 0 else end
 
 
 def _common_prefix(a: bytes, b: bytes) -> int:
@@ -569,28 +587,18 @@ def reanalyze(
         return analyze(text, language, **full)  # type: ignore[arg-type]
     ruleset = _ruleset(language)
     rules = list(ruleset.rules)
-    file_rules = [r for r in rules if r.info.scope == "file"]
     body_rules = [r for r in rules if r.info.scope == "body"]
+    file_rules = [r for r in rules if r.info.scope not in ("item", "body")]
+    opts = (enabled, severity_of, test_code)
     start = _common_prefix(old, source)
     if start == len(old) == len(source):
         if previous.exact or not exact:
-            return Analysis(
-                previous.findings,
-                previous.tree,
-                source,
-                index.line_count,
-                exact=previous.exact,
-                body_exact=previous.body_exact,
-            )
-        # The same text, made exact: only the stale rules need a whole-file pass (a pass
-        # that was not exact left the file-scoped ones stale; body_exact says the rest).
-        stale = file_rules + ([] if previous.body_exact else body_rules)
-        codes = {r.info.id for r in stale}
+            return previous
+        # The same text, made exact: the file-scoped rules need a whole-file pass, the
+        # body-scoped ones one over the code typed since the last exact pass (or all of it).
         whole = Context(language, source, previous.tree, index, path=path)
-        fresh = _run_rules(whole, ruleset, stale, enabled, severity_of, test_code)
-        same = [f for f in previous.findings if f.code not in codes]
-        found = sorted([*same, *fresh], key=lambda f: (f.span.start, f.code))
-        return Analysis(found, previous.tree, source, index.line_count)
+        stale = previous.stale if previous.stale_in_body else None
+        return _settle(previous, previous.tree, whole, ruleset, body_rules, file_rules, stale, opts)
     suffix = _common_suffix(old, source, min(len(old), len(source)) - start)
     old_end, new_end = len(old) - suffix, len(source) - suffix
     edited_bytes = (old[start:old_end], source[start:new_end])
@@ -613,114 +621,94 @@ def reanalyze(
     first, last = start, new_end
     for r in edited.changed_ranges(tree):
         first, last = min(first, r.start_byte), max(last, r.end_byte)
-    lo, hi = _dirty_range(tree.root_node, first, last)
-    # An edit strictly inside one function's body leaves every declaration as it was:
-    # body-scoped rules then need to see only the touched function.
-    # So does an edit only to a comment.
-    in_body = (
-        bool(body_rules)
-        and not any(m in b for b in edited_bytes for m in ruleset.body_sensitive)
-        and (
-            (
-                _inside_body(previous.tree.root_node, start, old_end)
-                and _inside_body(tree.root_node, first, last)
-            )
-            or _comment_edit(
-                previous.tree.root_node,
-                tree.root_node,
-                (start, old_end, new_end),
-                _strip_space(source, first, last),
-            )
-        )
+    # What body-scoped rules have not re-checked with the whole file since the last exact
+    # pass: this edit, and the earlier ones moved to the new text.
+    in_body = bool(body_rules) and (
+        ruleset.in_function_body(previous.tree.root_node, start, old_end)
+        and ruleset.in_function_body(tree.root_node, first, last)
     )
-    whole_rules: list[Rule] = []
-    if exact:
-        whole_rules = file_rules + ([] if in_body and previous.body_exact else body_rules)
-    item_rules = [r for r in rules if r not in whole_rules]
-    ctx = Context(language, source, tree, index, limit=(lo, hi), path=path)
-    fresh = _run_rules(ctx, ruleset, item_rules, enabled, severity_of, test_code)
-    if whole_rules:
+    stale = (first, last)
+    if not previous.exact:
+        if previous.stale is None:
+            in_body = False
+        else:
+            delta_b = new_end - old_end
+            a, b = previous.stale
+            a = a if a <= start else (a + delta_b if a >= old_end else start)
+            b = b if b <= start else (b + delta_b if b >= old_end else new_end)
+            stale = (min(a, first), max(b, last))
+            in_body = in_body and previous.stale_in_body
+    if in_body and exact:
         whole = Context(language, source, tree, index, path=path)
-        fresh += _run_rules(whole, ruleset, whole_rules, enabled, severity_of, test_code)
-    file_codes = {r.info.id for r in whole_rules}
-    lo_line, hi_line = index.pos_at_byte(lo).line, index.pos_at_byte(hi).line
-    delta = index.line_count - previous.line_count
+        return _settle(previous, tree, whole, ruleset, body_rules, file_rules, stale, opts)
+    lo, hi = _whole_lines(source, *_dirty_range(tree.root_node, first, last))
+    redo = [*file_rules, *body_rules] if exact else []
+    item_rules = [r for r in rules if r not in redo]
+    ctx = Context(language, source, tree, index, limit=(lo, hi), path=path)
+    fresh = _run_rules(ctx, ruleset, item_rules, *opts)
+    if redo:
+        whole = Context(language, source, tree, index, path=path)
+        fresh += _run_rules(whole, ruleset, redo, *opts)
+    found = _merge(previous, index, {r.info.id for r in redo}, (lo, hi), fresh)
+    # Exact when file-scoped rules ran over the whole file now, or there are none.
+    exact = exact or all(r.info.scope == "item" for r in rules)
+    if exact:
+        return Analysis(found, tree, source, index.line_count)
+    return Analysis(
+        found, tree, source, index.line_count, exact=False, stale=stale, stale_in_body=in_body
+    )
+
+
+def _settle(
+    previous: Analysis,
+    tree: Tree,
+    whole: Context,
+    ruleset: RuleSet,
+    body_rules: list[Rule],
+    file_rules: list[Rule],
+    stale: tuple[int, int] | None,
+    opts: tuple[IsEnabled | None, SeverityOf | None, TestCode],
+) -> Analysis:
+    """An exact analysis of `whole`'s text from `previous`: file-scoped rules over the whole
+    file; item- and body-scoped rules over the items around `stale` (with the whole file's
+    declarations at hand), or body-scoped ones everywhere when `stale` is None."""
+    index, source = whole.index, whole.source
+    redo = list(file_rules) if stale is not None else [*file_rules, *body_rules]
+    fresh = _run_rules(whole, ruleset, redo, *opts)
+    limit = None
+    if stale is not None:
+        limit = _whole_lines(source, *_dirty_range(tree.root_node, *stale))
+        local = [r for r in ruleset.rules if r not in redo]
+        ctx = Context(whole.language, source, tree, index, limit=limit, path=whole.path, file=whole)
+        fresh += _run_rules(ctx, ruleset, local, *opts)
+    found = _merge(previous, index, {r.info.id for r in redo}, limit, fresh)
+    return Analysis(found, tree, source, index.line_count)
+
+
+def _merge(
+    previous: Analysis,
+    index: LineIndex,
+    redone: set[str],
+    limit: tuple[int, int] | None,
+    fresh: list[Finding],
+) -> list[Finding]:
+    """`fresh` findings, with the previous ones kept where nothing re-checked them: rules not
+    in `redone`, outside the lines of `limit` (moved by the lines the edit added)."""
     kept: list[Finding] = []
-    for f in previous.findings:
-        if f.code in file_codes:
-            continue
-        if f.span.end.line < lo_line:
-            kept.append(f)
-        elif f.span.start.line > hi_line - delta:
-            kept.append(f.shifted(delta) if delta else f)
-    # Both lists are already in order and free of duplicates: sorting two runs is cheap.
-    found = sorted([*kept, *_dedupe(fresh)], key=lambda f: (f.span.start, f.code))
-    # Exact when file-scoped rules ran over the whole file now (or there are none) and
-    # body-scoped ones are up to date: run whole now, or only the body changed.
-    if not body_rules or any(r in whole_rules for r in body_rules):
-        body_exact = True
+    if limit is None:
+        kept = [f for f in previous.findings if f.code not in redone]
     else:
-        body_exact = in_body and previous.body_exact
-    exact = (exact or not file_rules) and body_exact
-    return Analysis(found, tree, source, index.line_count, exact=exact, body_exact=body_exact)
-
-
-def _strip_space(source: bytes, lo: int, hi: int) -> tuple[int, int]:
-    """[lo, hi) without the blanks at either end (typed before or after a comment)."""
-    while lo < hi and source[lo] in b" \t\r\n":
-        lo += 1
-    while hi > lo and source[hi - 1] in b" \t\r\n":
-        hi -= 1
-    return lo, hi
-
-
-def _comment_edit(
-    old_root: Node, new_root: Node, edit: tuple[int, int, int], changed: tuple[int, int]
-) -> bool:
-    """Whether an edit changed only comment text: everything that changed lies in one
-    comment of the new tree, and whatever that comment now covers besides the typed
-    text was comment before too (typing `//` in front of code is not a comment edit)."""
-    start, old_end, new_end = edit
-    node = new_root.descendant_for_byte_range(*changed)
-    if node is None or "comment" not in node.type:
-        return False
-    shift = new_end - old_end
-    pieces = [(start, old_end)]  # the text the edit replaced, in old coordinates
-    if node.start_byte < start:
-        pieces.append((node.start_byte, start))
-    if node.end_byte > new_end:
-        pieces.append((old_end, node.end_byte - shift))
-    for lo, hi in pieces:
-        if lo < hi:
-            was = old_root.descendant_for_byte_range(lo, hi)
-            if was is None or "comment" not in was.type:
-                return False
-    return True
-
-
-def _inside_body(root: Node, start: int, end: int) -> bool:
-    """Whether bytes [start, end] lie strictly inside the braces of a function's body (a
-    parent whose type names a function or method, through its `body` field)."""
-    node = root.descendant_for_byte_range(start, end)
-    while node is not None:
-        parent = node.parent
-        if (
-            parent is not None
-            and ("function" in parent.type or "method" in parent.type)
-            and node.start_byte < start
-            and end < node.end_byte
-        ):
-            body = parent.child_by_field_name("body")
-            if body is not None and body.id == node.id:
-                return True
-        node = parent
-    return False
-
-
-def _lowered(f: Finding, info: RuleInfo) -> bool:
-    """The rule itself made this finding a hint (a case it judges negligible, such as one
-    allocation outside any loop); configuration raises the rule, not such cases."""
-    return f.severity == Severity.HINT and info.severity != Severity.HINT
+        lo_line, hi_line = index.pos_at_byte(limit[0]).line, index.pos_at_byte(limit[1]).line
+        delta = index.line_count - previous.line_count
+        for f in previous.findings:
+            if f.code in redone:
+                continue
+            if f.span.end.line < lo_line:
+                kept.append(f)
+            elif f.span.start.line > hi_line - delta:
+                kept.append(f.shifted(delta) if delta else f)
+    # Both lists are already in order and free of duplicates: sorting two runs is cheap.
+    return sorted([*kept, *_dedupe(fresh)], key=lambda f: (f.span.start, f.code))
 
 
 def _with_severity(f: Finding, sev: Severity) -> Finding:

@@ -268,6 +268,8 @@ def _project(root: Path, git: bool) -> None:
         "src/app.cpp": CPP_BAD,
         "vendor/github.com/x/y/y.go": GO_CLEAN,
         "web/node_modules/pkg/addon.cpp": CPP_BAD,
+        "3rd-party/doctest/doctest.h": CPP_BAD,
+        "third_party/abseil/str.cc": CPP_BAD,
         "target/debug/build/z/out/generated.rs": "fn f() {}\n",
         "target/CACHEDIR.TAG": "Signature: 8a477f597d28d172789f06886806bc55\n",
         "gen/proto.go": GO_CLEAN,

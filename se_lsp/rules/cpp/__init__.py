@@ -1,22 +1,41 @@
-"""C++ rules, after clang-tidy's performance-* checks."""
+"""C++ rules, after clang-tidy's performance-* checks (and readability-container-size-empty).
+
+The rules share one per-file semantic model (model.py, with the standard-library table in
+stdlib.py); each family of rules lives in its own module with its metadata and check.
+"""
 
 from __future__ import annotations
 
-import re
-from pathlib import PurePath
+from se_lsp.rules.cpp import containers, copies, layout, moves, noexcept, numeric, strings
+from se_lsp.rules.cpp.regions import (
+    cold_lines,
+    in_function_body,
+    is_test_path,
+    suppressed,
+    test_lines,
+)
+from se_lsp.rules.engine import Rule, RuleSet
 
-from se_lsp.rules.cpp import legacy
-from se_lsp.rules.engine import RuleSet
+RULES: tuple[Rule, ...] = (
+    *strings.RULES,  # avoid-endl, faster-string-find, inefficient-string-concatenation
+    *copies.RULES,  # for-range-copy, implicit-conversion-in-loop,
+    # unnecessary-copy-initialization, unnecessary-value-param, shared-ptr-by-value
+    *moves.RULES,  # move-const-arg, no-automatic-move, move-constructor-init
+    *noexcept.RULES,  # noexcept-move-constructor, noexcept-swap
+    *containers.RULES,  # inefficient-vector-operation, container-size-empty,
+    # inefficient-algorithm, use-emplace
+    *layout.RULES,  # enum-size
+    *numeric.RULES,  # type-promotion-in-math-fn
+)
 
-_TEST_FILE = re.compile(r"(?:^test_|_(?:unit)?tests?$|_benchmark$)", re.I)
+RULESET = RuleSet(
+    "cpp",
+    RULES,
+    test_path=is_test_path,
+    test_lines=test_lines,
+    cold_lines=cold_lines,
+    in_function_body=in_function_body,
+    suppressed=suppressed,
+)
 
-
-def is_test_path(path: str) -> bool:
-    """Files under test/ or tests/, and `foo_test.cc`, `foo_unittest.cpp`, `test_foo.cpp`."""
-    p = PurePath(path)
-    if any(part.lower() in ("test", "tests", "unittests") for part in p.parts[:-1]):
-        return True
-    return bool(_TEST_FILE.search(p.stem))
-
-
-RULESET = RuleSet("cpp", tuple(legacy.RULES), test_path=is_test_path)
+__all__ = ["RULES", "RULESET", "is_test_path"]

@@ -141,9 +141,5 @@ RULESET = RuleSet(
     test_lines=regions.test_lines,
     suppressed=regions.suppressed,
     cold_lines=regions.cold_lines,
-    # Words whose presence anywhere in a file changes findings elsewhere: the model reads
-    # every `use` (also one inside a function), missing-spin-loop asks whether the crate
-    # is `no_std`, mutex-atomic leaves files with a `Condvar` alone and linkedlist files
-    # that splice lists. An edit containing one is a declaration edit for body scope.
-    body_sensitive=(b"use ", b"no_std", b"Condvar", b"append(", b"split_off", b"collect_vec_list"),
+    in_function_body=regions.in_function_body,
 )

@@ -449,3 +449,39 @@ def _main_setup(ctx: Context, fn: Node) -> Lines:
     if stmt.start_point.row <= body.start_point.row:
         return []
     return [(body.start_point.row, stmt.start_point.row - 1)]
+
+
+# Words whose presence anywhere in a file changes findings elsewhere: the model reads every
+# `use` (also one inside a function), missing-spin-loop asks whether the crate is `no_std`,
+# mutex-atomic leaves files with a `Condvar` alone, linkedlist files that splice lists or
+# take rayon's `collect_vec_list`. An edit touching one is a declaration edit.
+_FILE_WIDE_WORDS = (b"use ", b"no_std", b"Condvar", b"append(", b"split_off", b"collect_vec_list")
+# Items that may be declared inside a function body and seen by the file's model.
+_BODY_DECLARATIONS = frozenset(
+    {"struct_item", "enum_item", "union_item", "type_item", "trait_item", "impl_item"}
+    | {"use_declaration", "mod_item", "macro_definition", "const_item", "static_item"}
+)
+
+
+def in_function_body(root: Node, lo: int, hi: int) -> bool:
+    """Whether bytes [lo, hi) lie strictly inside a function's body, in no item declared
+    there and without a word the whole file's findings depend on: an edit there changes
+    nothing another function's findings depend on (the "body" rule scope)."""
+    text = root.text
+    if text is not None and any(w in text[max(0, lo - 16) : hi + 16] for w in _FILE_WIDE_WORDS):
+        return False
+    node: Node | None = root.descendant_for_byte_range(lo, max(lo, hi))
+    while node is not None:
+        t = node.type
+        if t in _BODY_DECLARATIONS:
+            return False
+        if t == "block":
+            parent = node.parent
+            if parent is not None and parent.type == "function_item":
+                body = parent.child_by_field_name("body")
+                if body is not None and body.id == node.id:
+                    return node.start_byte < lo and hi < node.end_byte
+        if t in ("function_item", "function_signature_item"):
+            return False  # in its signature, not its body
+        node = node.parent
+    return False

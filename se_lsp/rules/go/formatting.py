@@ -55,6 +55,7 @@ label := fmt.Sprintf("total %d", n)
 """,
     node_types=[],
     has_fix=True,
+    scope="body",  # package names come from the imports
 )
 def sprint_literal(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     m = model(ctx)
@@ -126,6 +127,7 @@ func check(s string) error {
     node_types=[],
     body_examples=False,
     has_fix=True,
+    scope="body",  # package names come from the imports
 )
 def errorf_constant(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     m = model(ctx)
@@ -186,7 +188,7 @@ func name(host string, port int) string {
     body_examples=False,
     node_types=[],
     has_fix=True,
-    scope="file",
+    scope="body",
 )
 def redundant_sprintf(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     m = model(ctx)
@@ -404,7 +406,7 @@ func id(items []string) string {
     body_examples=False,
     node_types=[],
     has_fix=True,
-    scope="file",
+    scope="body",
 )
 def sprint_int(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     yield from _report(ctx, info, "integer-format")
@@ -450,7 +452,7 @@ func flag(items []string) string {
     body_examples=False,
     node_types=[],
     has_fix=True,
-    scope="file",
+    scope="body",
 )
 def sprint_bool(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     yield from _report(ctx, info, "bool-format")
@@ -496,7 +498,7 @@ func key(digest []byte) string {
     body_examples=False,
     node_types=[],
     has_fix=True,
-    scope="file",
+    scope="body",
 )
 def sprint_hex(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     yield from _report(ctx, info, "hex-format")

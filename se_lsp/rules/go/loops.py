@@ -67,7 +67,7 @@ for _, s := range lines {
 }
 """,
     node_types=[],
-    scope="file",  # the pattern may be a package-level constant
+    scope="body",  # the pattern may be a package-level constant
 )
 def regexp_in_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     m = model(ctx)
@@ -134,6 +134,7 @@ for atomic.LoadInt32(&s.ready) == 0 {
 <-s.readyCh // closed by the goroutine that makes s ready
 """,
     node_types=[],
+    scope="body",  # the sync/atomic import's name
 )
 def busy_wait(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     m = model(ctx)
@@ -230,6 +231,7 @@ for _, k := range keys {
 s.mu.Unlock()
 """,
     node_types=[],
+    scope="body",  # conversions to types declared elsewhere
 )
 def lock_in_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     m = model(ctx)
@@ -420,6 +422,7 @@ for _, path := range paths {
 }
 """,
     node_types=[],
+    scope="body",  # package names come from the imports
 )
 def defer_in_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     m = None
@@ -500,6 +503,7 @@ case <-time.After(time.Second):
 }
 """,
     node_types=[],
+    scope="body",  # package names come from the imports
 )
 def time_after_in_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     m = model(ctx)
@@ -624,7 +628,7 @@ for _, w := range words {
 out := b.String()
 """,
     node_types=[],
-    scope="file",  # the string may be a package-level variable
+    scope="body",  # the string may be a package-level variable
 )
 def string_concat_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     source = ctx.source

@@ -136,7 +136,7 @@ func merge(dst []string, src map[string]bool) []string {
     node_types=[],
     body_examples=False,
     has_fix=True,
-    scope="file",
+    scope="body",
 )
 def append_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     appends = _appends(ctx)
@@ -328,7 +328,7 @@ func index(src []string) map[int]string {
     node_types=[],
     body_examples=False,
     has_fix=True,
-    scope="file",
+    scope="body",
 )
 def copy_loop(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     m = None
@@ -409,6 +409,7 @@ if verbose {
 """,
     node_types=[],
     has_fix=True,
+    scope="body",  # package names come from the imports
 )
 def append_combine(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     appends = _appends(ctx)
@@ -680,7 +681,7 @@ func names(users []User) []string {
 """,
     body_examples=False,
     node_types=[],
-    scope="file",
+    scope="body",
 )
 def prealloc(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     appends = _appends(ctx)
@@ -827,7 +828,7 @@ for i := 0; i < len(counts); i++ {
 """,
     node_types=[],
     has_fix=True,
-    scope="file",
+    scope="body",
 )
 def slice_clear(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     m = None
@@ -899,7 +900,7 @@ pad := bytes.Repeat([]byte{' '}, size)
 """,
     node_types=[],
     has_fix=True,
-    scope="file",  # the byte may be a package-level constant
+    scope="body",  # the byte may be a package-level constant
 )
 def zero_byte_repeat(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     m = model(ctx)

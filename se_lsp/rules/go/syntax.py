@@ -323,3 +323,26 @@ def range_loops(ctx: Context) -> list[RangeLoop]:
             )
         ctx.shared["go.range-loops"] = found
     return found
+
+
+# Declarations inside a body that other functions' findings may depend on.
+_BODY_DECLARATIONS = frozenset({"type_declaration", "type_spec", "type_alias"})
+
+
+def in_function_body(root: Node, lo: int, hi: int) -> bool:
+    """Whether bytes [lo, hi) lie strictly inside the braces of a function's or method's
+    body and in no type declared there: an edit there changes nothing another function's
+    findings depend on (the engine's "body" rule scope)."""
+    node: Node | None = root.descendant_for_byte_range(lo, max(lo, hi))
+    while node is not None:
+        t = node.type
+        if t in _BODY_DECLARATIONS:
+            return False
+        if t == "block":
+            parent = node.parent
+            if parent is not None and parent.type in ("function_declaration", "method_declaration"):
+                return node.start_byte < lo and hi < node.end_byte
+        if t in ("function_declaration", "method_declaration"):
+            return False  # in its signature, not its body
+        node = node.parent
+    return False

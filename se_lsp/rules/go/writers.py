@@ -89,7 +89,7 @@ func header(w io.Writer, n int) {
     node_types=[],
     body_examples=False,
     has_fix=True,
-    scope="file",
+    scope="body",
 )
 def write_sprintf(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     m = model(ctx)
@@ -181,7 +181,7 @@ func greet(b *strings.Builder, name string) {
     body_examples=False,
     node_types=[],
     has_fix=True,
-    scope="file",
+    scope="body",
 )
 def prefer_string_writer(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     m = model(ctx)
@@ -251,7 +251,7 @@ b.WriteRune('é')
 """,
     node_types=[],
     has_fix=True,
-    scope="file",
+    scope="body",
 )
 def prefer_write_byte(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     m = model(ctx)

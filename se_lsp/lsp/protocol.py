@@ -73,6 +73,7 @@ _HEADER = re.compile(rb"([A-Za-z][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*?)[ \t]*")
 _HEADER_START = re.compile(rb"[A-Za-z][A-Za-z0-9-]*[ \t]*:")
 _NAME_SO_FAR = re.compile(rb"[A-Za-z][A-Za-z0-9-]*[ \t]*")
 _LENGTH_HEADER = re.compile(rb"content-length[ \t]*:", re.IGNORECASE)
+_LSP_HEADER_START = re.compile(rb"content-(?:length|type)[ \t]*:", re.IGNORECASE)
 # A header block longer than this is not a header block.
 MAX_HEADER_BYTES = 64 * 1024
 # Bytes skipped while looking for the next header before the stream is declared lost.
@@ -259,8 +260,15 @@ class FrameReader:
             del self._buf[:end]
             return self._settle(Unreadable(body, "the message is nested too deeply"), problems)
         except ValueError as err:
+            # A length too long, with the next message already here: its header sits
+            # inside the window, right after a whole JSON value.
+            found = _LENGTH_HEADER.search(self._buf, start, end)
+            if found is not None and (cut := self._json_end(start, found.start())) is not None:
+                problems.append(f"a Content-Length of {length} for {cut - start} bytes")
+                return self._deliver(start, cut, problems)
             rest = self._buf[end : end + 64].lstrip()
-            if rest and not _HEADER_START.match(rest):
+            # Only a header LSP defines counts: `file:` in the middle of a body is no header.
+            if rest and not _LSP_HEADER_START.match(rest):
                 # What follows is no header: the length was too small. Read on to the JSON's end.
                 problems.append(f"a Content-Length of {length} that cuts the message short")
                 return await self._recover(start, problems)

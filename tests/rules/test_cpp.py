@@ -3,7 +3,6 @@ analysis that stays bounded on hostile text."""
 
 from __future__ import annotations
 
-import random
 import shutil
 import subprocess
 import time
@@ -18,6 +17,7 @@ from se_lsp.core.positions import Pos
 from se_lsp.rules import analyze, rules_for
 from se_lsp.rules.cpp import is_test_path
 from se_lsp.rules.engine import reanalyze
+from tests.rules.edits import reanalysis_mismatches
 from tests.rules.markers import FIXTURES, expectations, fixed_path, fixture_files
 
 CPP = fixture_files("cpp")
@@ -328,46 +328,11 @@ def test_an_edit_to_a_declaration_rechecks_every_function() -> None:
         assert _copies(result.findings) == _copies(analyze(edited, "cpp").findings) == [11, 14]
 
 
-def _edits(lines: list[str], rng: random.Random) -> list[str]:
-    i = rng.randrange(len(lines))
-    kind = rng.choice(["insert", "delete", "dup", "char", "word"])
-    new = list(lines)
-    if kind == "insert":
-        new.insert(i, "    int typed_now = 1;")
-    elif kind == "delete" and len(new) > 1:
-        del new[i]
-    elif kind == "dup":
-        new.insert(i, new[i])
-    elif kind == "char" and new[i]:
-        j = rng.randrange(len(new[i]))
-        new[i] = new[i][:j] + rng.choice("x;{}( &*") + new[i][j:]
-    else:
-        j = rng.randrange(len(new[i]) + 1)
-        new[i] = new[i][:j] + rng.choice([" const ", " std::string ", "&", " auto "]) + new[i][j:]
-    return new
-
-
 def test_reanalysis_of_every_fixture_matches_a_full_analysis() -> None:
     """Edits anywhere (bodies, declarations, broken code), checked both ways the server
     re-analyses: one exact pass, and typing passes settled by an exact one."""
-    rng = random.Random("cpp-body-scope")
-    keys = lambda fs: [(f.code, f.span, f.title, f.severity) for f in fs]  # noqa: E731
-    mismatches = []
-    for path in fixture_files("cpp"):
-        lines = path.read_text(encoding="utf-8").split("\n")
-        base = typing = analyze("\n".join(lines), "cpp")
-        for step in range(6):
-            lines = _edits(lines, rng)
-            text = "\n".join(lines)
-            full = analyze(text, "cpp")
-            if keys(reanalyze(base, text, "cpp").findings) != keys(full.findings):
-                mismatches.append((path.name, step, "exact"))
-            typing = reanalyze(typing, text, "cpp", exact=False)
-            if step % 2:
-                typing = reanalyze(typing, text, "cpp", exact=True)
-                if keys(typing.findings) != keys(full.findings):
-                    mismatches.append((path.name, step, "settled"))
-            base = full
+    words = [" const ", " std::string ", "&", " auto "]
+    mismatches = reanalysis_mismatches("cpp", "cpp-body-scope", "    int typed_now = 1;", words)
     assert not mismatches, mismatches[:5]
 
 

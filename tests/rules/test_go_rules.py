@@ -3,7 +3,6 @@ the semantic model's answers, robustness on half-typed and hostile input."""
 
 from __future__ import annotations
 
-import random
 import re
 import threading
 from pathlib import Path
@@ -14,9 +13,10 @@ from hypothesis import strategies as st
 from se_lsp.core.findings import Severity
 from se_lsp.core.positions import LineIndex, Pos
 from se_lsp.rules import analyze
-from se_lsp.rules.engine import Context, parse, reanalyze
+from se_lsp.rules.engine import Context, parse
 from se_lsp.rules.go.model import GoModel
-from tests.rules.markers import FIXTURES, fixture_files
+from tests.rules.edits import reanalysis_mismatches
+from tests.rules.markers import FIXTURES
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -392,44 +392,8 @@ def test_prealloc_names_types_the_way_the_file_imports_them() -> None:
     assert "make([]fbs.UOffsetT, 0, len(n))" in title
 
 
-def _go_edit(lines: list[str], rng: random.Random) -> list[str]:
-    i = rng.randrange(len(lines))
-    kind = rng.choice(["insert", "delete", "dup", "char", "word"])
-    new = list(lines)
-    if kind == "insert":
-        new.insert(i, "\ttypedNow := 1")
-    elif kind == "delete" and len(new) > 1:
-        del new[i]
-    elif kind == "dup":
-        new.insert(i, new[i])
-    elif kind == "char" and new[i]:
-        j = rng.randrange(len(new[i]))
-        new[i] = new[i][:j] + rng.choice("x;{}( &*") + new[i][j:]
-    else:
-        j = rng.randrange(len(new[i]) + 1)
-        new[i] = new[i][:j] + rng.choice([" string ", " []byte ", "&", " int64 "]) + new[i][j:]
-    return new
-
-
 def test_reanalysis_of_every_fixture_matches_a_full_analysis() -> None:
     """Go rules are body-scoped: edits anywhere (bodies, declarations, broken code) must
     give what a full analysis gives, after one exact pass and after typing then settling."""
-    rng = random.Random("go-body-scope")
-    keys = lambda fs: [(f.code, f.span, f.title, f.severity) for f in fs]  # noqa: E731
-    mismatches = []
-    for path in fixture_files("go"):
-        lines = path.read_text(encoding="utf-8").split("\n")
-        base = typing = analyze("\n".join(lines), "go")
-        for step in range(6):
-            lines = _go_edit(lines, rng)
-            text = "\n".join(lines)
-            full = analyze(text, "go")
-            if keys(reanalyze(base, text, "go").findings) != keys(full.findings):
-                mismatches.append((path.name, step, "exact"))
-            typing = reanalyze(typing, text, "go", exact=False)
-            if step % 2:
-                typing = reanalyze(typing, text, "go", exact=True)
-                if keys(typing.findings) != keys(full.findings):
-                    mismatches.append((path.name, step, "settled"))
-            base = full
-    assert not mismatches, mismatches[:5]
+    words = [" string ", " []byte ", "&", " int64 "]
+    assert not reanalysis_mismatches("go", "go-body-scope", "\ttypedNow := 1", words)

@@ -17,6 +17,7 @@ from pathlib import PurePath
 from tree_sitter import Node
 
 from se_lsp.core.findings import Finding
+from se_lsp.rules.common import inside_function_body
 from se_lsp.rules.cpp.syntax import LOOPS, WORD_BYTES, squash, word_hits
 from se_lsp.rules.engine import Context, RuleInfo
 
@@ -412,22 +413,12 @@ _BODY_DECLARATIONS = frozenset(
 
 
 def in_function_body(root: Node, lo: int, hi: int) -> bool:
-    """Whether bytes [lo, hi) lie strictly inside the braces of a function's body and in no
-    type or `using` declared there: an edit there changes nothing another function's
-    findings depend on (see the "body" rule scope)."""
-    node: Node | None = root.descendant_for_byte_range(lo, max(lo, hi))
-    while node is not None:
-        t = node.type
-        if t in _BODY_DECLARATIONS:
-            return False
-        if t == "compound_statement":
-            parent = node.parent
-            if parent is not None and parent.type == "function_definition":
-                return node.start_byte < lo and hi < node.end_byte
-        if t == "function_definition":
-            return False  # in its signature, not its body
-        node = node.parent
-    return False
+    """Whether an edit of bytes [lo, hi) stays inside one function's body and out of any
+    type or `using` declared there (see the "body" rule scope)."""
+    return inside_function_body(root, lo, hi, functions=_FUNCTIONS, declarations=_BODY_DECLARATIONS)
+
+
+_FUNCTIONS = frozenset({"function_definition"})
 
 
 _GENERATED_SUFFIXES = (".pb.h", ".pb.cc", "_generated.h", ".grpc.pb.h", ".grpc.pb.cc")

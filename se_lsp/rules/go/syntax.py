@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
+from se_lsp.rules.common import inside_function_body
+
 if TYPE_CHECKING:
     from se_lsp.rules.engine import Context
     from se_lsp.rules.go.model import GoModel
@@ -330,19 +332,12 @@ _BODY_DECLARATIONS = frozenset({"type_declaration", "type_spec", "type_alias"})
 
 
 def in_function_body(root: Node, lo: int, hi: int) -> bool:
-    """Whether bytes [lo, hi) lie strictly inside the braces of a function's or method's
-    body and in no type declared there: an edit there changes nothing another function's
-    findings depend on (the engine's "body" rule scope)."""
-    node: Node | None = root.descendant_for_byte_range(lo, max(lo, hi))
-    while node is not None:
-        t = node.type
-        if t in _BODY_DECLARATIONS:
-            return False
-        if t == "block":
-            parent = node.parent
-            if parent is not None and parent.type in ("function_declaration", "method_declaration"):
-                return node.start_byte < lo and hi < node.end_byte
-        if t in ("function_declaration", "method_declaration"):
-            return False  # in its signature, not its body
-        node = node.parent
-    return False
+    """Whether an edit of bytes [lo, hi) stays inside one function's or method's body and
+    out of any type declared there (the engine's "body" rule scope)."""
+    return inside_function_body(
+        root,
+        lo,
+        hi,
+        functions=frozenset({"function_declaration", "method_declaration"}),
+        declarations=_BODY_DECLARATIONS,
+    )

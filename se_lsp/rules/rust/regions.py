@@ -15,6 +15,7 @@ from tree_sitter import Node, Query, QueryCursor
 
 from se_lsp.core.findings import Finding
 from se_lsp.core.languages import grammar
+from se_lsp.rules.common import inside_function_body
 from se_lsp.rules.engine import Context, RuleInfo
 from se_lsp.rules.rust.model import Model
 from se_lsp.rules.rust.syntax import COMMENTS, NOT_STATEMENTS, args, find_words
@@ -470,18 +471,10 @@ def in_function_body(root: Node, lo: int, hi: int) -> bool:
     text = root.text
     if text is not None and any(w in text[max(0, lo - 16) : hi + 16] for w in _FILE_WIDE_WORDS):
         return False
-    node: Node | None = root.descendant_for_byte_range(lo, max(lo, hi))
-    while node is not None:
-        t = node.type
-        if t in _BODY_DECLARATIONS:
-            return False
-        if t == "block":
-            parent = node.parent
-            if parent is not None and parent.type == "function_item":
-                body = parent.child_by_field_name("body")
-                if body is not None and body.id == node.id:
-                    return node.start_byte < lo and hi < node.end_byte
-        if t in ("function_item", "function_signature_item"):
-            return False  # in its signature, not its body
-        node = node.parent
-    return False
+    return inside_function_body(
+        root,
+        lo,
+        hi,
+        functions=frozenset({"function_item"}),
+        declarations=_BODY_DECLARATIONS | {"function_signature_item"},
+    )

@@ -5,8 +5,10 @@ from __future__ import annotations
 import random
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from se_lsp.rules.engine import analyze, reanalyze
+from se_lsp.rules.engine import _common_prefix, _common_suffix, analyze, reanalyze
 from tests.corpus_score import corpus_files
 
 
@@ -74,3 +76,31 @@ def test_fast_reanalysis_then_exact_pass_converges(language):
         assert settled.exact
         assert _keys(settled.findings) == _keys(analyze(edited, language).findings)
         current = settled
+
+
+@given(
+    st.binary(min_size=1, max_size=64),
+    st.integers(0, 40_000),
+    st.integers(0, 3_000),
+    st.binary(max_size=3_000),
+    st.integers(1, 300),
+)
+def test_common_prefix_and_suffix_find_the_edit(unit, at, removed, inserted, repeat):
+    """The edit found by comparing the texts in chunks is the edit made, across chunk
+    boundaries and for texts shorter than a chunk."""
+    old = (unit * repeat * 700)[: max(at + removed, len(unit) * repeat)]
+    at = min(at, len(old))
+    new = old[:at] + inserted + old[at + removed :]
+    start = _common_prefix(old, new)
+    suffix = _common_suffix(old, new, min(len(old), len(new)) - start)
+    naive_start = next(
+        (i for i, (x, y) in enumerate(zip(old, new, strict=False)) if x != y),
+        min(len(old), len(new)),
+    )
+    assert start == naive_start
+    limit = min(len(old), len(new)) - start
+    naive_suffix = next(
+        (i for i in range(limit) if old[len(old) - 1 - i] != new[len(new) - 1 - i]), limit
+    )
+    assert suffix == naive_suffix
+    assert old[:start] + new[start : len(new) - suffix] + old[len(old) - suffix :] == new

@@ -80,3 +80,19 @@ def test_edited_index_equals_a_fresh_one(text, new_text, data):
     assert edited.text == text[: index.offset(start)] + new_text + text[index.offset(end) :]
     assert edited.lines == fresh.lines
     assert edited.line_starts == fresh.line_starts
+
+
+@given(TEXT, TEXT, st.data())
+def test_byte_offsets_after_an_edit_equal_a_fresh_index(text, new_text, data):
+    """The byte offsets are spliced too once known (files with non-ASCII text): every
+    byte offset maps to the same row and position as in an index built from scratch."""
+    index = LineIndex(text)
+    index.pos_at_byte(0)  # the byte starts are now known, so the edit splices them
+    a = data.draw(st.integers(0, len(text)))
+    b = data.draw(st.integers(a, len(text)))
+    edited = index.edited(index.pos_at(a), index.pos_at(b), new_text)
+    fresh = LineIndex(edited.text)
+    size = len(edited.text.encode("utf-8", "surrogatepass"))
+    for offset in range(size + 1):
+        assert edited.row_at_byte(offset) == fresh.row_at_byte(offset)
+        assert edited.pos_at_byte(offset) == fresh.pos_at_byte(offset)

@@ -33,3 +33,23 @@ def inside_function_body(
             return False  # in its signature, not its body
         node = parent
     return False
+
+
+def children_touching(node: Node, lo: int, hi: int) -> list[Node]:
+    """The children of `node` that overlap or touch bytes [lo, hi], found from `lo`
+    rather than by building the whole child list (a file's root has hundreds of items,
+    and re-analysis after an edit asks this on every keystroke)."""
+    # A cursor, not Node.first_child_for_byte: py-tree-sitter 0.26 crashes on that when
+    # no child qualifies. The first child found ends after lo - 1: it touches `lo`.
+    cursor = node.walk()
+    hits: list[Node] = []
+    if cursor.goto_first_child_for_byte(max(0, lo - 1)) is None:
+        return hits
+    while True:
+        child = cursor.node
+        if child is None or child.start_byte > hi:
+            return hits
+        if child.end_byte >= lo:
+            hits.append(child)
+        if not cursor.goto_next_sibling():
+            return hits

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -22,7 +22,8 @@ from tree_sitter import Node, Query, QueryCursor, Tree
 from se_lsp.core.findings import Finding, Fix, Severity
 from se_lsp.core.languages import grammar, parser
 from se_lsp.core.positions import LineIndex, Pos, Span
-from se_lsp.rules.suppress import EDIT_SENSITIVE, Suppressions
+from se_lsp.rules.common import children_touching
+from se_lsp.rules.suppress import Suppressions, touches_marker
 
 log = logging.getLogger(__name__)
 
@@ -226,13 +227,16 @@ class Context:
         limit: tuple[int, int] | None = None,
         path: str | None = None,
         file: Context | None = None,
+        suppressions: Suppressions | None = None,
+        facts: dict[str, Any] | None = None,
     ) -> None:
         self.language = language
         self.path = path
         # With `limit`: the whole-file context of the same tree, whose nodes a language's
         # model may read for declarations (body-scoped rules in an exact re-analysis).
         self.file = file
-        self._suppressions: Suppressions | None = None
+        # Given when known from the previous analysis (moved past an edit, see reanalyze).
+        self._suppressions = suppressions
         # When set, `nodes()` returns only nodes inside this byte range (re-analysis of
         # the code an edit touched); `root` and `source` still cover the whole file.
         self.limit = limit
@@ -244,6 +248,10 @@ class Context:
         # Tables a language module computes once per analysis and shares between its
         # rules (declarations, calls by name...). They live and die with the context.
         self.shared: dict[str, Any] = {}
+        # Whole-file facts a language module may reuse in the next pass while the user
+        # types (the names imported under another name): given by reanalyze for typing
+        # passes only, which may be approximate until the exact pass recomputes them.
+        self.facts: dict[str, Any] = {} if facts is None else facts
 
     @property
     def scan_range(self) -> tuple[int, int]:
@@ -343,6 +351,11 @@ class Analysis:
     # function body (then the exact pass re-checks body-scoped rules only there).
     stale: tuple[int, int] | None = None
     stale_in_body: bool = False
+    # The suppression comments of `source`: the next edit moves them rather than scanning
+    # the whole file again, unless it touches one.
+    suppressions: Suppressions | None = field(default=None, repr=False, compare=False)
+    # Context.facts of the pass that made this analysis, for the next typing pass.
+    facts: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 IsEnabled = Callable[[RuleInfo], bool]
@@ -404,7 +417,14 @@ def analyze(
     ctx = Context(language, source, tree, index, path=path)
     rules = _ruleset(language)
     found = _run_rules(ctx, rules, list(rules.rules), enabled, severity_of, test_code)
-    return Analysis(_dedupe(found), tree, source, index.line_count)
+    return Analysis(
+        _dedupe(found),
+        tree,
+        source,
+        index.line_count,
+        suppressions=ctx.suppressions,
+        facts=ctx.facts,
+    )
 
 
 def _ruleset(language: str) -> RuleSet:
@@ -456,6 +476,10 @@ def _order(f: Finding) -> tuple[int, int, str]:
     return (start.line, start.col, f.code)
 
 
+def _start_line(f: Finding) -> int:
+    return f.span.start.line
+
+
 def _checked(r: Rule, ctx: Context) -> Iterator[Finding]:
     """The rule's findings; a rule that fails is reported once and the others go on.
 
@@ -491,8 +515,8 @@ def _run_rules(
     lines = None
     if ctx.limit is not None:
         lines = (
-            ctx.index.pos_at_byte(ctx.limit[0]).line,
-            ctx.index.pos_at_byte(ctx.limit[1]).line,
+            ctx.index.row_at_byte(ctx.limit[0]),
+            ctx.index.row_at_byte(ctx.limit[1]),
         )
     suppressions = ctx.suppressions
     tests = _TestCode(ctx, rules) if test_code != "on" else None
@@ -534,7 +558,7 @@ def _dirty_range(root: Node, start: int, end: int) -> tuple[int, int]:
     """The byte range of the items an edit at [start, end] touched, in the new tree."""
     node = root
     while True:
-        hits = [c for c in node.children if c.start_byte <= end and c.end_byte >= start]
+        hits = children_touching(node, start, end)
         if not hits:
             return start, end
         if len(hits) == 1:
@@ -558,11 +582,20 @@ def _whole_lines(source: bytes, lo: int, hi: int) -> tuple[int, int]:
     return source.rfind(b"\n", 0, lo) + 1, len(source) if end < 0 else end
 
 
+_CHUNK = 8192
+
+
 def _common_prefix(a: bytes, b: bytes) -> int:
-    lo, hi = 0, min(len(a), len(b))
-    while lo < hi:  # binary search over slice comparisons, which run in C
+    """The length of the common prefix: whole chunks compared first (each comparison a
+    memcmp in C), then a binary search inside the first chunk that differs."""
+    n = min(len(a), len(b))
+    i = 0
+    while i + _CHUNK <= n and a[i : i + _CHUNK] == b[i : i + _CHUNK]:
+        i += _CHUNK
+    lo, hi = i, min(n, i + _CHUNK)
+    while lo < hi:
         mid = (lo + hi + 1) // 2
-        if a[:mid] == b[:mid]:
+        if a[i:mid] == b[i:mid]:
             lo = mid
         else:
             hi = mid - 1
@@ -570,20 +603,36 @@ def _common_prefix(a: bytes, b: bytes) -> int:
 
 
 def _common_suffix(a: bytes, b: bytes, limit: int) -> int:
-    lo, hi = 0, limit
+    """The length of the common suffix, at most `limit` (as _common_prefix, from the end)."""
+    la, lb = len(a), len(b)
+    i = 0
+    while i + _CHUNK <= limit and a[la - i - _CHUNK : la - i] == b[lb - i - _CHUNK : lb - i]:
+        i += _CHUNK
+    lo, hi = i, min(limit, i + _CHUNK)
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if a[len(a) - mid :] == b[len(b) - mid :]:
+        if a[la - mid : la - i] == b[lb - mid : lb - i]:
             lo = mid
         else:
             hi = mid - 1
     return lo
 
 
-def _point(source: bytes, offset: int) -> tuple[int, int]:
-    row = source.count(b"\n", 0, offset)
-    line_start = source.rfind(b"\n", 0, offset) + 1
-    return row, offset - line_start
+def _points(
+    old: bytes, source: bytes, index: LineIndex, start: int, old_end: int, new_end: int
+) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
+    """tree-sitter points (row, byte column) of an edit's start, old end and new end, from
+    the new text's line index and the edited bytes (not by counting lines from the top)."""
+    row = index.row_at_byte(start)
+    line_start = source.rfind(b"\n", 0, start) + 1
+
+    def after(text: bytes, offset: int) -> tuple[int, int]:
+        rows = text.count(b"\n", start, offset)
+        if rows == 0:
+            return row, offset - line_start
+        return row + rows, offset - (text.rfind(b"\n", start, offset) + 1)
+
+    return (row, start - line_start), after(old, old_end), after(source, new_end)
 
 
 def reanalyze(
@@ -629,23 +678,25 @@ def reanalyze(
             return previous
         # The same text, made exact: the file-scoped rules need a whole-file pass, the
         # body-scoped ones one over the code typed since the last exact pass (or all of it).
-        whole = Context(language, source, previous.tree, index, path=path)
+        whole = Context(
+            language, source, previous.tree, index, path=path, suppressions=previous.suppressions
+        )
         stale = previous.stale if previous.stale_in_body else None
         return _settle(previous, previous.tree, whole, ruleset, body_rules, file_rules, stale, opts)
     suffix = _common_suffix(old, source, min(len(old), len(source)) - start)
     old_end, new_end = len(old) - suffix, len(source) - suffix
-    edited_bytes = (old[start:old_end], source[start:new_end])
-    if any(m in b for b in edited_bytes for m in EDIT_SENSITIVE):
-        # A suppression comment came or went: it can silence code far from the edit.
+    if touches_marker(old, start, old_end) or touches_marker(source, start, new_end):
+        # A suppression comment's line changed: it can silence code far from the edit.
         return analyze(text, language, **full)  # type: ignore[arg-type]
     tree = previous.tree.copy()
+    start_point, old_end_point, new_end_point = _points(old, source, index, start, old_end, new_end)
     tree.edit(
         start_byte=start,
         old_end_byte=old_end,
         new_end_byte=new_end,
-        start_point=_point(old, start),
-        old_end_point=_point(old, old_end),
-        new_end_point=_point(source, new_end),
+        start_point=start_point,
+        old_end_point=old_end_point,
+        new_end_point=new_end_point,
     )
     edited = tree
     tree = parse(language, source, edited)
@@ -654,6 +705,11 @@ def reanalyze(
     first, last = start, new_end
     for r in edited.changed_ranges(tree):
         first, last = min(first, r.start_byte), max(last, r.end_byte)
+    carried = None
+    if previous.suppressions is not None and (first, last) == (start, new_end):
+        carried = previous.suppressions.moved(
+            start_point[0], old_end_point[0], index.line_count - previous.line_count
+        )
     # What body-scoped rules have not re-checked with the whole file since the last exact
     # pass: this edit, and the earlier ones moved to the new text.
     in_body = bool(body_rules) and (
@@ -672,23 +728,42 @@ def reanalyze(
             stale = (min(a, first), max(b, last))
             in_body = in_body and previous.stale_in_body
     if in_body and exact:
-        whole = Context(language, source, tree, index, path=path)
+        whole = Context(language, source, tree, index, path=path, suppressions=carried)
         return _settle(previous, tree, whole, ruleset, body_rules, file_rules, stale, opts)
     lo, hi = _whole_lines(source, *_dirty_range(tree.root_node, first, last))
     redo = [*file_rules, *body_rules] if exact else []
     item_rules = [r for r in rules if r not in redo]
-    ctx = Context(language, source, tree, index, limit=(lo, hi), path=path)
+    facts = None if exact else previous.facts
+    ctx = Context(
+        language,
+        source,
+        tree,
+        index,
+        limit=(lo, hi),
+        path=path,
+        suppressions=carried,
+        facts=facts,
+    )
     fresh = _run_rules(ctx, ruleset, item_rules, *opts)
     if redo:
-        whole = Context(language, source, tree, index, path=path)
+        whole = Context(language, source, tree, index, path=path, suppressions=ctx.suppressions)
         fresh += _run_rules(whole, ruleset, redo, *opts)
     found = _merge(previous, index, {r.info.id for r in redo}, (lo, hi), fresh)
     # Exact when file-scoped rules ran over the whole file now, or there are none.
     exact = exact or all(r.info.scope == "item" for r in rules)
+    marks = ctx.suppressions
     if exact:
-        return Analysis(found, tree, source, index.line_count)
+        return Analysis(found, tree, source, index.line_count, suppressions=marks)
     return Analysis(
-        found, tree, source, index.line_count, exact=False, stale=stale, stale_in_body=in_body
+        found,
+        tree,
+        source,
+        index.line_count,
+        exact=False,
+        stale=stale,
+        stale_in_body=in_body,
+        suppressions=marks,
+        facts=ctx.facts,
     )
 
 
@@ -712,10 +787,19 @@ def _settle(
     if stale is not None:
         limit = _whole_lines(source, *_dirty_range(tree.root_node, *stale))
         local = [r for r in ruleset.rules if r not in redo]
-        ctx = Context(whole.language, source, tree, index, limit=limit, path=whole.path, file=whole)
+        ctx = Context(
+            whole.language,
+            source,
+            tree,
+            index,
+            limit=limit,
+            path=whole.path,
+            file=whole,
+            suppressions=whole.suppressions,
+        )
         fresh += _run_rules(ctx, ruleset, local, *opts)
     found = _merge(previous, index, {r.info.id for r in redo}, limit, fresh)
-    return Analysis(found, tree, source, index.line_count)
+    return Analysis(found, tree, source, index.line_count, suppressions=whole.suppressions)
 
 
 def _merge(
@@ -730,8 +814,19 @@ def _merge(
     kept: list[Finding] = []
     if limit is None:
         kept = [f for f in previous.findings if f.code not in redone]
+    elif not redone:
+        # Only the lines of `limit` were re-checked, and fresh findings lie on them: the
+        # previous findings above and below go around them, already in order.
+        lo_line, hi_line = index.row_at_byte(limit[0]), index.row_at_byte(limit[1])
+        delta = index.line_count - previous.line_count
+        old = previous.findings
+        i = bisect_left(old, lo_line, key=_start_line)
+        j = bisect_right(old, hi_line - delta, key=_start_line)
+        above = [f for f in old[:i] if f.span.end.line < lo_line]
+        below = [f.shifted(delta) for f in old[j:]] if delta else old[j:]
+        return [*above, *_dedupe(fresh), *below]
     else:
-        lo_line, hi_line = index.pos_at_byte(limit[0]).line, index.pos_at_byte(limit[1]).line
+        lo_line, hi_line = index.row_at_byte(limit[0]), index.row_at_byte(limit[1])
         delta = index.line_count - previous.line_count
         for f in previous.findings:
             if f.code in redone:

@@ -56,7 +56,7 @@ def _matches(names: tuple[str, ...], candidates: list[str]) -> bool:
     return any(fnmatch.fnmatchcase(c, n) for n in names for c in candidates)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Span:
     first: int  # 0-based lines, inclusive
     last: int
@@ -64,11 +64,47 @@ class _Span:
     names: tuple[str, ...]  # ALL for every rule
 
 
+# `last` of a span that runs to the end of the file (`//lint:file-ignore`).
+_END = 1 << 62
+
+
+def touches_marker(source: bytes, lo: int, hi: int) -> bool:
+    """Whether the lines holding bytes [lo, hi) of `source` hold anything that can start a
+    suppression. Markers never span lines, and what follows one on its line (a check list,
+    a reason) is part of it, so an edit changes suppressions only if its lines hold one."""
+    first = source.rfind(b"\n", 0, lo) + 1
+    end = source.find(b"\n", hi)
+    line = source[first : len(source) if end < 0 else end]
+    return any(m in line for m in EDIT_SENSITIVE)
+
+
 @dataclass
 class Suppressions:
     """The suppression comments of one file, found once per analysis."""
 
     spans: list[_Span] = field(default_factory=list)
+
+    def moved(self, first: int, last: int, delta: int) -> Suppressions | None:
+        """These suppressions after an edit that touched no marker and changed old lines
+        first..last (0-based, inclusive), adding `delta` lines: spans above are kept, spans
+        below move by `delta`. None (scan again) when a span starts or ends within a line
+        of the edited ones: its extent may follow the code there (the statement after a
+        `//nolint` line, the line below a `se-lsp: ignore`)."""
+        if not self.spans:
+            return self
+        out = Suppressions()
+        for s in self.spans:
+            if s.last < first - 1:
+                out.spans.append(s)
+            elif s.first > last + 1:
+                out.spans.append(_Span(s.first + delta, s.last + delta, s.kind, s.names))
+            elif s.first < first - 1 and s.last > last + 1:
+                # Around the edit (NOLINTBEGIN ... NOLINTEND, a whole-file ignore).
+                end = s.last if s.last == _END else s.last + delta
+                out.spans.append(_Span(s.first, end, s.kind, s.names))
+            else:
+                return None
+        return out
 
     @classmethod
     def scan(cls, source: bytes, root: Node, index: LineIndex) -> Suppressions:
@@ -106,7 +142,7 @@ class Suppressions:
                     continue
                 names = tuple(c for c in checks[0].split(",") if c)
                 if token == b"lint:file-ignore":
-                    found.spans.append(_Span(0, index.line_count, "staticcheck", names))
+                    found.spans.append(_Span(0, _END, "staticcheck", names))
                 else:
                     first, last = _following_statement(root, index, line)
                     found.spans.append(_Span(first, last, "staticcheck", names))

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 
 from tree_sitter import Node
 
+from se_lsp.rules.common import children_touching
 from se_lsp.rules.cpp import stdlib
 from se_lsp.rules.cpp.decls import (
     ClassInfo,
@@ -216,9 +217,10 @@ class Model:
         names are read here; a function's signature is read when a rule asks for it."""
         ctx = self.ctx
         lo, hi = self._tables.scan_range
-        for child in node.named_children:
-            if child.end_byte < lo or child.start_byte > hi:
-                continue  # outside the code being analysed (see `_nodes`)
+        # Only the children around the code being analysed (see `_nodes`).
+        for child in children_touching(node, lo, hi):
+            if not child.is_named:
+                continue
             t = child.type
             if t in ("namespace_definition", "linkage_specification"):
                 body = child.child_by_field_name("body")

@@ -66,8 +66,8 @@ def cold_lines(ctx: Context) -> Lines:
         and src[p + 12 : p + 13] in (b"", b"\n", b" ", b"\t", b"\r")
         for p in _found(src[:4096], b"package main")
     )
-    for top in m.tops():
-        if top.type == "var_declaration" and top.end_byte > lo and top.start_byte < hi:
+    for top in m.tops_within(lo, hi):
+        if top.type == "var_declaration":
             out.append(_lines(top))
     for needle in (b"func init(", b"func main("):
         for pos in _found(src, needle, lo, hi):

@@ -299,9 +299,8 @@ def huge_param(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
     if ctx.limit is not None:
         # An edit pass: a few functions, whose parameter types are sized one by one.
         words = None
-        for top in m.tops():
-            if top.end_byte > lo and top.start_byte < hi:
-                candidates[top.id] = top
+        for top in m.tops_within(lo, hi):
+            candidates[top.id] = top
     else:
         big = m.big_types(PARAM_COPY_BYTES)
         words = [n.encode() for n in big]

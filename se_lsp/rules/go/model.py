@@ -26,6 +26,7 @@ from tree_sitter import Node
 
 from se_lsp.core.findings import Fix
 from se_lsp.core.languages import parser
+from se_lsp.rules.common import children_touching
 from se_lsp.rules.engine import Context
 from se_lsp.rules.go import stdlib
 from se_lsp.rules.go.types import (
@@ -253,7 +254,7 @@ class GoModel:
             self._imports_done = True
             # Go puts every import before the other declarations (a file with a later
             # one does not compile): the leading declarations are all there is to read.
-            for top in self.tops():
+            for top in self._leading_tops():
                 if top.type == "import_declaration":
                     self._collect_imports(top)
                 elif top.type not in ("package_clause", "comment", "ERROR"):
@@ -404,6 +405,24 @@ class GoModel:
             self._tops = list(self.root.named_children)
             self._top_starts = [t.start_byte for t in self._tops]
         return self._tops
+
+    def tops_within(self, lo: int, hi: int) -> list[Node]:
+        """The top-level declarations that overlap bytes (lo, hi): on an edit pass, found
+        from `lo` instead of listing the whole file's declarations."""
+        tops = self._tops if self._tops is not None else children_touching(self.root, lo, hi)
+        return [t for t in tops if t.is_named and t.end_byte > lo and t.start_byte < hi]
+
+    def _leading_tops(self) -> Iterator[Node]:
+        """The top-level declarations from the first, one at a time."""
+        cursor = self.root.walk()
+        if not cursor.goto_first_child():
+            return
+        while True:
+            node = cursor.node
+            if node is not None and node.is_named:
+                yield node
+            if not cursor.goto_next_sibling():
+                return
 
     def top_at(self, pos: int) -> Node | None:
         """The top-level declaration containing byte `pos`, if any."""

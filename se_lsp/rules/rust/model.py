@@ -443,12 +443,22 @@ class Model:
         """How `Type::f` (or `f`) may be written in this file: the path, and aliases of its head."""
         head, _, rest = path.partition("::")
         out = {path}
-        if (head + " as").encode() not in self.ctx.source:
+        if not self._may_be_aliased(head):
             return out  # no `use ..::Head as Other` anywhere: no alias to look for
         for local, full in self.imports().items():
             if local != head and (full == head or full.endswith("::" + head)):
                 out.add(f"{local}::{rest}" if rest else local)
         return out
+
+    def _may_be_aliased(self, head: str) -> bool:
+        """Whether `Head as` occurs in the file (a byte search per name, ~0.1 ms on a
+        10,000-line file). Passes while the user types reuse the previous answers: a new
+        alias is seen by the exact pass that follows."""
+        known: dict[str, bool] = self.ctx.facts.setdefault("rust.aliased", {})
+        found = known.get(head)
+        if found is None:
+            found = known[head] = (head + " as").encode() in self.ctx.source
+        return found
 
     def _scan_path(self, path: str) -> list[tuple[Node, str]]:
         ctx = self.ctx

@@ -18,7 +18,7 @@ from typing import Any
 from lsprotocol import types
 
 from bench.common import fmt, header, summary, write
-from bench.sources import big_source
+from bench.sources import EXT, big_source
 from se_lsp.core.positions import LineIndex
 from se_lsp.core.settings import Settings
 from se_lsp.lsp.diagnostics import PackedFindings
@@ -45,7 +45,8 @@ def _edit(docs: DocumentStore, uri: str, version: int, line: int) -> Any:
 
 async def _language(language: str) -> dict[str, Any]:
     text = big_source(language)
-    uri = f"file:///bench/big.{language}"
+    # Not under a bench/ folder: C++ counts benchmark folders as test code (quiet by default).
+    uri = f"file:///project/src/big.{EXT[language]}"
     docs = DocumentStore()
     doc = docs.open(types.TextDocumentItem(uri, language, 1, text))
     sup = Supervisor()

@@ -96,3 +96,23 @@ def test_byte_offsets_after_an_edit_equal_a_fresh_index(text, new_text, data):
     for offset in range(size + 1):
         assert edited.row_at_byte(offset) == fresh.row_at_byte(offset)
         assert edited.pos_at_byte(offset) == fresh.pos_at_byte(offset)
+
+
+@given(TEXT)
+def test_line_starts_are_the_offsets_after_each_line_ending(text):
+    """Both ways of building the index (with and without CR in the text) agree with a
+    plain reading of the text."""
+    index = LineIndex(text)
+    expected = [0]
+    i = 0
+    while i < len(text):
+        if text[i] == "\r" and text[i + 1 : i + 2] == "\n":
+            i += 2
+            expected.append(i)
+            continue
+        if text[i] in "\r\n":
+            expected.append(i + 1)
+        i += 1
+    assert index.line_starts == expected
+    assert len(index.lines) == len(expected)
+    assert "".join(index.lines) == text.replace("\r\n", "").replace("\r", "").replace("\n", "")

@@ -7,7 +7,7 @@ published, in the encoding negotiated with that client.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -73,15 +73,35 @@ class Finding:
         return hashlib.sha1(raw.encode("utf-8")).hexdigest()[:16]
 
     def shifted(self, delta: int) -> Finding:
-        """The same finding moved by `delta` lines (used when lines are inserted above)."""
+        """The same finding moved by `delta` lines (used when lines are inserted above).
 
-        def mv(p: Pos) -> Pos:
-            return Pos(p.line + delta, p.col)
-
+        Built field by field rather than with dataclasses.replace, which inspects the
+        fields on every call: an Enter key in a 10,000-line file moves ~260 findings,
+        and replace made that ~3 ms of the keystroke.
+        """
         fix = self.fix
         if fix is not None:
-            fix = replace(fix, span=Span(mv(fix.span.start), mv(fix.span.end)))
-        return replace(self, span=Span(mv(self.span.start), mv(self.span.end)), fix=fix)
+            fix = Fix(_moved(fix.span, delta), fix.new_text, fix.description)
+        return Finding(
+            _moved(self.span, delta),
+            self.code,
+            self.title,
+            self.severity,
+            self.category,
+            self.explanation,
+            fix,
+            self.impact,
+            self.measure,
+            self.confidence,
+            self.source,
+            self.anchor,
+            self.extra,
+        )
+
+
+def _moved(span: Span, delta: int) -> Span:
+    start, end = span.start, span.end
+    return Span(Pos(start.line + delta, start.col), Pos(end.line + delta, end.col))
 
 
 def hover_markdown(finding: Finding) -> str:

@@ -82,6 +82,48 @@ async def test_edits_travel_instead_of_the_text(supervisor: Supervisor) -> None:
     assert supervisor.starts == 1
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8"])
+async def test_reused_rendering_equals_a_fresh_one(supervisor: Supervisor, encoding: str) -> None:
+    """The process renders only the findings an edit replaced (the others are the same
+    objects on unchanged lines): each answer, typing or exact, must equal rendering all of
+    its findings from scratch against the text the server holds."""
+    from se_lsp.core.findings import to_row
+    from se_lsp.core.positions import LineIndex
+    from se_lsp.lsp.render import render, rule_href
+    from se_lsp.rules.batch import run_rules
+
+    docs, doc = open_doc()
+    await supervisor.analyze(doc, exact=True, encoding=encoding)
+    # The same passes in this process, without any reuse of rendered findings: the oracle.
+    here = run_rules(doc.text, "rust", Settings(), LineIndex(doc.text), path="/w/a.rs")
+    rng = random.Random(11)
+    for version in range(2, 40):
+        lines = doc.text.count("\n")
+        line = rng.randrange(lines)
+        col = rng.choice([0, 0, 4])
+        text = rng.choice(["", "é😀", "x", "\n", "    let v = Vec::new();\n", "}\n"])
+        end = types.Position(line + rng.choice([0, 0, 1]), 0)
+        change = types.TextDocumentContentChangePartial(
+            range=types.Range(
+                types.Position(line, col), end if end.line > line else types.Position(line, col)
+            ),
+            text=text,
+        )
+        params = types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(version=version, uri=URI), [change]
+        )
+        changed = docs.change(params, encoding)
+        assert changed is not None
+        supervisor.edited(URI, changed[1])
+        exact = version % 4 == 0
+        answer = await supervisor.analyze(doc, exact=exact, encoding=encoding)
+        assert answer.kind == "done" and answer.version == version
+        index = LineIndex(doc.text)
+        here = run_rules(doc.text, "rust", Settings(), index, here, exact, "/w/a.rs")
+        assert pickle.loads(answer.rows) == [to_row(f) for f in here.findings], version
+        assert answer.rendered == render(here.findings, index, encoding, URI, rule_href)
+
+
 async def test_a_full_text_change_sends_the_text_again(supervisor: Supervisor) -> None:
     docs, doc = open_doc()
     await supervisor.analyze(doc, exact=True, encoding="utf-16")

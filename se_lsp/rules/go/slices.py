@@ -581,37 +581,46 @@ def _capacity(
 ) -> list[str] | None:
     """The terms of the capacity the appends to `name` in `loop` need, or None when unknown."""
     terms: list[str] = []
-    found = False
-
-    def visit(current: Node, factors: list[str], outer: list[str]) -> bool:
-        nonlocal found
-        count = _trip_count(ctx, m, current, outer)
-        if count is None or _leaves_early(m, current, ctx.source):
-            return False
-        here = [*factors, count]
-        inner_vars = [*outer, *_loop_vars(current, ctx)]
-        body = current.child_by_field_name("body")
-        for s in statements(body):
-            a = appends.get(s.id)
-            if a is not None and a.target == name:
-                if a.spread:
-                    return False
-                k = len(a.values)
-                terms.append("*".join(([str(k)] if k > 1 else []) + _parenthesised(here)))
-                found = True
-                continue
-            if s.type == LOOP:
-                if not visit(s, here, inner_vars):
-                    if _appends_to(ctx, s, name):
-                        return False
-                continue
-            if _appends_to(ctx, s, name):
-                return False  # appended under a condition: the final length is unknown
-        return True
-
-    if not visit(loop, [], []) or not found:
+    if not _visit_capacity(ctx, m, loop, [], [], name, appends, terms) or not terms:
         return None
     return terms
+
+
+def _visit_capacity(
+    ctx: Context,
+    m: GoModel,
+    current: Node,
+    factors: list[str],
+    outer: list[str],
+    name: str,
+    appends: dict[int, Append],
+    terms: list[str],
+) -> bool:
+    """Add to `terms` the appends to `name` in loop `current` (nested loops multiply);
+    False when their number is unknown. A module-level function, not a closure that
+    calls itself: that closure is a reference cycle left for the cycle collector."""
+    count = _trip_count(ctx, m, current, outer)
+    if count is None or _leaves_early(m, current, ctx.source):
+        return False
+    here = [*factors, count]
+    inner_vars = [*outer, *_loop_vars(current, ctx)]
+    body = current.child_by_field_name("body")
+    for s in statements(body):
+        a = appends.get(s.id)
+        if a is not None and a.target == name:
+            if a.spread:
+                return False
+            k = len(a.values)
+            terms.append("*".join(([str(k)] if k > 1 else []) + _parenthesised(here)))
+            continue
+        if s.type == LOOP:
+            if not _visit_capacity(ctx, m, s, here, inner_vars, name, appends, terms):
+                if _appends_to(ctx, s, name):
+                    return False
+            continue
+        if _appends_to(ctx, s, name):
+            return False  # appended under a condition: the final length is unknown
+    return True
 
 
 def _parenthesised(factors: list[str]) -> list[str]:

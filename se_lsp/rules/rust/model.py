@@ -12,6 +12,7 @@ silent.
 from __future__ import annotations
 
 import re
+import weakref
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -120,14 +121,21 @@ def take_apart(call: Node) -> MethodCall | None:
 class Fn:
     """A function or method declared in the file; its signature is read when first asked."""
 
-    __slots__ = ("_params", "impl", "name", "node", "source")
+    __slots__ = ("_impl", "_params", "name", "node", "source")
 
     def __init__(self, node: Node, name: str, impl: Impl | None, source: bytes) -> None:
         self.node = node
         self.name = name
-        self.impl = impl
+        # Weak: the impl lists its methods, and a cycle between them would leave every
+        # impl of the file to the cycle collector after each analysis.
+        self._impl = weakref.ref(impl) if impl is not None else None
         self.source = source
         self._params: list[tuple[str, Node | None]] | None = None
+
+    @property
+    def impl(self) -> Impl | None:
+        """The impl block the function is a method of (None for a free function)."""
+        return self._impl() if self._impl is not None else None
 
     def _text(self, node: Node | None) -> str:
         if node is None:
@@ -157,7 +165,7 @@ class Fn:
         return any(c.type == "visibility_modifier" for c in self.node.children)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, weakref_slot=True)
 class Impl:
     node: Node
     self_name: str  # `Foo` for `impl<T> Trait for Foo<T>`

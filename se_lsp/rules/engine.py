@@ -22,7 +22,7 @@ from tree_sitter import Node, Query, QueryCursor, Tree
 from se_lsp.core.findings import Finding, Fix, Severity
 from se_lsp.core.languages import grammar, parser
 from se_lsp.core.positions import LineIndex, Pos, Span
-from se_lsp.rules.common import children_touching
+from se_lsp.rules.common import children_touching, comment_only_edit
 from se_lsp.rules.suppress import Suppressions, touches_marker
 
 log = logging.getLogger(__name__)
@@ -382,6 +382,10 @@ def _no_ranges(_: Context) -> list[tuple[int, int]]:
     return []
 
 
+def _no_facts(_: bytes) -> object:
+    return None
+
+
 @dataclass(frozen=True)
 class RuleSet:
     """One language's rules, and the language-specific questions the engine asks about them."""
@@ -403,6 +407,10 @@ class RuleSet:
     # inside no type declared there: an edit there changes no declaration that another
     # function's findings depend on (see the "body" rule scope). Never, by default.
     in_function_body: Callable[[Node, int, int], bool] = _never
+    # What in a file's text decides findings everywhere in it, beyond its suppression
+    # comments (a header saying the code is generated): when an edit changes it, the
+    # edit re-analyses the whole file. Cheap: asked of both texts on every edit.
+    file_facts: Callable[[bytes], object] = _no_facts
 
 
 def analyze(
@@ -695,8 +703,13 @@ def reanalyze(
         return _settle(previous, previous.tree, whole, ruleset, body_rules, file_rules, stale, opts)
     suffix = _common_suffix(old, source, min(len(old), len(source)) - start)
     old_end, new_end = len(old) - suffix, len(source) - suffix
-    if touches_marker(old, start, old_end) or touches_marker(source, start, new_end):
-        # A suppression comment's line changed: it can silence code far from the edit.
+    if (
+        touches_marker(old, start, old_end)
+        or touches_marker(source, start, new_end)
+        or ruleset.file_facts(old) != ruleset.file_facts(source)
+    ):
+        # A suppression comment's line changed, or what the file says of itself (it is
+        # generated): either can silence code far from the edit.
         return analyze(text, language, **full)  # type: ignore[arg-type]
     tree = previous.tree.copy()
     start_point, old_end_point, new_end_point = _points(old, source, index, start, old_end, new_end)
@@ -713,8 +726,9 @@ def reanalyze(
     # Error recovery can re-shape code away from the edit (a deleted brace): widen the
     # region to every range whose syntax changed.
     first, last = start, new_end
-    for r in edited.changed_ranges(tree):
-        first, last = min(first, r.start_byte), max(last, r.end_byte)
+    changed = [(r.start_byte, r.end_byte) for r in edited.changed_ranges(tree)]
+    for a, b in changed:
+        first, last = min(first, a), max(last, b)
     carried = None
     if previous.suppressions is not None and (first, last) == (start, new_end):
         carried = previous.suppressions.moved(
@@ -722,9 +736,15 @@ def reanalyze(
         )
     # What body-scoped rules have not re-checked with the whole file since the last exact
     # pass: this edit, and the earlier ones moved to the new text.
+    # A comment typed into a declaration changes no declaration either.
     in_body = bool(body_rules) and (
-        ruleset.in_function_body(previous.tree.root_node, start, old_end)
-        and ruleset.in_function_body(tree.root_node, first, last)
+        (
+            ruleset.in_function_body(previous.tree.root_node, start, old_end)
+            and ruleset.in_function_body(tree.root_node, first, last)
+        )
+        or comment_only_edit(
+            previous.tree.root_node, old, tree.root_node, source, (start, old_end, new_end), changed
+        )
     )
     stale = (first, last)
     if not previous.exact:

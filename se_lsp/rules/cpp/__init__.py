@@ -11,6 +11,7 @@ from se_lsp.rules.cpp.regions import (
     cold_lines,
     in_function_body,
     is_test_path,
+    says_generated,
     suppressed,
     test_lines,
 )
@@ -36,6 +37,7 @@ RULESET = RuleSet(
     cold_lines=cold_lines,
     in_function_body=in_function_body,
     suppressed=suppressed,
+    file_facts=says_generated,
 )
 
 __all__ = ["RULES", "RULESET", "is_test_path"]

@@ -430,12 +430,15 @@ def is_generated(ctx: Context) -> bool:
     it would change (an enum's size) is often a wire format."""
     found = ctx.shared.get("cpp.generated")
     if found is None:
-        head = ctx.source[:2048].lower()
-        found = (ctx.path or "").endswith(_GENERATED_SUFFIXES) or (
-            b"generated" in head and (b"do not edit" in head or b"do not modify" in head)
-        )
+        found = (ctx.path or "").endswith(_GENERATED_SUFFIXES) or says_generated(ctx.source)
         ctx.shared["cpp.generated"] = found
     return bool(found)
+
+
+def says_generated(source: bytes) -> bool:
+    """Whether the file's first 2 KB say it is generated and not to be edited."""
+    head = source[:2048].lower()
+    return b"generated" in head and (b"do not edit" in head or b"do not modify" in head)
 
 
 def suppressed(ctx: Context, finding: Finding, info: RuleInfo) -> bool:

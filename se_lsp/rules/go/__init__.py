@@ -10,7 +10,7 @@ from pathlib import PurePath
 
 from se_lsp.rules.engine import Rule, RuleSet
 from se_lsp.rules.go import conversions, copies, formatting, loops, slices, writers
-from se_lsp.rules.go.cold import cold_lines, generated, test_lines
+from se_lsp.rules.go.cold import cold_lines, generated, says_generated, test_lines
 from se_lsp.rules.go.syntax import in_function_body
 
 RULES: tuple[Rule, ...] = (
@@ -71,4 +71,5 @@ RULESET = RuleSet(
     cold_lines=cold_lines,
     suppressed=generated,
     in_function_body=in_function_body,
+    file_facts=says_generated,
 )

@@ -131,15 +131,23 @@ def generated(ctx: Context, finding: Finding, info: RuleInfo) -> bool:
     """Findings in generated code are not actionable there (staticcheck filters them too)."""
     found: bool | None = ctx.shared.get("go.generated")
     if found is None:
-        found = False
-        for line in ctx.source.splitlines():
-            if line.startswith(b"package"):
-                break
-            if line.startswith(_GENERATED_START) and line.rstrip().endswith(_GENERATED_END):
-                found = True
-                break
-        ctx.shared["go.generated"] = found
+        found = ctx.shared["go.generated"] = says_generated(ctx.source)
     return found
+
+
+def says_generated(source: bytes) -> bool:
+    """Whether a line before the package clause is Go's generated-code marker (byte
+    searches, no line splitting: the engine asks this of both texts on every edit)."""
+    stop = 0 if source.startswith(b"package") else source.find(b"\npackage")
+    stop = len(source) if stop < 0 else stop
+    at = source.find(_GENERATED_START, 0, stop)
+    while at >= 0:
+        end = source.find(b"\n", at)
+        line = source[at : len(source) if end < 0 else end]
+        if (at == 0 or source[at - 1 : at] == b"\n") and line.rstrip().endswith(_GENERATED_END):
+            return True
+        at = source.find(_GENERATED_START, at + 1, stop)
+    return False
 
 
 _TEST_KINDS = {"Test": "*testing.T", "Benchmark": "*testing.B", "Fuzz": "*testing.F"}

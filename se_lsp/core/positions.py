@@ -186,7 +186,8 @@ class LineIndex:
             first += len(line) + 1
             starts.append(first)
         delta = len(new_text) - (b - a)
-        starts.extend(s + delta for s in self.line_starts[end.line + 1 :])
+        after = self.line_starts[end.line + 1 :]
+        starts.extend(map(delta.__add__, after) if delta else after)
         index.line_starts = starts
         index._byte_starts = None
         if self._byte_starts is not None and self._byte_starts is not self.line_starts:
@@ -213,7 +214,7 @@ class LineIndex:
             tail = middle[-1]
             now = at + len(tail.encode("utf-8", "surrogatepass")) + 1
             shift = now - old[last + 1]
-            starts.extend(s + shift for s in old[last + 1 :])
+            starts.extend(map(shift.__add__, old[last + 1 :]))
         return starts
 
     def _compute_byte_starts(self) -> list[int]:

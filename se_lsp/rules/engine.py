@@ -253,14 +253,12 @@ class Context:
         # passes only, which may be approximate until the exact pass recomputes them.
         self.facts: dict[str, Any] = {} if facts is None else facts
 
-    def release(self, *others: Context | None) -> None:
-        """Drop the language tables of this context (and `others`) once an analysis is
-        over. A model refers back to its context, so without this every table it built
-        (tens of thousands of objects on a large file) waits for the cycle collector,
-        which the analysis process pauses and then pays for after each analysis."""
-        for ctx in (self, *others):
-            if ctx is not None:
-                ctx.shared.clear()
+    def release(self) -> None:
+        """Drop the language tables of this context once an analysis is over. A model
+        refers back to its context, so without this every table it built (tens of
+        thousands of objects on a large file) waits for the cycle collector, which the
+        analysis process pauses and then pays for after each analysis."""
+        self.shared.clear()
 
     @property
     def scan_range(self) -> tuple[int, int]:

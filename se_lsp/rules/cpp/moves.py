@@ -3,7 +3,7 @@ and move constructors that copy their members."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Set
 from dataclasses import replace
 
 from tree_sitter import Node
@@ -26,22 +26,7 @@ from se_lsp.rules.engine import Context, RuleInfo, rule
 # -- performance-move-const-arg ---------------------------------------------------------------
 
 
-def _template_params(node: Node) -> set[str]:
-    """The template parameter names in scope at `node`."""
-    names: set[str] = set()
-    cur = node.parent
-    while cur is not None:
-        if cur.type == "template_declaration":
-            plist = cur.child_by_field_name("parameters")
-            for p in plist.named_children if plist is not None else []:
-                for c in p.named_children:
-                    if c.type in ("type_identifier", "identifier"):
-                        names.add((c.text or b"").decode())
-        cur = cur.parent
-    return names
-
-
-def _mentions_any(spelling: str, names: set[str]) -> bool:
+def _mentions_any(spelling: str, names: Set[str]) -> bool:
     word = ""
     for ch in spelling + " ":
         if ch.isalnum() or ch == "_":
@@ -240,7 +225,7 @@ def move_const_arg(ctx: Context, info: RuleInfo) -> Iterator[Finding]:
         spelled = [resolved.spelling] if resolved is not None else []
         if arg.type == "identifier" and d is not None:
             spelled.append(d.type.spelling)
-        tparams = _template_params(call)
+        tparams = model.template_params_at(call)
         if tparams and any(_mentions_any(sp, tparams) for sp in spelled):
             continue
         fix = None

@@ -21,6 +21,7 @@ from se_lsp.rules.rust.syntax import (
     mentions,
     mentions_between,
     unparen,
+    walk,
 )
 
 CALLS: list[str] = []
@@ -28,14 +29,6 @@ CALLS: list[str] = []
 METHODS = frozenset({"clone", "to_owned", "to_string", "to_vec", "to_path_buf", "to_os_string"})
 # The copies clippy's redundant_clone follows (not `to_vec`).
 _OWNING = ("clone", "to_owned", "to_string", "to_path_buf", "to_os_string")
-
-
-def _walk(node: Node) -> Iterator[Node]:
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        yield n
-        stack.extend(reversed(n.named_children))
 
 
 def _owned_type(model: Model, t: Ty) -> bool:
@@ -977,7 +970,7 @@ def _derived_from(ctx: Context, model: Model, src: Node, target: str, at: Node) 
         node = todo.pop()
         if mentions(ctx, node, target):
             return True
-        for n in _walk(node):
+        for n in walk(node):
             if n.type != "identifier":
                 continue
             name = ctx.text(n)

@@ -12,6 +12,7 @@ from se_lsp.core.findings import Finding, Severity
 from se_lsp.rules.engine import Context, RuleInfo, rule
 from se_lsp.rules.rust.model import Model
 from se_lsp.rules.rust.syntax import (
+    ASSERT_MACROS,
     COMMENTS,
     guarded_fix,
     hint_any_of,
@@ -49,12 +50,8 @@ FORMAT_MACROS = {
     "unreachable": 0,
     "todo": 0,
     "unimplemented": 0,
-    "assert": 1,
-    "debug_assert": 1,
-    "assert_eq": 2,
-    "assert_ne": 2,
-    "debug_assert_eq": 2,
-    "debug_assert_ne": 2,
+    # An assertion's format string comes right after the arguments it checks.
+    **ASSERT_MACROS,
 }
 # Placeholders: `{{`, `}}`, or `{...}` without braces inside. Linear: no nested repetition.
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*+)\}")

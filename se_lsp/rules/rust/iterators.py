@@ -27,6 +27,7 @@ from se_lsp.rules.rust.syntax import (
     mentions,
     mentions_between,
     unparen,
+    walk,
 )
 
 CALLS: list[str] = []
@@ -94,14 +95,6 @@ _MUTATORS = frozenset(
 )
 
 
-def _walk(node: Node) -> Iterator[Node]:
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        yield n
-        stack.extend(reversed(n.named_children))
-
-
 _PURE_MACROS = frozenset({"format", "vec", "matches", "concat", "stringify"})
 # Methods the closures of a chain may call without the laziness of an iterator changing
 # anything (they read, or build a value from what they read).
@@ -164,9 +157,9 @@ def _chain_has_side_effects(ctx: Context, model: Model, node: Node) -> bool:
     dropping a step) would change when, or whether, their effects happen. A call of a
     function or of a method this file cannot vouch for counts as an effect (it may panic,
     lock, or count), so does an assignment or a `&mut` borrow."""
-    for n in _walk(node):
+    for n in walk(node):
         if n.type == "closure_expression":
-            for m in _walk(n):
+            for m in walk(n):
                 if m.type in ("assignment_expression", "compound_assignment_expr"):
                     return True
                 if m.type == "macro_invocation" and macro_name(ctx, m) not in _PURE_MACROS:
@@ -716,7 +709,7 @@ def _only_borrows(ctx: Context, model: Model, closure: Node) -> bool:
         ):
             body = closure_body(closure)
             if body is not None and any(
-                n.type in ("async_block", "closure_expression") for n in _walk(body)
+                n.type in ("async_block", "closure_expression") for n in walk(body)
             ):
                 return False
     params = closure_params(closure)
@@ -726,7 +719,7 @@ def _only_borrows(ctx: Context, model: Model, closure: Node) -> bool:
     body = closure_body(closure)
     if body is None:
         return False
-    for n in _walk(body):
+    for n in walk(body):
         if (
             n.type == "closure_expression"
             and any(c.type == "move" for c in n.children)
@@ -735,7 +728,7 @@ def _only_borrows(ctx: Context, model: Model, closure: Node) -> bool:
             return False
         if n.type == "async_block" and mentions(ctx, n, name):
             return False
-    for n in _walk(body):
+    for n in walk(body):
         if n.type != "identifier" or ctx.text(n) != name:
             continue
         parent = n.parent
@@ -1307,12 +1300,12 @@ def _equality_needle(
 
 def _uses_name(ctx: Context, node: Node, name: str) -> bool:
     """Whether the identifier `name` occurs in `node` (as a token, not inside a literal)."""
-    return any(n.type == "identifier" and ctx.text(n) == name for n in _walk(node))
+    return any(n.type == "identifier" and ctx.text(n) == name for n in walk(node))
 
 
 def _pure(ctx: Context, model: Model, node: Node) -> bool:
     """No calls (a closure call may count or mutate) in the needle expression."""
-    return not any(n.type in ("call_expression", "macro_invocation") for n in _walk(node))
+    return not any(n.type in ("call_expression", "macro_invocation") for n in walk(node))
 
 
 def _same_type(ctx: Context, model: Model, node: Node, elem: Ty) -> bool:

@@ -18,18 +18,11 @@ from se_lsp.rules.rust.syntax import (
     mentions,
     statements,
     unparen,
+    walk,
 )
 
 CALLS: list[str] = []
 METHODS = frozenset({"contains_key", "contains"})
-
-
-def _walk(node: Node) -> Iterator[Node]:
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        yield n
-        stack.extend(reversed(n.named_children))
 
 
 def _peel_borrow(ctx: Context, node: Node) -> Node:
@@ -117,7 +110,7 @@ class _Search:
             return self
         ctx = self.ctx
         claimed: set[int] = set()
-        for n in _walk(branch):
+        for n in walk(branch):
             if n.id in claimed:
                 continue
             if n.type in ("await_expression",) or (
@@ -141,7 +134,7 @@ class _Search:
                     self.spoiled = True
                     continue
                 self.inserts.append(mc)
-                for d in _walk(mc.receiver):
+                for d in walk(mc.receiver):
                     claimed.add(d.id)
                 continue
             if n.type in ("identifier", "self") and ctx.text(n) == self.root:
@@ -323,7 +316,7 @@ def _first_insert(
 ) -> MethodCall | None:
     """The first `s.insert(v)` of the branch, unless the set is changed otherwise before."""
     name = ctx.text(receiver)
-    for n in _walk(then):
+    for n in walk(then):
         if n.type == "call_expression":
             mc = model.method(n)
             if mc is not None and _same(ctx, mc.receiver, receiver):
@@ -370,7 +363,7 @@ def _second_lookups(
         return []
     out = []
     recv = ctx.text(_peel_borrow(ctx, receiver)).replace(" ", "")
-    for n in _walk(branch):
+    for n in walk(branch):
         if n.type == "call_expression":
             mc = model.method(n)
             if mc is not None and ctx.text(mc.name) in ("get", "get_mut") and len(mc.args) == 1:

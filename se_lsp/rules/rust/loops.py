@@ -22,6 +22,7 @@ from se_lsp.rules.rust.syntax import (
     mentions,
     statements,
     unparen,
+    walk,
 )
 
 CALLS: list[str] = []  # found through the model's call index, not the engine's query
@@ -29,15 +30,6 @@ CALLS: list[str] = []  # found through the model's call index, not the engine's 
 METHODS = frozenset({"nth"})
 # Byte prefilters for those calls (see Model.hints).
 HINTS = {"nth": hint_after_dot(b"chars()")}
-
-
-def walk(node: Node) -> Iterator[Node]:
-    """`node` and every named node below it, in document order."""
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        yield n
-        stack.extend(reversed(n.named_children))
 
 
 # -- regex-in-loop -------------------------------------------------------------------

@@ -18,7 +18,7 @@ from se_lsp.core.languages import grammar
 from se_lsp.rules.common import inside_function_body
 from se_lsp.rules.engine import Context, RuleInfo
 from se_lsp.rules.rust.model import Model
-from se_lsp.rules.rust.syntax import COMMENTS, NOT_STATEMENTS, args, find_words
+from se_lsp.rules.rust.syntax import ASSERT_MACROS, COMMENTS, NOT_STATEMENTS, args, find_words
 from se_lsp.rules.suppress import mirror_parts
 
 Lines = list[tuple[int, int]]
@@ -260,16 +260,6 @@ _COLD_MACROS = frozenset(
     {"panic", "unreachable", "todo", "unimplemented", "bail", "anyhow"}
     | {"lazy_static", "thread_local"}
 )
-# Assertion macros: how many leading arguments are checked every time (the rest is the
-# failure message, formatted only when the assertion fails).
-_ASSERTS = {
-    "assert": 1,
-    "debug_assert": 1,
-    "assert_eq": 2,
-    "assert_ne": 2,
-    "debug_assert_eq": 2,
-    "debug_assert_ne": 2,
-}
 # Methods whose closure argument runs on the error path or once (the model's shared scan
 # finds them with the rules' methods: see METHODS, merged in __init__).
 METHODS = frozenset(
@@ -330,8 +320,8 @@ def cold_lines(ctx: Context) -> Lines:
         name = _macro_name(ctx, mac)
         if name in _COLD_MACROS:
             out.append(_rows(mac))
-        elif name in _ASSERTS:
-            out.extend(_assert_message(mac, _ASSERTS[name]))
+        elif name in ASSERT_MACROS:
+            out.extend(_assert_message(mac, ASSERT_MACROS[name]))
     for mc in model.methods(*METHODS):
         method = ctx.text(mc.name)
         for a in mc.args:

@@ -294,3 +294,25 @@ def leaves_early(node: Node) -> bool:
             continue
         stack.extend(n.named_children)
     return False
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """`node` and every named node below it, in document order."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(reversed(n.named_children))
+
+
+# Assertion macros: how many leading arguments are checked every time. The failure
+# message (a format string and its arguments) follows them and is formatted only when
+# the assertion fails.
+ASSERT_MACROS = {
+    "assert": 1,
+    "debug_assert": 1,
+    "assert_eq": 2,
+    "assert_ne": 2,
+    "debug_assert_eq": 2,
+    "debug_assert_ne": 2,
+}

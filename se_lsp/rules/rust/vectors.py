@@ -27,17 +27,10 @@ from se_lsp.rules.rust.syntax import (
     statements_after,
     token_tree,
     unparen,
+    walk,
 )
 
 CALLS: list[str] = []
-
-
-def _walk(node: Node) -> Iterator[Node]:
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        yield n
-        stack.extend(reversed(n.named_children))
 
 
 @dataclass(frozen=True, slots=True)
@@ -621,11 +614,11 @@ def _exits_early(ctx: Context, body: Node) -> bool:
     """Whether the loop body may end an iteration before its push."""
     text = ctx.source[body.start_byte : body.end_byte]
     if _EXIT.search(text) is not None:
-        for n in _walk(body):
+        for n in walk(body):
             if n.type in ("break_expression", "continue_expression", "return_expression"):
                 return True
     if b"?" in text:
-        return any(n.type == "try_expression" for n in _walk(body))
+        return any(n.type == "try_expression" for n in walk(body))
     return False
 
 

@@ -53,19 +53,8 @@ def diagnostic_json(
     return d
 
 
-# Rendered diagnostics of one document and encoding by finding: id(finding) -> (finding,
-# its JSON). Findings an edit did not touch come back as the same objects on the same
-# unchanged lines, so their JSON is reused (checked by identity: ids are reused).
-RenderCache = dict[int, tuple[Finding, str]]
-
-
 def render(
-    findings: Iterable[Finding],
-    index: LineIndex,
-    encoding: str,
-    uri: str,
-    href: Href = no_href,
-    cache: RenderCache | None = None,
+    findings: Iterable[Finding], index: LineIndex, encoding: str, uri: str, href: Href = no_href
 ) -> str:
     """The diagnostics of `findings` as comma-separated JSON objects (no brackets).
 
@@ -74,28 +63,14 @@ def render(
     diagnostic is one f-string. That is about four times faster than a dict and a
     json.dumps per diagnostic, for the 600 diagnostics of a 10,000-line file. The
     publisher joins the rendered sequences of a document's sources into one array.
-
-    With `cache` (the previous call's, for the same document and encoding), findings
-    that are the very objects rendered last time are not rendered again; the cache is
-    left holding exactly this call's findings. Only for callers that pass findings whose
-    lines are unchanged when the objects are (the analysis process's re-analysis).
     """
-    if cache is None:
-        return ", ".join(_fragments(findings, index, encoding, uri, href))
-    old = dict(cache)
-    cache.clear()
-    listed = list(findings)
-    new = [f for f in listed if (hit := old.get(id(f))) is None or hit[0] is not f]
-    for f, text in zip(new, _fragments(new, index, encoding, uri, href), strict=True):
-        old[id(f)] = (f, text)
-    for f in listed:
-        cache[id(f)] = old[id(f)]
-    return ", ".join(cache[id(f)][1] for f in listed)
+    return ", ".join(fragments(findings, index, encoding, uri, href))
 
 
-def _fragments(
+def fragments(
     findings: Iterable[Finding], index: LineIndex, encoding: str, uri: str, href: Href
 ) -> list[str]:
+    """One JSON object per finding, in order (what `render` joins)."""
     dumps = json.dumps
     uri_json = dumps(uri)
     constant: dict[tuple[str, str, Severity, str], str] = {}

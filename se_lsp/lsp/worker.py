@@ -76,8 +76,8 @@ class Worker:
         self.generation = 0
         # uri -> (Analysis, settings generation), most recently used last.
         self.trees: OrderedDict[str, tuple[Any, int]] = OrderedDict()
-        # uri -> (encoding, rendered JSON by finding, rows by finding) of the last answer.
-        self.rendered: dict[str, tuple[str, dict[int, Any], dict[int, Any]]] = {}
+        # uri -> (encoding, {id(finding): (finding, its JSON, its row)}) of the last answer.
+        self.rendered: dict[str, tuple[str, dict[int, tuple[Any, str, Any]]]] = {}
 
     def handle(self, message: tuple[Any, ...]) -> tuple[Any, ...] | None:
         op = message[0]
@@ -128,9 +128,7 @@ class Worker:
         if doc is None or doc.version != version:
             return ("unknown", job, uri)
         started = time.perf_counter()
-        from se_lsp.core.findings import to_row
         from se_lsp.core.positions import LineIndex
-        from se_lsp.lsp.render import render, rule_href
         from se_lsp.rules.batch import collector_paused, run_rules
 
         if doc.index is None or doc.index.text is not doc.text:
@@ -155,27 +153,34 @@ class Worker:
             if old in self.docs:
                 self.docs[old].index = None  # rebuilt when it is next edited (~8 ms)
         analysed = time.perf_counter()
-        # What the last answer for this document rendered: an edit keeps most findings
-        # as the same objects, and rendering all 500 of a large file again cost more
-        # (~8 ms) than the re-analysis itself (~2 ms).
-        kept = self.rendered.get(uri)
-        if kept is None or kept[0] != encoding:
-            kept = self.rendered[uri] = (encoding, {}, {})
-        _, json_cache, row_cache = kept
-        rendered = render(result.findings, index, encoding, uri, rule_href, json_cache)
-        old_rows = dict(row_cache)
-        row_cache.clear()
-        rows_out = []
-        for f in result.findings:
-            hit = old_rows.get(id(f))
-            if hit is None or hit[0] is not f:
-                hit = (f, to_row(f))
-            row_cache[id(f)] = hit
-            rows_out.append(hit[1])
-        rows = pickle.dumps(rows_out, pickle.HIGHEST_PROTOCOL)
+        rendered, rows = self._render(uri, result.findings, index, encoding)
         done = time.perf_counter()
         timing = {"analyse_ms": (analysed - started) * 1e3, "render_ms": (done - analysed) * 1e3}
         return ("done", job, uri, result.exact, rendered, rows, len(result.findings), timing)
+
+    def _render(
+        self, uri: str, findings: list[Any], index: Any, encoding: str
+    ) -> tuple[str, bytes]:
+        """The answer's diagnostics JSON and pickled rows. Only findings the re-analysis
+        made anew are rendered: the others come back as the same objects on unchanged
+        lines, and rendering all 500 of a large file again cost more (~8 ms) than the
+        re-analysis itself (~2 ms). The last answer's parts are kept by identity (the
+        dict holds the findings, so an id is not reused while it is in there)."""
+        from se_lsp.core.findings import to_row
+        from se_lsp.lsp.render import fragments, rule_href
+
+        encoding_before, before = self.rendered.get(uri, ("", {}))
+        if encoding_before != encoding:
+            before = {}
+        new = [f for f in findings if id(f) not in before]
+        made = fragments(new, index, encoding, uri, rule_href)
+        for f, text in zip(new, made, strict=True):
+            before[id(f)] = (f, text, to_row(f))
+        now = {id(f): before[id(f)] for f in findings}
+        self.rendered[uri] = (encoding, now)
+        parts = [now[id(f)] for f in findings]
+        rendered = ", ".join(p[1] for p in parts)
+        return rendered, pickle.dumps([p[2] for p in parts], pickle.HIGHEST_PROTOCOL)
 
 
 def unknown_rules(settings: Any) -> list[str]:
